@@ -1,0 +1,119 @@
+# Shared by up.sh, down.sh and test.sh. Sourced, not run.
+# Installs what is missing from the distribution and starts local servers the same way the
+# `testing` module does for tests, so what the README promises is what the tests exercise.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STATE_DIR="${TIDELINE_STATE_DIR:-$REPO_ROOT/.tideline}"
+
+log() { printf '[tideline] %s\n' "$*" >&2; }
+die() { printf '[tideline] ERROR: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found: install $* with your package manager, then rerun"
+  log "installing $* (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  # A fresh machine may have empty package lists; update only when the install fails for that reason.
+  as_root apt-get install -y -q "$@" >/dev/null 2>&1 || {
+    as_root apt-get update -q >/dev/null
+    as_root apt-get install -y -q "$@" >/dev/null
+  }
+}
+
+# Postgres server binaries: the newest /usr/lib/postgresql/*/bin, or pg_config's bindir.
+pg_bindir() {
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$dir" ] && command -v pg_config >/dev/null; then dir=$(pg_config --bindir); fi
+  [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
+}
+
+ensure_prerequisites() {
+  local missing=()
+  command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-4])' || missing+=(openjdk-17-jdk-headless)
+  command -v nats-server >/dev/null || missing+=(nats-server)
+  pg_bindir >/dev/null || missing+=(postgresql)
+  command -v pg_recvlogical >/dev/null || missing+=(postgresql-client)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ "$(id -u)" -eq 0 ] && ! command -v runuser >/dev/null; then missing+=(util-linux); fi
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+# A TCP port nobody listens on (checked by connecting; the kernel's ephemeral range is avoided).
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( 20000 + RANDOM % 30000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  die "no free TCP port found"
+}
+
+# Postgres refuses to run as root: when we are root, clusters run as the `postgres` user and live
+# where that user can reach them (the repository may sit under a directory it cannot enter).
+pg_run() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_base_dir() {
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "/var/tmp/tideline-$(printf '%s' "$REPO_ROOT" | md5sum | cut -c1-10)"
+  else
+    echo "$STATE_DIR/pg"
+  fi
+}
+
+# start_postgres NAME PORT PASSWORD: initialises (once) and starts a cluster with logical replication.
+start_postgres() {
+  local name="$1" port="$2" password="$3" bindir base data
+  bindir=$(pg_bindir) || die "PostgreSQL server binaries not found"
+  base=$(pg_base_dir)
+  data="$base/$name"
+  mkdir -p "$base"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$base"; fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    local pwfile="$base/.pw-$name"
+    printf '%s\n' "$password" > "$pwfile"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$pwfile"; fi
+    pg_run "$bindir/initdb" -D "$data" -U postgres --pwfile="$pwfile" \
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$base/$name-initdb.log" 2>&1 \
+      || { cat "$base/$name-initdb.log" >&2; die "initdb of the $name Postgres failed"; }
+    rm -f "$pwfile"
+    cat >> "$data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$data'
+wal_level = logical
+max_replication_slots = 20
+max_wal_senders = 20
+max_connections = 200
+EOF
+    echo "host replication all 127.0.0.1/32 scram-sha-256" >> "$data/pg_hba.conf"
+  fi
+  sed -i "/^port = /d" "$data/postgresql.conf"
+  echo "port = $port" >> "$data/postgresql.conf"
+  pg_run "$bindir/pg_ctl" -D "$data" -l "$base/$name.log" -w -t 60 start >/dev/null \
+    || { tail -n 30 "$base/$name.log" >&2; die "the $name Postgres did not start (log: $base/$name.log)"; }
+}
+
+stop_postgres() {
+  local name="$1" bindir data
+  bindir=$(pg_bindir) || return 0
+  data="$(pg_base_dir)/$name"
+  [ -f "$data/postmaster.pid" ] || return 0
+  pg_run "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# wait_http URL SECONDS: waits until the URL answers 200.
+wait_http() {
+  local url="$1" seconds="$2"
+  for _ in $(seq 1 "$((seconds * 4))"); do
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+    sleep 0.25
+  done
+  return 1
+}

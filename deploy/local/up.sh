@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Starts the whole Tideline stack on this machine, in the background:
+#   NATS (JetStream), a source Postgres (logical replication on), a target Postgres,
+#   and the four services (api, gateway, apply, sync).
+# Installs what is missing (Java 17, nats-server, PostgreSQL) from the distribution and builds first.
+#
+# Everything binds to 127.0.0.1 on free ports unless told otherwise. Give any of these to use
+# existing infrastructure or fixed ports instead:
+#   TIDELINE_NATS_URL, TIDELINE_SOURCE_PG_URL, TIDELINE_TARGET_PG_URL, TIDELINE_WAREHOUSE,
+#   TIDELINE_API_TOKEN, TIDELINE_API_PORT, TIDELINE_GATEWAY_PORT, TIDELINE_APPLY_PORT, TIDELINE_SYNC_PORT
+#   TIDELINE_SKIP_BUILD=1 skips the Maven build (use the jars already built).
+# Writes .tideline/stack.env (KEY=VALUE lines) and prints the same. Stop with deploy/local/down.sh.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+ENV_FILE="$STATE_DIR/stack.env"
+PID_DIR="$STATE_DIR/pids"
+LOG_DIR="$STATE_DIR/logs"
+
+running() { [ -f "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
+
+if [ -f "$ENV_FILE" ] && running api; then
+  log "the stack is already running (stop it with deploy/local/down.sh):"
+  cat "$ENV_FILE"
+  exit 0
+fi
+
+ensure_prerequisites
+mkdir -p "$PID_DIR" "$LOG_DIR"
+
+if [ "${TIDELINE_SKIP_BUILD:-0}" != 1 ]; then
+  log "building (./mvnw install -DskipTests; the first build downloads dependencies and takes a few minutes)"
+  ./mvnw -B -q install -DskipTests >"$LOG_DIR/build.log" 2>&1 || { tail -n 40 "$LOG_DIR/build.log" >&2; die "build failed (log: $LOG_DIR/build.log)"; }
+fi
+
+# Passwords of the local clusters: generated once, kept in the state directory.
+secret() {
+  local file="$STATE_DIR/$1"
+  [ -f "$file" ] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$file")
+  cat "$file"
+}
+
+if [ -z "${TIDELINE_NATS_URL:-}" ]; then
+  port=$(free_port)
+  mkdir -p "$STATE_DIR/nats"
+  nohup nats-server -js -a 127.0.0.1 -p "$port" -sd "$STATE_DIR/nats" >"$LOG_DIR/nats.log" 2>&1 &
+  echo $! > "$PID_DIR/nats.pid"
+  TIDELINE_NATS_URL="nats://127.0.0.1:$port"
+  for _ in $(seq 1 40); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.25; done
+  log "NATS (JetStream) at $TIDELINE_NATS_URL"
+fi
+
+if [ -z "${TIDELINE_SOURCE_PG_URL:-}" ]; then
+  port=$(free_port); password=$(secret source-pg.password)
+  start_postgres source "$port" "$password"
+  echo source > "$PID_DIR/pg-source.cluster"
+  TIDELINE_SOURCE_PG_URL="jdbc:postgresql://127.0.0.1:$port/postgres?user=postgres&password=$password"
+  log "source Postgres at 127.0.0.1:$port (wal_level=logical)"
+fi
+
+if [ -z "${TIDELINE_TARGET_PG_URL:-}" ]; then
+  port=$(free_port); password=$(secret target-pg.password)
+  start_postgres target "$port" "$password"
+  echo target > "$PID_DIR/pg-target.cluster"
+  TIDELINE_TARGET_PG_URL="jdbc:postgresql://127.0.0.1:$port/postgres?user=postgres&password=$password"
+  log "target Postgres at 127.0.0.1:$port"
+fi
+
+TIDELINE_WAREHOUSE="${TIDELINE_WAREHOUSE:-$STATE_DIR/warehouse}"
+mkdir -p "$TIDELINE_WAREHOUSE" 2>/dev/null || true
+TIDELINE_API_TOKEN="${TIDELINE_API_TOKEN:-$(secret api.token)}"
+
+start_service() {
+  local name="$1" port="$2" jar="$REPO_ROOT/$1-service/target/quarkus-app/quarkus-run.jar"
+  [ -f "$jar" ] || die "$jar is missing: run without TIDELINE_SKIP_BUILD=1"
+  QUARKUS_HTTP_PORT="$port" TIDELINE_NATS_URL="$TIDELINE_NATS_URL" TIDELINE_WAREHOUSE="$TIDELINE_WAREHOUSE" \
+    TIDELINE_API_TOKEN="$TIDELINE_API_TOKEN" \
+    nohup java ${TIDELINE_JAVA_OPTS:-} -jar "$jar" >"$LOG_DIR/$name.log" 2>&1 &
+  echo $! > "$PID_DIR/$name.pid"
+  echo "$port" > "$PID_DIR/$name.port"
+}
+
+API_PORT="${TIDELINE_API_PORT:-$(free_port)}"
+start_service api "$API_PORT"
+start_service gateway "${TIDELINE_GATEWAY_PORT:-$(free_port)}"
+start_service apply "${TIDELINE_APPLY_PORT:-$(free_port)}"
+start_service sync "${TIDELINE_SYNC_PORT:-$(free_port)}"
+
+for name in api gateway apply sync; do
+  port=$(cat "$PID_DIR/$name.port")
+  wait_http "http://127.0.0.1:$port/q/health" 90 \
+    || { tail -n 30 "$LOG_DIR/$name.log" >&2; die "$name-service did not become healthy (log: $LOG_DIR/$name.log)"; }
+  log "$name-service healthy on http://127.0.0.1:$port"
+done
+
+TIDELINE_API_URL="http://127.0.0.1:$API_PORT"
+cat > "$ENV_FILE" <<EOF
+TIDELINE_API_URL=$TIDELINE_API_URL
+TIDELINE_API_TOKEN=$TIDELINE_API_TOKEN
+TIDELINE_SOURCE_PG_URL=$TIDELINE_SOURCE_PG_URL
+TIDELINE_TARGET_PG_URL=$TIDELINE_TARGET_PG_URL
+TIDELINE_NATS_URL=$TIDELINE_NATS_URL
+TIDELINE_WAREHOUSE=$TIDELINE_WAREHOUSE
+EOF
+chmod 600 "$ENV_FILE"
+log "stack is up; settings written to $ENV_FILE:"
+cat "$ENV_FILE"
