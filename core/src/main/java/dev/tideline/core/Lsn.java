@@ -27,16 +27,22 @@ public record Lsn(long value) implements Comparable<Lsn> {
             throw new IllegalArgumentException("LSN is null; expected the form X/X, e.g. 16/B374D848");
         }
         int slash = text.indexOf('/');
-        if (slash <= 0 || slash == text.length() - 1 || slash > 8 || text.length() - slash - 1 > 8) {
-            throw new IllegalArgumentException("'" + text + "' is not an LSN; expected the form X/X with up to 8 hex digits on each side, e.g. 16/B374D848");
+        if (slash < 1 || slash > 8 || text.length() - slash - 1 < 1 || text.length() - slash - 1 > 8
+                || !isHex(text, 0, slash) || !isHex(text, slash + 1, text.length())) {
+            throw new IllegalArgumentException("'" + text + "' is not an LSN; expected the form X/X with 1 to 8 hex digits on each side, e.g. 16/B374D848");
         }
-        try {
-            long high = Long.parseLong(text.substring(0, slash), 16);
-            long low = Long.parseLong(text.substring(slash + 1), 16);
-            return of((high << 32) | low);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not an LSN; expected hex digits on both sides of '/', e.g. 16/B374D848", e);
+        long high = Long.parseLong(text, 0, slash, 16);
+        long low = Long.parseLong(text, slash + 1, text.length(), 16);
+        return of((high << 32) | low);
+    }
+
+    private static boolean isHex(String text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (Character.digit(text.charAt(i), 16) < 0 || text.charAt(i) > 'f') {
+                return false;
+            }
         }
+        return true;
     }
 
     public boolean isValid() {
