@@ -1,0 +1,45 @@
+package dev.tideline.core.naming;
+
+import dev.tideline.core.TableId;
+
+/**
+ * Keys inside the {@link KvBuckets}. KV keys allow {@code [-/_=.A-Za-z0-9]}; Tideline uses {@code .}
+ * to separate parts (so {@code kv.keys("apply.<pipeline>.>")} lists one pipeline's tables), ids
+ * verbatim and every name as an {@link IdentifierTokens} token.
+ */
+public final class KvKeys {
+
+    private KvKeys() {
+    }
+
+    /** {@code gateway.<gateway>} in {@link KvBuckets#CHECKPOINTS}: the LSN confirmed to the slot. */
+    public static String gatewayCheckpoint(String gatewayId) {
+        return "gateway." + ResourceIds.requireValid("gateway id", gatewayId);
+    }
+
+    /** {@code apply.<pipeline>.<schema>.<table>} in {@link KvBuckets#CHECKPOINTS}: what apply committed for a source table. */
+    public static String tableApplyCheckpoint(String pipelineId, TableId source) {
+        return "apply." + ResourceIds.requireValid("pipeline id", pipelineId) + '.' + IdentifierTokens.encode(source.schema())
+                + '.' + IdentifierTokens.encode(source.name());
+    }
+
+    /** {@code synced.<name>} in {@link KvBuckets#CHECKPOINTS}: the Delta version a synced table reflects. */
+    public static String syncedTableCheckpoint(String syncedTableName) {
+        return "synced." + IdentifierTokens.encode(syncedTableName);
+    }
+
+    /** {@code pipeline.<id>} in {@link KvBuckets#SPECS} and {@link KvBuckets#STATUS}. */
+    public static String pipeline(String pipelineId) {
+        return "pipeline." + ResourceIds.requireValid("pipeline id", pipelineId);
+    }
+
+    /** {@code synced.<name>} in {@link KvBuckets#SPECS} and {@link KvBuckets#STATUS}. */
+    public static String syncedTable(String syncedTableName) {
+        return "synced." + IdentifierTokens.encode(syncedTableName);
+    }
+
+    /** {@code connection.<name>} in {@link KvBuckets#SPECS}. */
+    public static String connection(String connectionName) {
+        return "connection." + IdentifierTokens.encode(connectionName);
+    }
+}
