@@ -1,13 +1,8 @@
 package dev.tideline.testing;
 
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 
@@ -20,47 +15,35 @@ final class ContainerNats implements NatsBackend {
     static final String IMAGE = "nats:2.10";
 
     private final int port;
-    private final GenericContainer<?> container;
-    private boolean created;
+    private final RestartableContainer container;
 
     ContainerNats() {
         this.port = FreePort.pick();
-        this.container = new GenericContainer<>(IMAGE)
+        this.container = new RestartableContainer(new GenericContainer<>(IMAGE)
                 .withCommand("-js", "-sd", "/data")
                 .withExposedPorts(4222)
-                .withCreateContainerCmdModifier(cmd -> cmd.withHostConfig(
-                        Optional.ofNullable(cmd.getHostConfig()).orElseGet(HostConfig::new)
-                                .withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", port),
-                                        ExposedPort.tcp(4222)))))
-                .waitingFor(Wait.forLogMessage(".*Server is ready.*", 1).withStartupTimeout(Duration.ofMinutes(1)));
+                .withCreateContainerCmdModifier(RestartableContainer.loopbackPort(port, 4222))
+                .waitingFor(Wait.forLogMessage(".*Server is ready.*", 1).withStartupTimeout(Duration.ofMinutes(1))), 30);
     }
 
     @Override
-    public synchronized void start() {
-        if (!created) {
-            container.start();
-            created = true;
-            return;
-        }
-        DockerClientFactory.instance().client().startContainerCmd(container.getContainerId()).exec();
+    public void start() {
+        container.start();
     }
 
     @Override
-    public synchronized void stop() {
-        DockerClientFactory.instance().client().stopContainerCmd(container.getContainerId()).withTimeout(30).exec();
+    public void stop() {
+        container.stop();
     }
 
     @Override
-    public synchronized void kill() {
-        DockerClientFactory.instance().client().killContainerCmd(container.getContainerId()).withSignal("SIGKILL").exec();
+    public void kill() {
+        container.kill();
     }
 
     @Override
-    public synchronized void close() {
-        if (created) {
-            container.stop();
-            created = false;
-        }
+    public void close() {
+        container.close();
     }
 
     @Override

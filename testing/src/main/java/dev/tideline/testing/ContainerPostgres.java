@@ -1,16 +1,11 @@
 package dev.tideline.testing;
 
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -25,8 +20,7 @@ final class ContainerPostgres implements PostgresBackend {
     static final String IMAGE = "postgres:16-alpine";
 
     private final int port;
-    private final PostgreSQLContainer container;
-    private boolean created;
+    private final RestartableContainer container;
 
     ContainerPostgres(Map<String, String> settings) {
         this.port = FreePort.pick();
@@ -37,49 +31,39 @@ final class ContainerPostgres implements PostgresBackend {
         // The image's pg_hba.conf trusts every database from anywhere but not the 'replication'
         // pseudo-database, and the host reaches the container from the bridge network, not 127.0.0.1.
         String hba = "#!/bin/sh\necho 'host replication all all trust' >> \"$PGDATA/pg_hba.conf\"\n";
-        this.container = new PostgreSQLContainer(IMAGE)
+        PostgreSQLContainer postgres = new PostgreSQLContainer(IMAGE)
                 .withUsername("postgres")
                 .withPassword("postgres")
                 .withDatabaseName("postgres")
                 .withEnv("POSTGRES_HOST_AUTH_METHOD", "trust")
                 .withCopyToContainer(Transferable.of(hba, 0755), "/docker-entrypoint-initdb.d/10-replication.sh")
-                .withCreateContainerCmdModifier(cmd -> cmd.withHostConfig(
-                        Optional.ofNullable(cmd.getHostConfig()).orElseGet(HostConfig::new)
-                                .withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", port),
-                                        ExposedPort.tcp(5432)))));
-        container.setCommand(command.toArray(String[]::new));
-        container.waitingFor(Wait.forLogMessage(".*database system is ready to accept connections.*\\s", 2)
+                .withCreateContainerCmdModifier(RestartableContainer.loopbackPort(port, 5432));
+        postgres.setCommand(command.toArray(String[]::new));
+        postgres.waitingFor(Wait.forLogMessage(".*database system is ready to accept connections.*\\s", 2)
                 .withStartupTimeout(Duration.ofMinutes(2)));
+        this.container = new RestartableContainer(postgres, 60);
     }
 
     @Override
-    public synchronized void start() {
-        if (!created) {
-            container.start();
-            created = true;
-            return;
-        }
+    public void start() {
         // After a kill or stop the container still exists with its data; docker start brings it
         // back with the same port binding. Readiness is judged by connecting (PostgresServer does).
-        DockerClientFactory.instance().client().startContainerCmd(container.getContainerId()).exec();
+        container.start();
     }
 
     @Override
-    public synchronized void stop() {
-        DockerClientFactory.instance().client().stopContainerCmd(container.getContainerId()).withTimeout(60).exec();
+    public void stop() {
+        container.stop();
     }
 
     @Override
-    public synchronized void kill() {
-        DockerClientFactory.instance().client().killContainerCmd(container.getContainerId()).withSignal("SIGKILL").exec();
+    public void kill() {
+        container.kill();
     }
 
     @Override
-    public synchronized void close() {
-        if (created) {
-            container.stop();
-            created = false;
-        }
+    public void close() {
+        container.close();
     }
 
     @Override

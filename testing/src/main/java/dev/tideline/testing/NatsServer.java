@@ -45,9 +45,8 @@ public final class NatsServer implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
-    private volatile NatsBackend backend;
-    private boolean running;
-    private Thread shutdownHook;
+    private final ServerLifecycle<NatsBackend> lifecycle =
+            new ServerLifecycle<>("NATS", "tideline-nats-shutdown", NatsServer::discover, NatsServer::awaitReady);
 
     /** A server not yet started; call {@link #start()}. */
     public static NatsServer create() {
@@ -60,19 +59,8 @@ public final class NatsServer implements AutoCloseable {
      *
      * @throws TestServerException when no server can be found or it does not come up (with its log tail)
      */
-    public synchronized NatsServer start() {
-        if (running) {
-            return this;
-        }
-        if (backend == null) {
-            StaleServerReaper.reapStale();
-            backend = discover();
-            shutdownHook = new Thread(this::closeQuietly, "tideline-nats-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
-        }
-        backend.start();
-        awaitReady();
-        running = true;
+    public NatsServer start() {
+        lifecycle.start();
         return this;
     }
 
@@ -95,7 +83,7 @@ public final class NatsServer implements AutoCloseable {
     }
 
     /** Ready when the server greets a TCP client with its INFO line. */
-    private void awaitReady() {
+    private static void awaitReady(NatsBackend backend) {
         URI uri = URI.create(backend.url());
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         IOException last = null;
@@ -128,78 +116,50 @@ public final class NatsServer implements AutoCloseable {
     }
 
     /** Graceful shutdown (SIGTERM); {@link #start()} brings it back with its JetStream data. */
-    public synchronized void stop() {
-        requireBackend().stop();
-        running = false;
+    public void stop() {
+        lifecycle.stop();
     }
 
     /** SIGKILL; JetStream recovers its store on the next {@link #start()}. */
-    public synchronized void kill() {
-        requireBackend().kill();
-        running = false;
+    public void kill() {
+        lifecycle.kill();
     }
 
-    public synchronized NatsServer restart() {
-        stop();
-        return start();
+    public NatsServer restart() {
+        lifecycle.restart();
+        return this;
     }
 
     /** Stops the server and deletes its store and log. Idempotent; never throws. */
     @Override
-    public synchronized void close() {
-        closeQuietly();
-        if (shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException ignored) {
-                // the JVM is already shutting down
-            }
-            shutdownHook = null;
-        }
+    public void close() {
+        lifecycle.close();
     }
 
-    private synchronized void closeQuietly() {
-        if (backend != null) {
-            try {
-                backend.close();
-            } catch (RuntimeException ignored) {
-                // close must not hide the test's own failure
-            }
-        }
-        running = false;
-    }
-
-    public synchronized boolean isRunning() {
-        return running;
+    public boolean isRunning() {
+        return lifecycle.isRunning();
     }
 
     /** {@code nats://127.0.0.1:<port>}. */
     public String url() {
-        return requireBackend().url();
+        return lifecycle.backend().url();
     }
 
     public boolean supportsFaultInjection() {
-        return requireBackend().supportsFaultInjection();
+        return lifecycle.backend().supportsFaultInjection();
     }
 
     public Source source() {
-        return requireBackend().source();
+        return lifecycle.backend().source();
     }
 
     public Optional<Path> logFile() {
-        return requireBackend().logFile();
-    }
-
-    private NatsBackend requireBackend() {
-        NatsBackend b = backend;
-        if (b == null) {
-            throw new IllegalStateException("the NATS test server has not been started; call start() first");
-        }
-        return b;
+        return lifecycle.backend().logFile();
     }
 
     @Override
     public String toString() {
+        NatsBackend backend = lifecycle.backendOrNull();
         return backend == null ? "NatsServer[not started]" : "NatsServer[" + backend + "]";
     }
 }

@@ -61,9 +61,8 @@ public final class PostgresServer implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     private final Map<String, String> settings;
-    private volatile PostgresBackend backend;
-    private boolean running;
-    private Thread shutdownHook;
+    private final ServerLifecycle<PostgresBackend> lifecycle =
+            new ServerLifecycle<>("Postgres", "tideline-postgres-shutdown", this::discover, this::awaitReady);
 
     private PostgresServer(Map<String, String> settings) {
         this.settings = Map.copyOf(settings);
@@ -114,19 +113,8 @@ public final class PostgresServer implements AutoCloseable {
      *
      * @throws TestServerException naming what was tried, with the tail of the server log
      */
-    public synchronized PostgresServer start() {
-        if (running) {
-            return this;
-        }
-        if (backend == null) {
-            StaleServerReaper.reapStale();
-            backend = discover();
-            shutdownHook = new Thread(this::closeQuietly, "tideline-postgres-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
-        }
-        backend.start();
-        awaitReady();
-        running = true;
+    public PostgresServer start() {
+        lifecycle.start();
         return this;
     }
 
@@ -164,7 +152,7 @@ public final class PostgresServer implements AutoCloseable {
                 + "postgresql) or point TIDELINE_TEST_PG_URL at a server with wal_level=logical.");
     }
 
-    private void awaitReady() {
+    private void awaitReady(PostgresBackend backend) {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         SQLException last;
         do {
@@ -185,85 +173,64 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /** Clean shutdown; {@link #start()} brings the server back with its data. */
-    public synchronized void stop() {
-        requireBackend().stop();
-        running = false;
+    public void stop() {
+        lifecycle.stop();
     }
 
     /**
      * SIGKILLs the postmaster and all its children, as a crash (or the OOM killer) would; the next
      * {@link #start()} runs crash recovery. Committed data and replication slots survive.
      */
-    public synchronized void kill() {
-        requireBackend().kill();
-        running = false;
+    public void kill() {
+        lifecycle.kill();
     }
 
     /** {@link #stop()} then {@link #start()}. */
-    public synchronized PostgresServer restart() {
-        stop();
-        return start();
+    public PostgresServer restart() {
+        lifecycle.restart();
+        return this;
     }
 
     /** Stops the server and deletes its data and logs. Idempotent; never throws. */
     @Override
-    public synchronized void close() {
-        closeQuietly();
-        if (shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException ignored) {
-                // the JVM is already shutting down
-            }
-            shutdownHook = null;
-        }
+    public void close() {
+        lifecycle.close();
     }
 
-    private synchronized void closeQuietly() {
-        if (backend != null) {
-            try {
-                backend.close();
-            } catch (RuntimeException ignored) {
-                // close must not hide the test's own failure
-            }
-        }
-        running = false;
-    }
-
-    public synchronized boolean isRunning() {
-        return running;
+    public boolean isRunning() {
+        return lifecycle.isRunning();
     }
 
     /** Whether {@link #stop()}, {@link #kill()} and {@link #restart()} work (false for an external server). */
     public boolean supportsFaultInjection() {
-        return requireBackend().supportsFaultInjection();
+        return lifecycle.backend().supportsFaultInjection();
     }
 
     public Source source() {
-        return requireBackend().source();
+        return lifecycle.backend().source();
     }
 
     /** The server log, when this JVM started the server and it writes one. */
     public Optional<Path> logFile() {
-        return requireBackend().logFile();
+        return lifecycle.backend().logFile();
     }
 
     public String host() {
-        return requireBackend().host();
+        return lifecycle.backend().host();
     }
 
     public int port() {
-        return requireBackend().port();
+        return lifecycle.backend().port();
     }
 
     /** A superuser name. */
     public String user() {
-        return requireBackend().user();
+        return lifecycle.backend().user();
     }
 
     /** Its password (servers started here trust 127.0.0.1 and ignore it). */
     public String password() {
-        return requireBackend().password();
+        return lifecycle.backend().password();
     }
 
     /** {@code jdbc:postgresql://host:port/postgres} (no credentials; see {@link #user()}). */
@@ -280,7 +247,7 @@ public final class PostgresServer implements AutoCloseable {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
         } catch (SQLException e) {
-            throw new TestServerException("could not create database '" + name + "' on " + backend + ": " + e.getMessage(), e);
+            throw new TestServerException("could not create database '" + name + "' on " + lifecycle.backend() + ": " + e.getMessage(), e);
         }
         return jdbcUrl(name);
     }
@@ -327,7 +294,7 @@ public final class PostgresServer implements AutoCloseable {
             rs.next();
             return rs.getString(1);
         } catch (SQLException e) {
-            throw new TestServerException(sql + " failed on " + backend + ": " + e.getMessage(), e);
+            throw new TestServerException(sql + " failed on " + lifecycle.backend() + ": " + e.getMessage(), e);
         }
     }
 
@@ -339,16 +306,9 @@ public final class PostgresServer implements AutoCloseable {
         return props;
     }
 
-    private PostgresBackend requireBackend() {
-        PostgresBackend b = backend;
-        if (b == null) {
-            throw new IllegalStateException("the Postgres test server has not been started; call start() first");
-        }
-        return b;
-    }
-
     @Override
     public String toString() {
+        PostgresBackend backend = lifecycle.backendOrNull();
         return backend == null ? "PostgresServer[not started]" : "PostgresServer[" + backend + "]";
     }
 }

@@ -5,12 +5,8 @@ import dev.tideline.core.OrderingKey;
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.change.ChangeEvent.OldRowKind;
 import dev.tideline.core.change.Row;
-import dev.tideline.core.naming.ResourceIds;
-import dev.tideline.core.naming.Subjects;
 import dev.tideline.core.schema.RelationSchema;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -41,23 +37,15 @@ import java.util.Objects;
  */
 public final class RowsBatchBuilder {
 
-    private final String gatewayId;
-    private final BatchLimits limits;
-    private final BatchBody body;
+    private final TableBatch tableBatch;
 
-    private RelationSchema schema;
-    private boolean open;
     private Lsn commitLsn;
     private int txnSeq;
     private long firstOrdinal;
     private long lastOrdinal;
-    private String subject;
-    private String tableToken;
 
     public RowsBatchBuilder(String gatewayId, BatchLimits limits) {
-        this.gatewayId = ResourceIds.requireValid("gateway id", gatewayId);
-        this.limits = Objects.requireNonNull(limits, "limits");
-        this.body = new BatchBody(Math.min(limits.targetBytes() + 4096, 1 << 20));
+        this.tableBatch = new TableBatch(BatchKind.ROWS, gatewayId, limits);
     }
 
     /** Starts a batch; anything not finished is discarded. */
@@ -66,17 +54,10 @@ public final class RowsBatchBuilder {
         if (txnSeq < 0 || xid < 0) {
             throw new IllegalArgumentException("txnSeq and xid must be >= 0");
         }
-        if (this.schema != schema) {
-            this.subject = Subjects.changes(gatewayId, schema.table());
-            this.tableToken = BatchBody.tableToken(schema);
-        }
-        this.schema = schema;
         this.commitLsn = Objects.requireNonNull(commitLsn, "commitLsn");
         this.txnSeq = txnSeq;
         this.lastOrdinal = -1;
-        open = true;
-        body.start(BatchKind.ROWS);
-        WireWriter head = body.head;
+        WireWriter head = tableBatch.start(schema);
         head.u64(commitLsn.value());
         head.instant(commitTime);
         head.uvarint(xid);
@@ -112,15 +93,14 @@ public final class RowsBatchBuilder {
      * @throws IllegalArgumentException when ordinals do not increase or the row does not fit the schema
      */
     public boolean add(RowChange.Op op, long ordinal, OldRowKind oldRowKind, Row oldRow, Row newRow) {
-        if (!open) {
-            throw new IllegalStateException("start() a batch first");
-        }
+        tableBatch.requireOpen();
+        RelationSchema schema = tableBatch.schema();
         if (ordinal <= lastOrdinal) {
             throw new IllegalArgumentException("ordinal " + ordinal + " does not follow " + lastOrdinal + " in " + schema.table());
         }
-        requireWidth(oldRow);
-        requireWidth(newRow);
-        WireWriter rows = body.rows;
+        tableBatch.requireWidth(oldRow);
+        tableBatch.requireWidth(newRow);
+        WireWriter rows = tableBatch.rows();
         int mark = rows.size();
         try {
             rows.u8(op.code() | (oldKindCode(oldRowKind) << 4));
@@ -136,38 +116,33 @@ public final class RowsBatchBuilder {
             throw new TidelineException(TidelineException.Kind.FATAL, "cannot encode change " + new OrderingKey(commitLsn, ordinal)
                     + ": " + e.getMessage(), "this is a bug in the decoder or gateway; report it with the table's definition", e);
         }
-        if (body.sizeWith(body.rowCount + 1) > limits.maxBytes()) {
-            int rowBytes = rows.size() - mark;
-            rows.truncate(mark);
-            if (body.rowCount == 0) {
-                throw tooLarge(schema, "change " + new OrderingKey(commitLsn, ordinal), rowBytes, limits);
-            }
+        boolean first = tableBatch.rowCount() == 0;
+        if (!tableBatch.keepRow(mark, () -> "change " + new OrderingKey(commitLsn, ordinal))) {
             return false;
         }
-        if (body.rowCount == 0) {
+        if (first) {
             firstOrdinal = ordinal;
         }
-        body.rowCount++;
         lastOrdinal = ordinal;
         return true;
     }
 
     public int rowCount() {
-        return body.rowCount;
+        return tableBatch.rowCount();
     }
 
     public boolean isEmpty() {
-        return body.rowCount == 0;
+        return tableBatch.rowCount() == 0;
     }
 
     /** The exact body size if the batch were finished now. */
     public int encodedSize() {
-        return body.size();
+        return tableBatch.encodedSize();
     }
 
     /** Whether the body has reached {@link BatchLimits#targetBytes()}. */
     public boolean isFull() {
-        return body.size() >= limits.targetBytes();
+        return tableBatch.isFull();
     }
 
     /**
@@ -177,45 +152,18 @@ public final class RowsBatchBuilder {
      * @throws IllegalStateException when the batch holds no rows
      */
     public EncodedMessage finish(boolean lastInTxn) {
-        if (!open || body.rowCount == 0) {
-            throw new IllegalStateException("a ROWS batch needs at least one row");
-        }
-        byte[] bytes = body.finish(lastInTxn ? 1 : 0);
-        Map<String, String> headers = new HashMap<>(16);
-        headers.put(WireHeaders.FORMAT, WireCodec.FORMAT_VERSION_TEXT);
-        headers.put(WireHeaders.KIND, BatchKind.ROWS.name());
-        headers.put(WireHeaders.TABLE, tableToken);
-        headers.put(WireHeaders.COMMIT_LSN, commitLsn.toString());
-        headers.put(WireHeaders.ORDINAL, Long.toString(firstOrdinal));
-        headers.put(WireHeaders.LAST_ORDINAL, Long.toString(lastOrdinal));
-        headers.put(WireHeaders.TXN_SEQ, Integer.toString(txnSeq));
-        headers.put(WireHeaders.TXN_LAST, Boolean.toString(lastInTxn));
-        headers.put(WireHeaders.ROW_COUNT, Integer.toString(body.rowCount));
-        headers.put(WireHeaders.NATS_MSG_ID, WireHeaders.natsMsgId(gatewayId, headers));
-        EncodedMessage message = new EncodedMessage(subject, headers, bytes);
-        open = false;
-        body.rowCount = 0;
-        body.rows.reset();
+        EncodedMessage message = tableBatch.finish(lastInTxn ? 1 : 0, headers -> {
+            headers.put(WireHeaders.COMMIT_LSN, commitLsn.toString());
+            headers.put(WireHeaders.ORDINAL, Long.toString(firstOrdinal));
+            headers.put(WireHeaders.LAST_ORDINAL, Long.toString(lastOrdinal));
+            headers.put(WireHeaders.TXN_SEQ, Integer.toString(txnSeq));
+            headers.put(WireHeaders.TXN_LAST, Boolean.toString(lastInTxn));
+        });
         lastOrdinal = -1;
         return message;
     }
 
-    private void requireWidth(Row row) {
-        if (row != null && row.size() != schema.columnCount()) {
-            throw new IllegalArgumentException("a row of " + schema.table() + " has " + row.size() + " values but the schema has "
-                    + schema.columnCount() + " columns");
-        }
-    }
-
     static int oldKindCode(OldRowKind kind) {
         return kind == OldRowKind.NONE ? 0 : kind == OldRowKind.KEY ? 1 : 2;
-    }
-
-    static TidelineException tooLarge(RelationSchema schema, String what, int bytes, BatchLimits limits) {
-        return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
-                what + " of table " + schema.table() + " encodes to about " + bytes + " bytes, more than the largest message body allowed ("
-                        + limits.maxBytes() + " bytes)",
-                "raise the NATS server's max_payload (up to 64 MB) and the gateway's maximum message size to match, "
-                        + "or remove the oversized column from the publication");
     }
 }

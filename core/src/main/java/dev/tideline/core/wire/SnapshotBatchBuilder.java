@@ -4,10 +4,7 @@ import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.change.Row;
 import dev.tideline.core.naming.ResourceIds;
-import dev.tideline.core.naming.Subjects;
 import dev.tideline.core.schema.RelationSchema;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -17,23 +14,15 @@ import java.util.Objects;
  */
 public final class SnapshotBatchBuilder {
 
-    private final String gatewayId;
-    private final BatchLimits limits;
-    private final BatchBody body;
+    private final TableBatch tableBatch;
 
-    private RelationSchema schema;
-    private boolean open;
     private String snapshotId;
     private Lsn validAtLsn;
     private int chunk;
     private int batch;
-    private String subject;
-    private String tableToken;
 
     public SnapshotBatchBuilder(String gatewayId, BatchLimits limits) {
-        this.gatewayId = ResourceIds.requireValid("gateway id", gatewayId);
-        this.limits = Objects.requireNonNull(limits, "limits");
-        this.body = new BatchBody(Math.min(limits.targetBytes() + 4096, 1 << 20));
+        this.tableBatch = new TableBatch(BatchKind.SNAPSHOT, gatewayId, limits);
     }
 
     /** Starts a batch; anything not finished is discarded. */
@@ -42,18 +31,11 @@ public final class SnapshotBatchBuilder {
         if (chunk < 0 || batch < 0) {
             throw new IllegalArgumentException("chunk and batch must be >= 0");
         }
-        if (this.schema != schema) {
-            this.subject = Subjects.changes(gatewayId, schema.table());
-            this.tableToken = BatchBody.tableToken(schema);
-        }
-        this.schema = schema;
         this.snapshotId = snapshotId;
         this.validAtLsn = Objects.requireNonNull(validAtLsn, "validAtLsn");
         this.chunk = chunk;
         this.batch = batch;
-        open = true;
-        body.start(BatchKind.SNAPSHOT);
-        WireWriter head = body.head;
+        WireWriter head = tableBatch.start(schema);
         head.u64(validAtLsn.value());
         head.str(snapshotId);
         head.uvarint(chunk);
@@ -71,48 +53,34 @@ public final class SnapshotBatchBuilder {
      *                           (FATAL) when a value has a Java type without a wire encoding
      */
     public boolean add(Row row) {
-        if (!open) {
-            throw new IllegalStateException("start() a batch first");
-        }
-        if (row.size() != schema.columnCount()) {
-            throw new IllegalArgumentException("a row of " + schema.table() + " has " + row.size() + " values but the schema has "
-                    + schema.columnCount() + " columns");
-        }
-        WireWriter rows = body.rows;
+        tableBatch.requireOpen();
+        tableBatch.requireWidth(Objects.requireNonNull(row, "row"));
+        WireWriter rows = tableBatch.rows();
         int mark = rows.size();
         try {
-            rows.row(row, schema);
+            rows.row(row, tableBatch.schema());
         } catch (IllegalArgumentException e) {
             rows.truncate(mark);
             throw new TidelineException(TidelineException.Kind.FATAL, "cannot encode a snapshot row: " + e.getMessage(),
                     "this is a bug in the snapshot reader; report it with the table's definition", e);
         }
-        if (body.sizeWith(body.rowCount + 1) > limits.maxBytes()) {
-            int rowBytes = rows.size() - mark;
-            rows.truncate(mark);
-            if (body.rowCount == 0) {
-                throw RowsBatchBuilder.tooLarge(schema, "a snapshot row (chunk " + chunk + ")", rowBytes, limits);
-            }
-            return false;
-        }
-        body.rowCount++;
-        return true;
+        return tableBatch.keepRow(mark, () -> "a snapshot row (chunk " + chunk + ")");
     }
 
     public int rowCount() {
-        return body.rowCount;
+        return tableBatch.rowCount();
     }
 
     public boolean isEmpty() {
-        return body.rowCount == 0;
+        return tableBatch.rowCount() == 0;
     }
 
     public int encodedSize() {
-        return body.size();
+        return tableBatch.encodedSize();
     }
 
     public boolean isFull() {
-        return body.size() >= limits.targetBytes();
+        return tableBatch.isFull();
     }
 
     /**
@@ -122,25 +90,12 @@ public final class SnapshotBatchBuilder {
      * @throws IllegalStateException when the batch holds no rows
      */
     public EncodedMessage finish(boolean lastInChunk) {
-        if (!open || body.rowCount == 0) {
-            throw new IllegalStateException("a SNAPSHOT batch needs at least one row");
-        }
-        byte[] bytes = body.finish(lastInChunk ? 1 : 0);
-        Map<String, String> headers = new HashMap<>(16);
-        headers.put(WireHeaders.FORMAT, WireCodec.FORMAT_VERSION_TEXT);
-        headers.put(WireHeaders.KIND, BatchKind.SNAPSHOT.name());
-        headers.put(WireHeaders.TABLE, tableToken);
-        headers.put(WireHeaders.SNAPSHOT_ID, snapshotId);
-        headers.put(WireHeaders.SNAPSHOT_LSN, validAtLsn.toString());
-        headers.put(WireHeaders.CHUNK, Integer.toString(chunk));
-        headers.put(WireHeaders.BATCH, Integer.toString(batch));
-        headers.put(WireHeaders.CHUNK_LAST, Boolean.toString(lastInChunk));
-        headers.put(WireHeaders.ROW_COUNT, Integer.toString(body.rowCount));
-        headers.put(WireHeaders.NATS_MSG_ID, WireHeaders.natsMsgId(gatewayId, headers));
-        EncodedMessage message = new EncodedMessage(subject, headers, bytes);
-        open = false;
-        body.rowCount = 0;
-        body.rows.reset();
-        return message;
+        return tableBatch.finish(lastInChunk ? 1 : 0, headers -> {
+            headers.put(WireHeaders.SNAPSHOT_ID, snapshotId);
+            headers.put(WireHeaders.SNAPSHOT_LSN, validAtLsn.toString());
+            headers.put(WireHeaders.CHUNK, Integer.toString(chunk));
+            headers.put(WireHeaders.BATCH, Integer.toString(batch));
+            headers.put(WireHeaders.CHUNK_LAST, Boolean.toString(lastInChunk));
+        });
     }
 }
