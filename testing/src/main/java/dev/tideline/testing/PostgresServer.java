@@ -1,5 +1,6 @@
 package dev.tideline.testing;
 
+import dev.tideline.core.TableId;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -245,7 +246,7 @@ public final class PostgresServer implements AutoCloseable {
     /** Creates a database (quoted, so case-sensitive) and returns its JDBC URL. */
     public String createDatabase(String name) {
         try (Connection c = connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+            s.execute("CREATE DATABASE " + TableId.quoteIdentifier(name));
         } catch (SQLException e) {
             throw new TestServerException("could not create database '" + name + "' on " + lifecycle.backend() + ": " + e.getMessage(), e);
         }

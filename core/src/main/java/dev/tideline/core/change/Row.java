@@ -1,6 +1,8 @@
 package dev.tideline.core.change;
 
+import dev.tideline.core.value.UnchangedToast;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -61,11 +63,11 @@ public final class Row {
 
     /** The values as an unmodifiable list (elements may be null). */
     public List<Object> values() {
-        return java.util.Collections.unmodifiableList(Arrays.asList(values));
+        return Collections.unmodifiableList(Arrays.asList(values));
     }
 
     public boolean isUnchangedToast(int index) {
-        return values[index] == dev.tideline.core.value.UnchangedToast.VALUE;
+        return values[index] == UnchangedToast.VALUE;
     }
 
     @Override
