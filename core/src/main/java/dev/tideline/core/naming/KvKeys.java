@@ -42,4 +42,23 @@ public final class KvKeys {
     public static String connection(String connectionName) {
         return "connection." + IdentifierTokens.encode(connectionName);
     }
+
+    /** {@code instance.<name>} in {@link KvBuckets#SPECS}: a registered database instance (an existing Postgres). */
+    public static String databaseInstance(String instanceName) {
+        return "instance." + IdentifierTokens.encode(instanceName);
+    }
+
+    /** {@code catalog.<name>} in {@link KvBuckets#SPECS}: a database catalog (one database on an instance). */
+    public static String databaseCatalog(String catalogName) {
+        return "catalog." + IdentifierTokens.encode(catalogName);
+    }
+
+    /**
+     * {@code table.<pipeline>.<schema>.<table>} in {@link KvBuckets#STATUS}: the state of one table of a pipeline
+     * (snapshot progress on the gateway side, FAILED with its reason on the apply side).
+     */
+    public static String tableStatus(String pipelineId, TableId source) {
+        return "table." + ResourceIds.requireValid("pipeline id", pipelineId) + '.' + IdentifierTokens.encode(source.schema())
+                + '.' + IdentifierTokens.encode(source.name());
+    }
 }
