@@ -2,20 +2,44 @@ package dev.tideline.control.kv;
 
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.naming.KvBuckets;
+import dev.tideline.control.ControlJson;
+import dev.tideline.core.naming.Streams;
+import dev.tideline.core.naming.Subjects;
 import io.nats.client.Connection;
+import io.nats.client.ConsumerContext;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValueManagement;
+import io.nats.client.Message;
+import io.nats.client.MessageConsumer;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.function.BiConsumer;
 
 /**
- * The KV buckets of Tideline on one NATS connection, created when missing (any service may start first).
- * Specs keep a short history so an operator can see what changed; status and checkpoints keep only
- * the latest value.
+ * The KV buckets and the event and control streams of Tideline on one NATS connection, created when
+ * missing (any service may start first). Specs keep a short history so an operator can see what
+ * changed; status and checkpoints keep only the latest value. Events ({@link Streams#EVENTS}) and
+ * control requests ({@link Streams#CONTROL}) are kept in streams so that a service that was down or
+ * scaled to zero still receives the requests sent meanwhile ({@link #listen}).
  */
 public final class ControlPlane {
+
+    private static final Logger LOG = Logger.getLogger(ControlPlane.class);
+    /** How long requests wait for a service that is down; a day covers a restart or a scale-from-zero. */
+    private static final Duration CONTROL_MAX_AGE = Duration.ofDays(1);
+    /** Events are notifications for subscribers that join late, not the record (KV is). */
+    private static final Duration EVENTS_MAX_AGE = Duration.ofDays(7);
 
     private final Connection nats;
     private final JsonKv specs;
@@ -27,6 +51,8 @@ public final class ControlPlane {
         this.specs = open(nats, KvBuckets.SPECS, 5);
         this.status = open(nats, KvBuckets.STATUS, 1);
         this.checkpoints = open(nats, KvBuckets.CHECKPOINTS, 1);
+        ensureStream(nats, Streams.EVENTS, Subjects.ALL_EVENTS, EVENTS_MAX_AGE);
+        ensureStream(nats, Streams.CONTROL, Subjects.ALL_CONTROL, CONTROL_MAX_AGE);
     }
 
     /**
@@ -53,13 +79,95 @@ public final class ControlPlane {
         return checkpoints;
     }
 
-    /** Publishes an event or control message (JSON) on core NATS; events are notifications, KV holds the truth. */
-    public void publish(String subject, Object message) {
-        nats.publish(subject, dev.tideline.control.ControlJson.toBytes(message));
+    /**
+     * Publishes an event (JSON) without waiting: events are notifications, KV holds the truth, and the
+     * {@link Streams#EVENTS} stream keeps them for late subscribers.
+     */
+    public void publish(String subject, Object event) {
+        nats.publish(subject, ControlJson.toBytes(event));
+    }
+
+    /**
+     * Sends a control request (JSON) and waits until the {@link Streams#CONTROL} stream stored it, so a
+     * caller that gets no exception knows the request will be seen.
+     *
+     * @throws TidelineException RETRYABLE when JetStream did not acknowledge it
+     */
+    public void send(String subject, Object request) {
+        try {
+            nats.jetStream().publish(subject, ControlJson.toBytes(request));
+        } catch (IOException | JetStreamApiException e) {
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "cannot send " + subject + ": " + e.getMessage(),
+                    "check that NATS with JetStream is reachable and retry", e);
+        }
+    }
+
+    /**
+     * Delivers every control request (or event) matching {@code filter} to {@code handler}, through a
+     * durable consumer named {@code durable} on {@code stream}: requests sent while the service was
+     * down are delivered when it starts (the first start sees only new ones). A message is acknowledged
+     * after the handler returns; when it throws, the message is delivered again after a pause, up to 5
+     * times. A message that is not a valid {@code type} document is logged with its subject and dropped.
+     *
+     * @param stream  {@link Streams#CONTROL} or {@link Streams#EVENTS}
+     * @param durable consumer name, unique per service and purpose, e.g. {@code apply-updates}
+     * @param filter  a subject filter inside the stream, e.g. {@code tideline.control.pipeline.*.update}
+     * @return the running consumer; close it to stop
+     */
+    public <T> AutoCloseable listen(String stream, String durable, String filter, Class<T> type, BiConsumer<String, T> handler) {
+        try {
+            ConsumerContext consumer = nats.getStreamContext(stream).createOrUpdateConsumer(ConsumerConfiguration.builder()
+                    .durable(durable).filterSubject(filter).ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.New)
+                    .ackWait(Duration.ofMinutes(1)).maxDeliver(5).build());
+            MessageConsumer running = consumer.consume(message -> deliver(message, type, handler));
+            return running::close;
+        } catch (IOException | JetStreamApiException e) {
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "cannot listen to " + filter + " on " + stream + ": " + e.getMessage(),
+                    "check that NATS with JetStream is reachable", e);
+        }
+    }
+
+    private static <T> void deliver(Message message, Class<T> type, BiConsumer<String, T> handler) {
+        T value;
+        try {
+            value = ControlJson.fromBytes(message.getData(), type);
+        } catch (IllegalArgumentException e) {
+            LOG.errorf("dropping a message on %s: %s", message.getSubject(), e.getMessage());
+            message.term();
+            return;
+        }
+        try {
+            handler.accept(message.getSubject(), value);
+            message.ack();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "handling %s failed; it will be delivered again", message.getSubject());
+            message.nakWithDelay(Duration.ofSeconds(5));
+        }
     }
 
     public Connection connection() {
         return nats;
+    }
+
+    private static void ensureStream(Connection nats, String name, String subjects, Duration maxAge) {
+        try {
+            JetStreamManagement jsm = nats.jetStreamManagement();
+            if (jsm.getStreamNames().contains(name)) {
+                return;
+            }
+            try {
+                jsm.addStream(StreamConfiguration.builder().name(name).subjects(subjects).storageType(StorageType.File)
+                        .retentionPolicy(RetentionPolicy.Limits).discardPolicy(DiscardPolicy.Old).maxAge(maxAge)
+                        .duplicateWindow(Duration.ofMinutes(2)).build());
+            } catch (JetStreamApiException e) {
+                if (!jsm.getStreamNames().contains(name)) { // else: another service created it meanwhile
+                    throw e;
+                }
+            }
+        } catch (IOException | JetStreamApiException e) {
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "cannot create stream " + name + ": " + e.getMessage(),
+                    "check that the NATS server runs with JetStream enabled (nats-server -js)", e);
+        }
     }
 
     private static JsonKv open(Connection nats, String bucket, int history) {
