@@ -20,6 +20,9 @@ public interface ApiConfig {
     /** The HTTP API. */
     Api api();
 
+    /** Secrets at rest. */
+    Secrets secrets();
+
     interface Nats {
         /** NATS URL(s), comma-separated, e.g. {@code nats://localhost:4222}. */
         @WithDefault("nats://localhost:4222")
@@ -32,5 +35,18 @@ public interface ApiConfig {
          * Required: there is deliberately no default, so an API is never left open by accident.
          */
         String token();
+
+        /** How long a Postgres check (connect, database exists, create database) may take, in seconds. */
+        @WithDefault("10")
+        int postgresTimeoutSeconds();
+    }
+
+    interface Secrets {
+        /**
+         * The key that seals connection passwords ({@code openssl rand -base64 32}); the same value must be
+         * given to gateway-service and sync-service. Required: no default, so passwords are never sealed
+         * with a key everybody knows.
+         */
+        String key();
     }
 }

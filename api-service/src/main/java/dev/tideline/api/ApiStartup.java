@@ -12,6 +12,6 @@ class ApiStartup {
     private static final Logger LOG = Logger.getLogger(ApiStartup.class);
 
     void onStart(@Observes StartupEvent event, ApiConfig config) {
-        LOG.infof("api-service starting; NATS at %s", config.nats().url());
+        LOG.infof("api-service starting; NATS at %s, warehouse %s", config.nats().url(), config.warehouse());
     }
 }

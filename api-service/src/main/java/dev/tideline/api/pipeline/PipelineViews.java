@@ -1,0 +1,121 @@
+package dev.tideline.api.pipeline;
+
+import dev.tideline.control.spec.GatewayDefinition;
+import dev.tideline.control.spec.IngestionDefinition;
+import dev.tideline.control.spec.PipelineSpec;
+import dev.tideline.control.spec.SyncedTableSpec;
+import dev.tideline.control.status.PipelineState;
+import dev.tideline.control.status.PipelineStatus;
+import dev.tideline.control.status.SyncedTableStatus;
+import dev.tideline.control.status.TableStatus;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.time.Instant;
+import java.util.List;
+
+/** The response shapes of the pipelines API (Databricks' GetPipelineResponse, PipelineStateInfo, UpdateInfo). */
+final class PipelineViews {
+
+    private PipelineViews() {
+    }
+
+    @RegisterForReflection
+    record Created(String pipelineId) {
+    }
+
+    @RegisterForReflection
+    record UpdateStarted(String updateId) {
+    }
+
+    /** Databricks' PipelineSpec, as stored. */
+    @RegisterForReflection
+    record Spec(String id, String name, boolean continuous, GatewayDefinition gatewayDefinition, IngestionDefinition ingestionDefinition) {
+    }
+
+    /** Databricks' UpdateStateInfo: {@code creation_time} is an RFC 3339 string there. */
+    @RegisterForReflection
+    record UpdateStateInfo(String updateId, String state, String creationTime) {
+    }
+
+    /**
+     * GET /pipelines/{id}. {@code message} and {@code table_statuses} are Tideline additions: the service's last
+     * status message and the per-table progress.
+     */
+    @RegisterForReflection
+    record Pipeline(String pipelineId, String name, Spec spec, String state, String health, String cause, List<UpdateStateInfo> latestUpdates,
+                    Long lastModified, String message, List<TableStatus> tableStatuses) {
+    }
+
+    /** One entry of GET /pipelines. */
+    @RegisterForReflection
+    record PipelineStateInfo(String pipelineId, String name, String state, String health, List<UpdateStateInfo> latestUpdates) {
+    }
+
+    @RegisterForReflection
+    record PipelineList(List<PipelineStateInfo> statuses) {
+    }
+
+    /** Databricks' UpdateInfo ({@code creation_time} in epoch milliseconds there). */
+    @RegisterForReflection
+    record UpdateInfo(String pipelineId, String updateId, String state, long creationTime, boolean fullRefresh, String message) {
+    }
+
+    @RegisterForReflection
+    record Update(UpdateInfo update) {
+    }
+
+    static Spec spec(PipelineSpec spec) {
+        return new Spec(spec.id(), spec.name(), spec.continuous(), spec.gatewayDefinition(), spec.ingestionDefinition());
+    }
+
+    /** The state to show: the service's, or IDLE while no service has reported on the pipeline yet. */
+    static String state(PipelineStatus status) {
+        return status == null || status.state() == null ? PipelineState.IDLE.name() : status.state().name();
+    }
+
+    static String health(PipelineStatus status) {
+        return status != null && status.state() == PipelineState.FAILED ? "UNHEALTHY" : "HEALTHY";
+    }
+
+    static List<UpdateStateInfo> updates(PipelineStatus status) {
+        if (status == null) {
+            return List.of();
+        }
+        return status.latestUpdates().stream()
+                .map(u -> new UpdateStateInfo(u.updateId(), u.state() == null ? null : u.state().name(),
+                        Instant.ofEpochMilli(u.creationTimeMillis()).toString()))
+                .toList();
+    }
+
+    static Pipeline pipeline(PipelineSpec spec, PipelineStatus status, List<TableStatus> tables) {
+        String message = status == null ? "no service has reported on this pipeline yet; "
+                + (spec.isGateway() ? "gateway-service" : "apply-service") + " picks it up from the specs bucket" : status.message();
+        return new Pipeline(spec.id(), spec.name(), spec(spec), state(status), health(status),
+                status != null && status.state() == PipelineState.FAILED ? status.message() : null, updates(status),
+                status == null ? null : status.updatedAtMillis(), message, tables);
+    }
+
+    /** The pipeline of a synced table: its state derived from the synced table's status. */
+    static Pipeline syncedTablePipeline(SyncedTableSpec synced, SyncedTableStatus status) {
+        boolean continuous = synced.spec().schedulingPolicy() == SyncedTableSpec.SchedulingPolicy.CONTINUOUS;
+        String state;
+        if (status == null || status.detailedState() == null) {
+            state = PipelineState.STARTING.name();
+        } else {
+            state = switch (status.detailedState()) {
+                case OFFLINE_FAILED, ONLINE_PIPELINE_FAILED -> PipelineState.FAILED.name();
+                case PROVISIONING, PROVISIONING_PIPELINE_RESOURCES, PROVISIONING_INITIAL_SNAPSHOT, ONLINE_CONTINUOUS_UPDATE,
+                     ONLINE_TRIGGERED_UPDATE, ONLINE_UPDATING_PIPELINE_RESOURCES -> PipelineState.RUNNING.name();
+                default -> continuous ? PipelineState.RUNNING.name() : PipelineState.IDLE.name();
+            };
+        }
+        String message = status == null ? "waiting for sync-service to pick up synced table " + synced.name() : status.message();
+        return new Pipeline(synced.pipelineId(), synced.name(), new Spec(synced.pipelineId(), synced.name(), continuous, null, null), state,
+                PipelineState.FAILED.name().equals(state) ? "UNHEALTHY" : "HEALTHY", PipelineState.FAILED.name().equals(state) ? message : null,
+                List.of(), status == null ? null : status.updatedAtMillis(), message, List.of());
+    }
+
+    static PipelineStateInfo stateInfo(PipelineSpec spec, PipelineStatus status) {
+        return new PipelineStateInfo(spec.id(), spec.name(), state(status), health(status), updates(status));
+    }
+}

@@ -1,0 +1,231 @@
+package dev.tideline.api.pipeline;
+
+import dev.tideline.api.http.ApiException;
+import dev.tideline.api.http.FieldRules;
+import dev.tideline.api.http.RequestBodies;
+import dev.tideline.api.nats.ControlPlaneAccess;
+import dev.tideline.api.nats.SpecStore;
+import dev.tideline.control.message.RefreshRequest;
+import dev.tideline.control.message.UpdateRequest;
+import dev.tideline.control.spec.CapturePlan;
+import dev.tideline.control.spec.IngestionDefinition.IngestionObject;
+import dev.tideline.control.spec.PipelineSpec;
+import dev.tideline.control.spec.SyncedTableSpec;
+import dev.tideline.control.status.PipelineStatus;
+import dev.tideline.core.naming.KvKeys;
+import dev.tideline.core.naming.Subjects;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Pipelines ({@code /api/2.0/pipelines}): ingestion gateways (run by gateway-service) and ingestion pipelines
+ * (run by apply-service), stored in {@code tideline-specs}; state from {@code tideline-status}; updates sent as
+ * control messages. The pipeline id of a synced table is accepted by {@code /updates} too, as in Databricks.
+ */
+@Path("/api/2.0/pipelines")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.WILDCARD)
+@Tag(name = "pipelines")
+public class PipelinesResource {
+
+    private static final Logger LOG = Logger.getLogger(PipelinesResource.class);
+
+    private final SpecStore store;
+    private final ControlPlaneAccess control;
+
+    PipelinesResource(SpecStore store, ControlPlaneAccess control) {
+        this.store = store;
+        this.control = control;
+    }
+
+    @POST
+    @Operation(summary = "Create an ingestion gateway or an ingestion pipeline")
+    @RequestBody(content = @Content(schema = @Schema(implementation = PipelineRequest.class)))
+    public PipelineViews.Created create(String body) {
+        PipelineRequest request = RequestBodies.read(body, PipelineRequest.class);
+        String name = request.name() == null ? null : FieldRules.required("name", request.name(), "\"neon_gateway\"");
+        boolean gateway = request.gatewayDefinition() != null;
+        if (gateway && Boolean.FALSE.equals(request.continuous())) {
+            throw ApiException.invalid("continuous", "an ingestion gateway always runs continuously, so that the replication slot is"
+                    + " consumed and WAL does not grow on the source; remove \"continuous\": false");
+        }
+        boolean continuous = gateway || Boolean.TRUE.equals(request.continuous());
+        String id = UUID.randomUUID().toString();
+        PipelineSpec spec = new PipelineSpec(id, name, continuous, request.gatewayDefinition(), request.ingestionDefinition(),
+                System.currentTimeMillis());
+        List<PipelineSpec> stored = store.pipelines();
+        PipelineValidator.validate(spec, stored, store::connection);
+        if (name != null && !Boolean.TRUE.equals(request.allowDuplicateNames())) {
+            stored.stream().filter(p -> name.equals(p.name())).findFirst().ifPresent(p -> {
+                throw ApiException.alreadyExists("Pipeline named", name, "it has pipeline_id " + p.id()
+                        + "; choose another name or set \"allow_duplicate_names\": true");
+            });
+        }
+        if (!store.create(KvKeys.pipeline(id), spec)) {
+            throw new IllegalStateException("freshly minted pipeline id " + id + " already exists");
+        }
+        LOG.infof("%s pipeline %s (%s) created", gateway ? "gateway" : "ingestion", id, name);
+        return new PipelineViews.Created(id);
+    }
+
+    @GET
+    @Operation(summary = "List pipelines with their state")
+    public PipelineViews.PipelineList list() {
+        List<PipelineViews.PipelineStateInfo> statuses = new ArrayList<>();
+        for (PipelineSpec spec : store.pipelines()) {
+            statuses.add(PipelineViews.stateInfo(spec, store.pipelineStatus(spec.id()).orElse(null)));
+        }
+        return new PipelineViews.PipelineList(statuses);
+    }
+
+    @GET
+    @Path("/{pipeline_id}")
+    @Operation(summary = "Get a pipeline: spec, state, latest updates")
+    public PipelineViews.Pipeline get(@PathParam("pipeline_id") String id) {
+        Optional<PipelineSpec> spec = store.pipeline(id);
+        if (spec.isPresent()) {
+            return PipelineViews.pipeline(spec.get(), store.pipelineStatus(id).orElse(null), store.tableStatuses(id));
+        }
+        // As in Databricks, a synced table's pipeline can be read as a pipeline too.
+        SyncedTableSpec synced = store.syncedTableByPipeline(id).orElseThrow(() -> ApiException.notFound("Pipeline", id));
+        return PipelineViews.syncedTablePipeline(synced, store.syncedTableStatus(synced.name()).orElse(null));
+    }
+
+    @DELETE
+    @Path("/{pipeline_id}")
+    @Operation(summary = "Delete a pipeline; the response says what happens to the replication slot")
+    public Map<String, Object> delete(@PathParam("pipeline_id") String id) {
+        PipelineSpec spec = store.pipeline(id).orElseThrow(() -> ApiException.notFound("Pipeline", id));
+        List<PipelineSpec> all = store.pipelines();
+        Map<String, Object> response = new LinkedHashMap<>();
+        if (spec.isGateway()) {
+            List<String> dependents = all.stream().filter(p -> p.isIngestion() && id.equals(p.ingestionDefinition().ingestionGatewayId()))
+                    .map(PipelineSpec::id).toList();
+            CapturePlan plan = SlotCleanup.plan(spec, all);
+            StringBuilder message = new StringBuilder(plan == null
+                    ? "no ingestion pipeline used this gateway, so it read no replication slot"
+                    : SlotCleanup.advice(plan));
+            if (!dependents.isEmpty()) {
+                message.append(". The ingestion pipelines ").append(dependents).append(" read from this gateway: they keep their Delta")
+                        .append(" tables but receive no new changes; delete them too");
+            }
+            response.put("message", message.toString());
+        } else {
+            String gatewayId = spec.ingestionDefinition().ingestionGatewayId();
+            Optional<PipelineSpec> gateway = all.stream().filter(p -> p.id().equals(gatewayId) && p.isGateway()).findFirst();
+            if (gateway.isPresent()) {
+                List<PipelineSpec> remaining = all.stream().filter(p -> !p.id().equals(id)).toList();
+                CapturePlan before = SlotCleanup.plan(gateway.get(), all);
+                if (before != null && SlotCleanup.plan(gateway.get(), remaining) == null) {
+                    response.put("message", "gateway " + gatewayId + " has no ingestion pipeline left and its slot '" + before.slot().slotName()
+                            + "' keeps retaining WAL until it is dropped; delete the gateway too if you no longer need it. "
+                            + SlotCleanup.advice(before));
+                }
+            }
+        }
+        store.delete(KvKeys.pipeline(id));
+        LOG.infof("pipeline %s deleted%s", id, response.isEmpty() ? "" : ": " + response.get("message"));
+        return response;
+    }
+
+    @POST
+    @Path("/{pipeline_id}/updates")
+    @Operation(summary = "Start an update (run now, or full refresh); for a synced table's pipeline_id, refresh the synced table")
+    @RequestBody(content = @Content(schema = @Schema(implementation = UpdateRequestBody.class)))
+    public PipelineViews.UpdateStarted startUpdate(@PathParam("pipeline_id") String id, String body) {
+        UpdateRequestBody request = body == null || body.isBlank() ? new UpdateRequestBody(null, null, null, null, null)
+                : RequestBodies.read(body, UpdateRequestBody.class);
+        if (request.refreshSelection() != null && !request.refreshSelection().isEmpty()) {
+            throw ApiException.invalid("refresh_selection", "is not supported: every update applies all tables of the pipeline; remove it,"
+                    + " or use full_refresh_selection to re-snapshot tables");
+        }
+        if (Boolean.TRUE.equals(request.validateOnly())) {
+            throw ApiException.invalid("validate_only", "is not supported: pipelines are validated when they are created; remove it");
+        }
+        boolean fullRefresh = Boolean.TRUE.equals(request.fullRefresh());
+        List<String> selection = request.fullRefreshSelection() == null ? List.of() : request.fullRefreshSelection();
+        if (fullRefresh && !selection.isEmpty()) {
+            throw ApiException.invalid("full_refresh_selection", "cannot be combined with \"full_refresh\": true; use one of them");
+        }
+        String updateId = UUID.randomUUID().toString();
+        Optional<PipelineSpec> pipeline = store.pipeline(id);
+        if (pipeline.isEmpty()) {
+            SyncedTableSpec synced = store.syncedTableByPipeline(id).orElseThrow(() -> ApiException.notFound("Pipeline", id));
+            if (!selection.isEmpty()) {
+                throw ApiException.invalid("full_refresh_selection", "a synced table's pipeline has one table; use \"full_refresh\": true instead");
+            }
+            control.send(Subjects.syncedTableRefresh(synced.name()), new RefreshRequest(updateId, fullRefresh, System.currentTimeMillis()));
+            LOG.infof("refresh %s of synced table %s requested (full: %s)", updateId, synced.name(), fullRefresh);
+            return new PipelineViews.UpdateStarted(updateId);
+        }
+        checkSelection(pipeline.get(), selection);
+        String cause = request.cause() == null ? "API_CALL" : request.cause();
+        control.send(Subjects.pipelineUpdate(id), new UpdateRequest(updateId, fullRefresh, selection, cause, System.currentTimeMillis()));
+        LOG.infof("update %s of pipeline %s requested (full refresh: %s, selection: %s)", updateId, id, fullRefresh, selection);
+        return new PipelineViews.UpdateStarted(updateId);
+    }
+
+    @GET
+    @Path("/{pipeline_id}/updates/{update_id}")
+    @Operation(summary = "Get an update, as the running service reported it")
+    public PipelineViews.Update getUpdate(@PathParam("pipeline_id") String id, @PathParam("update_id") String updateId) {
+        store.pipeline(id).orElseThrow(() -> ApiException.notFound("Pipeline", id));
+        PipelineStatus status = store.pipelineStatus(id).orElse(null);
+        PipelineStatus.UpdateStatus update = status == null ? null
+                : status.latestUpdates().stream().filter(u -> updateId.equals(u.updateId())).findFirst().orElse(null);
+        if (update == null) {
+            throw ApiException.notFound("Update", updateId + "' of pipeline '" + id + "' (the service has not reported it yet, or it is older"
+                    + " than the updates kept in the status; see GET /api/2.0/pipelines/" + id + ")");
+        }
+        return new PipelineViews.Update(new PipelineViews.UpdateInfo(id, update.updateId(), update.state() == null ? null : update.state().name(),
+                update.creationTimeMillis(), update.fullRefresh(), update.message()));
+    }
+
+    /** Each entry must name a destination table of the pipeline: {@code table} or {@code schema.table}. */
+    private static void checkSelection(PipelineSpec pipeline, List<String> selection) {
+        if (selection.isEmpty()) {
+            return;
+        }
+        if (!pipeline.isIngestion()) {
+            throw ApiException.invalid("full_refresh_selection", "pipeline " + pipeline.id() + " is a gateway; select tables on its ingestion"
+                    + " pipeline instead");
+        }
+        List<String> known = new ArrayList<>();
+        List<String> schemas = new ArrayList<>();
+        for (IngestionObject object : pipeline.ingestionDefinition().objects()) {
+            if (object.table() != null) {
+                known.add(object.table().destinationTableOrSource());
+                known.add(object.table().destinationSchema() + "." + object.table().destinationTableOrSource());
+            } else {
+                schemas.add(object.schema().destinationSchema());
+            }
+        }
+        for (int i = 0; i < selection.size(); i++) {
+            String entry = selection.get(i);
+            boolean inSchema = entry != null && entry.contains(".") && schemas.contains(entry.substring(0, entry.indexOf('.')));
+            if (entry == null || !(known.contains(entry) || inSchema)) {
+                throw ApiException.invalid("full_refresh_selection[" + i + "]", "'" + entry + "' is not a destination table of pipeline "
+                        + pipeline.id() + "; use one of " + known + (schemas.isEmpty() ? "" : " or <schema>.<table> in schemas " + schemas));
+            }
+        }
+    }
+}
