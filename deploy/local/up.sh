@@ -7,8 +7,12 @@
 # Everything binds to 127.0.0.1 on free ports unless told otherwise. Give any of these to use
 # existing infrastructure or fixed ports instead:
 #   TIDELINE_NATS_URL, TIDELINE_SOURCE_PG_URL, TIDELINE_TARGET_PG_URL, TIDELINE_WAREHOUSE,
-#   TIDELINE_API_TOKEN, TIDELINE_API_PORT, TIDELINE_GATEWAY_PORT, TIDELINE_APPLY_PORT, TIDELINE_SYNC_PORT
+#   TIDELINE_API_TOKEN, TIDELINE_SECRETS_KEY,
+#   TIDELINE_API_PORT, TIDELINE_GATEWAY_PORT, TIDELINE_APPLY_PORT, TIDELINE_SYNC_PORT
 #   TIDELINE_SKIP_BUILD=1 skips the Maven build (use the jars already built).
+# The API token and the secrets key (which encrypts connection passwords stored in NATS KV) are
+# generated once per checkout and kept in .tideline/api.token and .tideline/secrets.key, so a
+# restart can still decrypt the passwords stored before it.
 # Writes .tideline/stack.env (KEY=VALUE lines) and prints the same. Stop with deploy/local/down.sh.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
@@ -70,11 +74,21 @@ TIDELINE_WAREHOUSE="${TIDELINE_WAREHOUSE:-$STATE_DIR/warehouse}"
 mkdir -p "$TIDELINE_WAREHOUSE" 2>/dev/null || true
 TIDELINE_API_TOKEN="${TIDELINE_API_TOKEN:-$(secret api.token)}"
 
+# The key that seals connection passwords in KV (AES-256-GCM): base64 of 32 random bytes, the form
+# `openssl rand -base64 32` prints. Kept as long as the NATS store is: a new key could not open the
+# passwords sealed with the old one.
+secrets_key() {
+  local file="$STATE_DIR/secrets.key"
+  [ -s "$file" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n' > "$file")
+  cat "$file"
+}
+TIDELINE_SECRETS_KEY="${TIDELINE_SECRETS_KEY:-$(secrets_key)}"
+
 start_service() {
   local name="$1" port="$2" jar="$REPO_ROOT/$1-service/target/quarkus-app/quarkus-run.jar"
   [ -f "$jar" ] || die "$jar is missing: run without TIDELINE_SKIP_BUILD=1"
   QUARKUS_HTTP_PORT="$port" TIDELINE_NATS_URL="$TIDELINE_NATS_URL" TIDELINE_WAREHOUSE="$TIDELINE_WAREHOUSE" \
-    TIDELINE_API_TOKEN="$TIDELINE_API_TOKEN" \
+    TIDELINE_API_TOKEN="$TIDELINE_API_TOKEN" TIDELINE_SECRETS_KEY="$TIDELINE_SECRETS_KEY" \
     nohup java ${TIDELINE_JAVA_OPTS:-} -jar "$jar" >"$LOG_DIR/$name.log" 2>&1 &
   echo $! > "$PID_DIR/$name.pid"
   echo "$port" > "$PID_DIR/$name.port"
@@ -101,6 +115,7 @@ TIDELINE_SOURCE_PG_URL=$TIDELINE_SOURCE_PG_URL
 TIDELINE_TARGET_PG_URL=$TIDELINE_TARGET_PG_URL
 TIDELINE_NATS_URL=$TIDELINE_NATS_URL
 TIDELINE_WAREHOUSE=$TIDELINE_WAREHOUSE
+TIDELINE_SECRETS_KEY=$TIDELINE_SECRETS_KEY
 EOF
 chmod 600 "$ENV_FILE"
 log "stack is up; settings written to $ENV_FILE:"
