@@ -62,7 +62,8 @@ pg_run() {
 
 pg_base_dir() {
   if [ "$(id -u)" -eq 0 ]; then
-    echo "/var/tmp/tideline-$(printf '%s' "$REPO_ROOT" | md5sum | cut -c1-10)"
+    # Keyed by the state directory, so two stacks of one checkout (e.g. the end-to-end test's) never share clusters.
+    echo "/var/tmp/tideline-$(printf '%s' "$STATE_DIR" | md5sum | cut -c1-10)"
   else
     echo "$STATE_DIR/pg"
   fi
