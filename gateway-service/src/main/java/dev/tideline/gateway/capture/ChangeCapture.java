@@ -9,7 +9,10 @@ import dev.tideline.core.wire.BatchLimits;
 import dev.tideline.core.wire.EncodedMessage;
 import dev.tideline.gateway.publish.JetStreamPublisher;
 import dev.tideline.gateway.publish.NatsKvCheckpointStore;
+import dev.tideline.gateway.snapshot.SnapshotWindows;
 import dev.tideline.gateway.source.postgres.PostgresReplicationSource;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -112,12 +115,35 @@ public final class ChangeCapture implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private volatile Lsn confirmed = Lsn.INVALID;
     private volatile boolean running;
+    private volatile Lsn received = Lsn.INVALID;
+    private final SnapshotWindows snapshots;
+    private final Predicate<String> internalPrefix;
     private Thread thread;
 
     public ChangeCapture(Settings settings, PostgresReplicationSource.Connector postgres, NatsConnector nats) {
+        this(settings, postgres, nats, null, prefix -> false);
+    }
+
+    /**
+     * @param snapshots      the watermark snapshot's capture side, or {@code null} when no table is snapshotted while streaming
+     * @param internalPrefix logical message prefixes that are Tideline's own (heartbeats) and are not published
+     */
+    public ChangeCapture(Settings settings, PostgresReplicationSource.Connector postgres, NatsConnector nats, SnapshotWindows snapshots,
+                         Predicate<String> internalPrefix) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.postgres = Objects.requireNonNull(postgres, "postgres");
         this.natsConnector = Objects.requireNonNull(nats, "nats");
+        this.snapshots = snapshots;
+        this.internalPrefix = Objects.requireNonNull(internalPrefix, "internalPrefix");
+    }
+
+    /** The last position the server reported in this process (data or keepalive). */
+    public Lsn receivedLsn() {
+        return received;
+    }
+
+    public Settings settings() {
+        return settings;
     }
 
     /** Starts the capture thread. */
@@ -254,6 +280,9 @@ public final class ChangeCapture implements AutoCloseable {
                 NatsKvCheckpointStore checkpoints = new NatsKvCheckpointStore(nats);
                 checkpoints.ensureBucket();
                 source.start();
+                if (snapshots != null) {
+                    snapshots.sessionStarted();
+                }
                 sessionConfirmed = source.startLsn();
                 checkpointed = sessionConfirmed;
                 confirmed = Lsn.max(confirmed, sessionConfirmed);
@@ -268,6 +297,7 @@ public final class ChangeCapture implements AutoCloseable {
                         throw failed;
                     }
                     ChangeEvent event = source.poll();
+                    received = source.receivedLsn();
                     if (event == null) {
                         confirmIfDue(source, checkpoints, !batcher.inTransaction());
                         LockSupport.parkNanos(IDLE_PARK_NANOS);
@@ -297,41 +327,71 @@ public final class ChangeCapture implements AutoCloseable {
             if (event instanceof ChangeEvent.Begin begin) {
                 batcher.begin(begin);
                 currentTxn = tracker.open();
+                if (snapshots != null) {
+                    snapshots.begin(begin.xid());
+                }
             } else if (event instanceof ChangeEvent.Commit commit) {
                 batcher.commit();
+                if (snapshots != null) {
+                    snapshots.commit(commit.commitLsn());
+                }
                 tracker.seal(currentTxn, commit.endLsn());
                 currentTxn = null;
                 txnCount++;
-            } else if (event instanceof ChangeEvent.LogicalMessage message && !message.transactional() && !batcher.inTransaction()) {
-                currentTxn = tracker.open();
-                batcher.accept(event);
-                tracker.seal(currentTxn, message.lsn());
-                currentTxn = null;
+            } else if (event instanceof ChangeEvent.LogicalMessage message && !message.transactional()) {
+                // Snapshot watermarks and heartbeats are Tideline's own: they take effect here and are not published.
+                boolean inTxn = batcher.inTransaction();
+                if (!inTxn) {
+                    currentTxn = tracker.open();
+                }
+                boolean internal = internalPrefix.test(message.prefix())
+                        || (snapshots != null && snapshots.marker(message, this::publishTracked));
+                if (!internal) {
+                    batcher.accept(event);
+                }
+                if (!inTxn) {
+                    tracker.seal(currentTxn, message.lsn());
+                    currentTxn = null;
+                }
             } else {
+                if (snapshots != null) {
+                    snapshots.change(event);
+                }
                 batcher.accept(event);
             }
         }
 
         private void publish(EncodedMessage message) {
+            publishTracked(message);
+        }
+
+        /** Publishes in the current transaction; the future completes when JetStream acknowledged the message. */
+        private CompletableFuture<Void> publishTracked(EncodedMessage message) {
             CommitTracker.Txn txn = currentTxn;
             txn.published();
+            CompletableFuture<Void> done = new CompletableFuture<>();
             try {
                 publisher.publish(message).whenComplete((ack, error) -> {
                     if (error != null) {
-                        failure.compareAndSet(null, error instanceof TidelineException t ? t
-                                : new TidelineException(TidelineException.Kind.RETRYABLE, "publish failed: " + error, null, error));
+                        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        failure.compareAndSet(null, cause instanceof TidelineException t ? t
+                                : new TidelineException(TidelineException.Kind.RETRYABLE, "publish failed: " + cause, null, cause));
+                        done.completeExceptionally(error);
                     } else {
                         published.incrementAndGet();
                         if (ack.isDuplicate()) {
                             duplicates.incrementAndGet();
                         }
                         txn.acknowledged();
+                        done.complete(null);
                     }
                 });
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new TidelineException(TidelineException.Kind.RETRYABLE, "interrupted while publishing " + message.msgId(), null, e);
             }
+            return done;
         }
 
         /**

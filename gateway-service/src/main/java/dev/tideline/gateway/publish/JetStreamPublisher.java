@@ -37,8 +37,13 @@ import org.jboss.logging.Logger;
  * retry may therefore re-publish anything not yet known to be acknowledged.
  *
  * <p><b>Back-pressure.</b> The stream uses limits retention with <em>discard new</em>: when full it
- * refuses new messages (never drops stored ones) and the publish fails with NEEDS_OPERATOR.
- * {@link #publish} blocks while the in-flight window (messages or bytes) is full.
+ * refuses new messages (never drops stored ones). The publisher does not let it come to that: as the
+ * stream's only writer it counts the bytes the stream holds, and {@link #publish} waits, before
+ * sending, until the message fits (a consumer purging, or messages expiring, frees room), failing
+ * with NEEDS_OPERATOR "the stream is full" after twice the ack timeout. A refusal would be worse
+ * than a wait: with several messages in flight, the stream could refuse one and accept the next
+ * when room appears in between, storing the re-published one after its successors — out of order
+ * for every consumer. {@link #publish} also blocks while the in-flight window (messages or bytes) is full.
  *
  * <p><b>Ordering.</b> Messages are stored in publish order per subject as long as no publish fails;
  * after a failure the caller must stop and re-publish from its last confirmed position.
@@ -89,6 +94,10 @@ public final class JetStreamPublisher {
     private final Condition released = lock.newCondition();
     private int inFlight;
     private long inFlightBytes;
+    /** What the stream stores, as far as this writer knows: the server's count plus what was acknowledged since. */
+    private long storedBytes = -1;
+    /** Estimated stored size of the messages in flight. */
+    private long inFlightStored;
 
     public JetStreamPublisher(Connection nats, String gatewayId, Settings settings) {
         Objects.requireNonNull(nats, "nats");
@@ -164,7 +173,10 @@ public final class JetStreamPublisher {
      */
     public CompletableFuture<PublishAck> publish(EncodedMessage message) throws InterruptedException {
         int bytes = message.body().length;
+        long stored = storedSize(message);
+        awaitRoom(stored, message);
         acquire(bytes, message);
+        addInFlightStored(stored);
         Headers headers = new Headers();
         for (Map.Entry<String, String> h : message.headers().entrySet()) {
             headers.put(h.getKey(), h.getValue());
@@ -174,11 +186,13 @@ public final class JetStreamPublisher {
             sent = jetStream.publishAsync(message.subject(), headers, message.body());
         } catch (RuntimeException e) {
             release(bytes);
+            settleStored(stored, false);
             throw wrap("publish " + message.msgId(), e);
         }
         return sent.orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((ack, error) -> {
                     release(bytes);
+                    settleStored(stored, error == null && !ack.isDuplicate());
                     if (error != null) {
                         throw wrap("publish " + message.msgId(), error);
                     }
@@ -209,6 +223,87 @@ public final class JetStreamPublisher {
                 released.awaitNanos(left);
             }
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a message takes in the stream: body, headers, subject and the store's per-message overhead. */
+    private static long storedSize(EncodedMessage message) {
+        long size = message.body().length + message.subject().length() + 64;
+        for (Map.Entry<String, String> h : message.headers().entrySet()) {
+            size += h.getKey().length() + h.getValue().length() + 4;
+        }
+        return size;
+    }
+
+    private void awaitRoom(long size, EncodedMessage message) throws InterruptedException {
+        long limit = settings.maxBytes() - settings.maxBytes() / 100; // 1% for the estimate's error
+        if (storedBytes < 0) {
+            refreshStoredBytes();
+        }
+        if (fits(size, limit)) {
+            return;
+        }
+        long waitNanos = settings.ackTimeout().toNanos() * 2;
+        long deadline = System.nanoTime() + waitNanos;
+        while (true) {
+            refreshStoredBytes();
+            if (fits(size, limit)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, "publish " + message.msgId() + ": the stream is full ("
+                        + storedBytes + " of " + settings.maxBytes() + " bytes, maximum bytes reached) for "
+                        + Duration.ofNanos(waitNanos).toSeconds() + " s",
+                        "start (or catch up) the apply pipeline so it consumes the stream, or raise the gateway's stream max-bytes; "
+                                + "the gateway retries and loses nothing meanwhile (the slot keeps the changes)");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private boolean fits(long size, long limit) {
+        lock.lock();
+        try {
+            // A message alone in an empty stream always goes: the server is then the judge.
+            return storedBytes + inFlightStored + size <= limit || (storedBytes == 0 && inFlightStored == 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void refreshStoredBytes() {
+        long bytes;
+        try {
+            bytes = management.getStreamInfo(streamName).getStreamState().getByteCount();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            throw wrap("read the size of stream " + streamName, e);
+        }
+        lock.lock();
+        try {
+            storedBytes = bytes; // messages in flight are counted in inFlightStored (maybe twice for a moment: conservative)
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void addInFlightStored(long size) {
+        lock.lock();
+        try {
+            inFlightStored += size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void settleStored(long size, boolean stored) {
+        lock.lock();
+        try {
+            inFlightStored -= size;
+            if (stored && storedBytes >= 0) {
+                storedBytes += size;
+            }
         } finally {
             lock.unlock();
         }
@@ -248,9 +343,12 @@ public final class JetStreamPublisher {
     }
 
     /** Wraps a NATS failure once, with the operation, choosing the kind from what failed. */
-    static TidelineException wrap(String operation, Throwable error) {
+    public static TidelineException wrap(String operation, Throwable error) {
         Throwable e = error;
-        while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
+        // jnats completes publishAsync futures with a plain RuntimeException around the API error.
+        while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException
+                || (e.getClass() == RuntimeException.class && (e.getCause() instanceof JetStreamApiException || e.getCause() instanceof IOException)))
+                && e.getCause() != null) {
             e = e.getCause();
         }
         if (e instanceof TidelineException t) {

@@ -32,6 +32,11 @@ final class CaptureFixture {
     private final Random random;
 
     CaptureFixture(String name, PostgresServer pg, NatsServer nats, int protocolVersion, long seed) throws SQLException {
+        this(name, pg, nats, protocolVersion, seed, true);
+    }
+
+    /** @param createSlot whether to create the slot now (else call {@link #createSlot()} after loading data) */
+    CaptureFixture(String name, PostgresServer pg, NatsServer nats, int protocolVersion, long seed, boolean createSlot) throws SQLException {
         this.name = name;
         this.pg = pg;
         this.nats = nats;
@@ -45,8 +50,23 @@ final class CaptureFixture {
                 "CREATE TABLE " + orders.quoted() + " (id bigint PRIMARY KEY, qty int, note text, amount numeric(12,2))",
                 "CREATE TABLE " + items.quoted() + " (id bigint PRIMARY KEY, label text)",
                 "CREATE TABLE " + unpublished.quoted() + " (id bigserial PRIMARY KEY, payload text)",
-                "CREATE PUBLICATION " + name + "_pub FOR TABLE " + orders.quoted() + ", " + items.quoted(),
-                "SELECT pg_create_logical_replication_slot('" + name + "_slot', 'pgoutput')");
+                "CREATE PUBLICATION " + name + "_pub FOR TABLE " + orders.quoted() + ", " + items.quoted());
+        if (createSlot) {
+            createSlot();
+        }
+    }
+
+    /** Creates the slot as a user would, before the gateway runs (so no exported snapshot exists). */
+    void createSlot() throws SQLException {
+        sql("SELECT pg_create_logical_replication_slot('" + name + "_slot', 'pgoutput')");
+    }
+
+    ChangeCapture.Settings settings(Duration confirmInterval) {
+        return new ChangeCapture.Settings(name,
+                new PostgresReplicationSource.Settings(name + "_slot", name + "_pub", protocolVersion, Duration.ofMillis(500)),
+                new JetStreamPublisher.Settings(Duration.ofMinutes(2), 256L * 1024 * 1024, Duration.ofHours(1), 500, 8L * 1024 * 1024,
+                        Duration.ofSeconds(3)),
+                new BatchLimits(4096, 16384), confirmInterval, Duration.ofMillis(500), Duration.ofMillis(100), Duration.ofSeconds(1));
     }
 
     ChangeCapture capture() {

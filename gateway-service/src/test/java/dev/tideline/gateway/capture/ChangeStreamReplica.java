@@ -40,7 +40,7 @@ import java.util.TreeMap;
  * gaps, exactly one Txn-Last per table and transaction), and rebuilds each table by applying the
  * changes in ordering-key order. Tables are keyed by their first column.
  */
-final class ChangeStreamReplica {
+public final class ChangeStreamReplica {
 
     /** One change or truncate of one table, at its ordering key. */
     private record Op(TableId table, OrderingKey key, RowChange change) {
@@ -131,7 +131,7 @@ final class ChangeStreamReplica {
     }
 
     /** {@code SELECT *} of a source table, keyed by its first column, values as JDBC returns them. */
-    static Map<Object, List<Object>> sourceRows(java.sql.Connection pg, TableId table) throws SQLException {
+    public static Map<Object, List<Object>> sourceRows(java.sql.Connection pg, TableId table) throws SQLException {
         Map<Object, List<Object>> rows = new HashMap<>();
         try (Statement s = pg.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + table.quoted())) {
             ResultSetMetaData md = rs.getMetaData();

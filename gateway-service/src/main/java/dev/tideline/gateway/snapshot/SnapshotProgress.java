@@ -1,0 +1,73 @@
+package dev.tideline.gateway.snapshot;
+
+import dev.tideline.core.TableId;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How far the snapshot of one table got, as stored in the checkpoints bucket: the chunk plan,
+ * which chunks are published and acknowledged, and the next chunk read number. A restarted
+ * gateway continues from here and reads only the chunks not marked done.
+ *
+ * @param snapshotId  the snapshot run; a full refresh starts a new one
+ * @param state       RUNNING, DONE or FAILED
+ * @param begun       whether SNAPSHOT_BEGIN was acknowledged
+ * @param chunks      the plan, fixed for the run
+ * @param done        per chunk, whether its rows were acknowledged by JetStream
+ * @param nextRead    the next unused read number (each read of a chunk gets a fresh one; never reused)
+ * @param rows        rows acknowledged so far
+ * @param lastError   the error that stopped the last attempt, if any
+ * @param updatedAt   when this record was written (ISO-8601)
+ */
+@RegisterForReflection
+public record SnapshotProgress(String gatewayId, String schema, String table, String snapshotId, String state, boolean begun,
+                               List<ChunkRange> chunks, List<Boolean> done, int nextRead, long rows, String lastError,
+                               String updatedAt) {
+
+    public static final String RUNNING = "RUNNING";
+    public static final String DONE = "DONE";
+    public static final String FAILED = "FAILED";
+
+    public static SnapshotProgress start(String gatewayId, TableId table, String snapshotId, List<ChunkRange> chunks) {
+        List<Boolean> done = new ArrayList<>();
+        chunks.forEach(c -> done.add(false));
+        return new SnapshotProgress(gatewayId, table.schema(), table.name(), snapshotId, RUNNING, false, chunks, done, 0, 0, null,
+                Instant.now().toString());
+    }
+
+    public TableId tableId() {
+        return TableId.of(schema, table);
+    }
+
+    public int chunksDone() {
+        return (int) done.stream().filter(Boolean::booleanValue).count();
+    }
+
+    public boolean allChunksDone() {
+        return chunksDone() == chunks.size();
+    }
+
+    public SnapshotProgress withBegun() {
+        return new SnapshotProgress(gatewayId, schema, table, snapshotId, RUNNING, true, chunks, done, nextRead, rows, lastError,
+                Instant.now().toString());
+    }
+
+    public SnapshotProgress withRead(int read) {
+        return new SnapshotProgress(gatewayId, schema, table, snapshotId, state, begun, chunks, done, Math.max(nextRead, read + 1), rows,
+                lastError, Instant.now().toString());
+    }
+
+    public SnapshotProgress withChunkDone(int chunk, long chunkRows) {
+        List<Boolean> d = new ArrayList<>(done);
+        d.set(chunk, true);
+        return new SnapshotProgress(gatewayId, schema, table, snapshotId, state, begun, chunks, d, nextRead, rows + chunkRows, null,
+                Instant.now().toString());
+    }
+
+    public SnapshotProgress withState(String newState, String error) {
+        return new SnapshotProgress(gatewayId, schema, table, snapshotId, newState, begun, chunks, done, nextRead, rows, error,
+                Instant.now().toString());
+    }
+}

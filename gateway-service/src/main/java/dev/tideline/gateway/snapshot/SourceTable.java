@@ -1,0 +1,104 @@
+package dev.tideline.gateway.snapshot;
+
+import dev.tideline.core.TableId;
+import dev.tideline.core.TidelineException;
+import dev.tideline.core.schema.ColumnSchema;
+import dev.tideline.core.schema.RelationSchema;
+import dev.tideline.core.schema.ReplicaIdentity;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A source table as the snapshot reads it: its shape exactly as pgoutput announces it (so that
+ * snapshot rows and changes carry equal schemas), and the columns it is chunked by.
+ *
+ * <p>Chunks follow the replica-identity index (the primary key, or the index chosen with
+ * {@code REPLICA IDENTITY USING INDEX}), in index column order, so that each chunk is one index
+ * range scan. A table without such an index ({@code REPLICA IDENTITY FULL} without a key) is
+ * chunked by physical block ({@code ctid}) ranges instead.
+ *
+ * @param schema       the table's shape (published columns in table order, replica-identity flags)
+ * @param chunkColumns the chunking columns in index order; empty when chunked by ctid
+ * @param chunkTypes   their SQL types ({@code format_type}), for casting boundaries back
+ */
+public record SourceTable(RelationSchema schema, List<String> chunkColumns, List<String> chunkTypes) {
+
+    public SourceTable {
+        chunkColumns = List.copyOf(chunkColumns);
+        chunkTypes = List.copyOf(chunkTypes);
+    }
+
+    public TableId id() {
+        return schema.table();
+    }
+
+    public boolean chunkedByCtid() {
+        return chunkColumns.isEmpty();
+    }
+
+    /**
+     * Reads the table's definition from the catalog.
+     *
+     * @throws TidelineException NEEDS_OPERATOR when the table does not exist
+     */
+    public static SourceTable load(Connection connection, TableId table) throws SQLException {
+        int oid;
+        char identity;
+        try (PreparedStatement s = connection.prepareStatement(
+                "SELECT c.oid, c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
+            s.setString(1, table.schema());
+            s.setString(2, table.name());
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, "source table " + table + " does not exist",
+                            "create it, or remove it from the pipeline's objects");
+                }
+                oid = rs.getInt(1);
+                identity = rs.getString(2).charAt(0);
+            }
+        }
+        // The replica-identity index: what pgoutput flags as key columns (all of them for FULL).
+        String identityIndex = "SELECT i.indkey::int2[] AS k FROM pg_index i WHERE i.indrelid = ? AND "
+                + (identity == 'i' ? "i.indisreplident" : "i.indisprimary");
+        List<ColumnSchema> columns = new ArrayList<>();
+        try (PreparedStatement s = connection.prepareStatement(
+                "SELECT a.attname, a.atttypid, a.atttypmod, "
+                        + "(? = 'f' OR (? IN ('d', 'i') AND a.attnum = ANY (coalesce((" + identityIndex + "), '{}'::int2[])))) "
+                        + "FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+                        + "ORDER BY a.attnum")) {
+            s.setString(1, String.valueOf(identity));
+            s.setString(2, String.valueOf(identity));
+            s.setInt(3, oid);
+            s.setInt(4, oid);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(new ColumnSchema(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getBoolean(4)));
+                }
+            }
+        }
+        List<String> chunkColumns = new ArrayList<>();
+        List<String> chunkTypes = new ArrayList<>();
+        // Chunk by the primary key when there is one (even with FULL identity), else by the identity index.
+        try (PreparedStatement s = connection.prepareStatement(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i "
+                        + "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
+                        + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                        + "WHERE i.indexrelid = (SELECT j.indexrelid FROM pg_index j WHERE j.indrelid = ? "
+                        + "AND (j.indisprimary OR j.indisreplident) ORDER BY j.indisprimary DESC LIMIT 1) "
+                        + "ORDER BY k.ord")) {
+            s.setInt(1, oid);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    chunkColumns.add(rs.getString(1));
+                    chunkTypes.add(rs.getString(2));
+                }
+            }
+        }
+        return new SourceTable(new RelationSchema(oid, table, ReplicaIdentity.fromCode(identity), columns), chunkColumns, chunkTypes);
+    }
+}

@@ -1,0 +1,311 @@
+package dev.tideline.gateway.snapshot;
+
+import dev.tideline.core.Lsn;
+import dev.tideline.core.TableId;
+import dev.tideline.core.TidelineException;
+import dev.tideline.core.change.Row;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Coordinates the watermark snapshot of one table while the capture streams: plans chunks (or
+ * resumes the stored plan), writes the BEGIN marker and waits out older transactions, reads the
+ * chunks in parallel between LOW/HIGH markers, records each acknowledged chunk in the checkpoints
+ * bucket, and finally writes the DONE marker. See {@link SnapshotWindows} for why the result is
+ * exact. A crash loses at most the chunks being read; the next run reads only those again.
+ */
+final class TableSnapshot {
+
+    private static final Logger LOG = Logger.getLogger(TableSnapshot.class);
+    private static final Duration MARKER_TIMEOUT = Duration.ofSeconds(60);
+
+    private final String gatewayId;
+    private final TableId table;
+    private final SqlConnector pg;
+    private final SnapshotWindows windows;
+    private final SnapshotProgressStore store;
+    private final ExecutorService readers;
+    private final SnapshotSettings settings;
+    private final boolean fullRefresh;
+    private final Consumer<SnapshotProgress> onProgress;
+    private SnapshotProgress progress;
+    private volatile boolean cancelled;
+
+    TableSnapshot(String gatewayId, TableId table, SqlConnector pg, SnapshotWindows windows, SnapshotProgressStore store,
+                  ExecutorService readers, SnapshotSettings settings, boolean fullRefresh, Consumer<SnapshotProgress> onProgress) {
+        this.gatewayId = gatewayId;
+        this.table = table;
+        this.pg = pg;
+        this.windows = windows;
+        this.store = store;
+        this.readers = readers;
+        this.settings = settings;
+        this.fullRefresh = fullRefresh;
+        this.onProgress = onProgress;
+    }
+
+    /** Runs (or resumes) the table's snapshot to its end; returns the final progress. */
+    SnapshotProgress run() throws InterruptedException {
+        SourceTable source;
+        try (Connection c = pg.connect()) {
+            source = SourceTable.load(c, table);
+            Optional<SnapshotProgress> stored = fullRefresh ? Optional.empty() : store.read(table);
+            if (stored.isPresent() && SnapshotProgress.DONE.equals(stored.get().state())) {
+                return stored.get();
+            }
+            if (stored.isPresent() && stored.get().chunks().size() == stored.get().done().size()) {
+                progress = stored.get().withState(SnapshotProgress.RUNNING, null);
+                LOG.infof("snapshot %s of %s resumes: %d of %d chunks done", progress.snapshotId(), table, progress.chunksDone(),
+                        progress.chunks().size());
+            } else {
+                String id = "s" + Long.toString(System.currentTimeMillis(), 36) + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
+                progress = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(c, source, settings.rowsPerChunk()));
+                LOG.infof("snapshot %s of %s starts with %d chunks", id, table, progress.chunks().size());
+            }
+            save(progress);
+        } catch (SQLException e) {
+            throw sqlError("prepare the snapshot", e);
+        }
+        SnapshotWindows.Registration registration = windows.register(progress.snapshotId(), source.schema(), !progress.begun());
+        try {
+            begin(registration);
+            readChunks(source);
+            registration.setTotals(progress.rows(), progress.nextRead());
+            Lsn doneAt = marker(registration.done, new SnapshotMarker(SnapshotMarker.Kind.DONE, progress.snapshotId(), 0));
+            save(progress.withState(SnapshotProgress.DONE, null));
+            LOG.infof("snapshot %s of %s done at %s: %d rows in %d chunks", progress.snapshotId(), table, doneAt, progress.rows(),
+                    progress.chunks().size());
+            return progress;
+        } finally {
+            cancelled = true; // reads of this run still in flight must not retry or write progress after it
+            windows.unregister(registration);
+        }
+    }
+
+    private void begin(SnapshotWindows.Registration registration) throws InterruptedException {
+        marker(registration.begun, new SnapshotMarker(SnapshotMarker.Kind.BEGIN, progress.snapshotId(), 0));
+        if (!progress.begun()) {
+            save(progress.withBegun());
+        }
+        waitForOlderTransactions();
+    }
+
+    /** Writes a marker and waits until the capture handled it; writes it again if the capture lost it. */
+    private Lsn marker(CompletableFuture<Lsn> handled, SnapshotMarker marker) throws InterruptedException {
+        while (true) {
+            try (Connection c = pg.connect(); Statement flush = c.createStatement()) {
+                c.setAutoCommit(false);
+                marker.emit(c);
+                flush.execute("SELECT txid_current()"); // the commit then flushes the WAL past the marker (see readOnce)
+                c.commit();
+            } catch (SQLException e) {
+                throw sqlError("write the " + marker.kind() + " watermark", e);
+            }
+            try {
+                return handled.get(MARKER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                LOG.warnf("snapshot %s of %s: the capture did not handle the %s watermark within %d s; writing it again",
+                        progress.snapshotId(), table, marker.kind(), MARKER_TIMEOUT.toSeconds());
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /**
+     * Waits until every transaction that had an xid when the BEGIN marker was written has ended, so
+     * that no transaction committed before BEGIN can still be invisible to a chunk's snapshot (the
+     * same wait Postgres makes when it creates a slot).
+     */
+    private void waitForOlderTransactions() throws InterruptedException {
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            long fence;
+            try (ResultSet rs = s.executeQuery("SELECT txid_current()")) {
+                rs.next();
+                fence = rs.getLong(1);
+            }
+            long started = System.nanoTime();
+            long nextLog = started + TimeUnit.SECONDS.toNanos(30);
+            try (PreparedStatement check = c.prepareStatement("SELECT txid_snapshot_xmin(txid_current_snapshot()) > ?")) {
+                check.setLong(1, fence);
+                while (true) {
+                    try (ResultSet rs = check.executeQuery()) {
+                        rs.next();
+                        if (rs.getBoolean(1)) {
+                            return;
+                        }
+                    }
+                    if (System.nanoTime() > nextLog) {
+                        LOG.warnf("snapshot of %s waits for transactions older than its start to finish (%d s so far); "
+                                + "look for long-running sessions in pg_stat_activity with a backend_xid", table,
+                                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+                        nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        } catch (SQLException e) {
+            throw sqlError("wait for older transactions", e);
+        }
+    }
+
+    private void readChunks(SourceTable source) throws InterruptedException {
+        // Readers go on to the next chunk while the capture publishes the previous ones; at most this
+        // many chunks wait between their read and their acknowledgement (their rows are in memory).
+        java.util.concurrent.Semaphore awaiting = new java.util.concurrent.Semaphore(2 * settings.parallelism());
+        List<CompletableFuture<Void>> chunks = new ArrayList<>();
+        for (int i = 0; i < progress.chunks().size(); i++) {
+            if (!progress.done().get(i)) {
+                chunks.add(readChunk(source, i, 1, null, awaiting));
+            }
+        }
+        try {
+            CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException && e.getCause().getCause() != null
+                    ? e.getCause().getCause() : e.getCause();
+            chunks.forEach(c -> c.cancel(true));
+            throw cause instanceof TidelineException t ? t : new TidelineException(TidelineException.Kind.RETRYABLE,
+                    "a chunk read of " + table + " failed: " + cause, null, cause);
+        } catch (InterruptedException e) {
+            chunks.forEach(c -> c.cancel(true));
+            throw e;
+        }
+    }
+
+    /** Reads a chunk (again, up to the limit) until its rows are published and acknowledged. */
+    private CompletableFuture<Void> readChunk(SourceTable source, int chunk, int attempt, String lastReason,
+                                              java.util.concurrent.Semaphore awaiting) {
+        if (cancelled) {
+            return CompletableFuture.failedFuture(new java.util.concurrent.CancellationException("replaced by a full refresh"));
+        }
+        if (attempt > settings.maxReadsPerChunk()) {
+            return CompletableFuture.failedFuture(new TidelineException(TidelineException.Kind.RETRYABLE, "chunk " + chunk + " of " + table
+                    + " could not be published in " + settings.maxReadsPerChunk() + " reads; last: " + lastReason,
+                    "check that the capture is streaming; the gateway retries the table"));
+        }
+        String snapshotId = progress.snapshotId();
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                awaiting.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("interrupted");
+            }
+            try {
+                return readOnce(source, chunk, snapshotId);
+            } catch (RuntimeException e) {
+                awaiting.release();
+                throw e;
+            }
+        }, readers).thenCompose(pending -> pending.outcome().orTimeout(settings.outcomeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handle((result, error) -> {
+                    awaiting.release();
+                    if (error != null) {
+                        windows.abandon(snapshotId, pending.read());
+                        return SnapshotWindows.Outcome.retry("the capture did not publish it within " + settings.outcomeTimeout().toSeconds() + " s");
+                    }
+                    return result;
+                }).thenComposeAsync(result -> { // off the NATS thread that completed the outcome: this writes to KV
+                    if (result.published()) {
+                        LOG.debugf("snapshot %s of %s: chunk %d published as read %d at %s (%d rows)", snapshotId, table, chunk,
+                                pending.read(), result.validAt(), result.rows());
+                        chunkDone(chunk, result.rows());
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    LOG.infof("snapshot %s of %s: chunk %d (read %d) is read again: %s", snapshotId, table, chunk, pending.read(), result.reason());
+                    return readChunk(source, chunk, attempt + 1, result.reason(), awaiting);
+                }));
+    }
+
+    private record PendingRead(int read, CompletableFuture<SnapshotWindows.Outcome> outcome) {
+    }
+
+    /** One read of a chunk between its watermarks; the outcome completes when the capture handled its HIGH marker. */
+    private PendingRead readOnce(SourceTable source, int chunk, String snapshotId) {
+        int read = reserveRead();
+        CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect(snapshotId, read);
+        try (Connection c = pg.connect()) {
+            c.setAutoCommit(true);
+            new SnapshotMarker(SnapshotMarker.Kind.LOW, snapshotId, read).emit(c);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setAutoCommit(false);
+            XidSnapshot visibility;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT txid_current_snapshot()::text")) {
+                rs.next();
+                visibility = XidSnapshot.parse(rs.getString(1));
+            }
+            List<Row> rows = ChunkReader.read(c, source, progress.chunks().get(chunk));
+            windows.offer(new SnapshotWindows.ChunkRead(snapshotId, read, visibility, rows));
+            new SnapshotMarker(SnapshotMarker.Kind.HIGH, snapshotId, read).emit(c);
+            // A non-transactional message is not flushed by itself (before Postgres 17), and the
+            // walsender only sends flushed WAL: an xid makes the commit flush past the HIGH marker
+            // instead of waiting for the WAL writer.
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT txid_current()");
+            }
+            c.commit();
+        } catch (SQLException e) {
+            windows.abandon(snapshotId, read);
+            throw sqlError("read chunk " + chunk, e);
+        }
+        return new PendingRead(read, outcome);
+    }
+
+    private synchronized int reserveRead() {
+        int read = progress.nextRead();
+        // Stored before use: a read number is never used twice, so Msg-Ids of different reads never collide.
+        save(progress.withRead(read));
+        return read;
+    }
+
+    private synchronized void chunkDone(int chunk, long rows) {
+        save(progress.withChunkDone(chunk, rows));
+    }
+
+    private synchronized void save(SnapshotProgress next) {
+        if (cancelled) {
+            throw new java.util.concurrent.CancellationException("snapshot " + next.snapshotId() + " of " + table + " was replaced");
+        }
+        store.write(next);
+        progress = next;
+        onProgress.accept(next);
+    }
+
+    /**
+     * Stops this run for good (a full refresh replaces it): reads still in flight neither retry nor
+     * write progress, so they cannot overwrite the new run's.
+     */
+    void cancel() {
+        cancelled = true;
+    }
+
+    synchronized SnapshotProgress progress() {
+        return progress;
+    }
+
+    private TidelineException sqlError(String operation, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        TidelineException.Kind kind = state.startsWith("42") || state.startsWith("28") ? TidelineException.Kind.NEEDS_OPERATOR
+                : TidelineException.Kind.RETRYABLE;
+        return new TidelineException(kind, "snapshot of " + table + ": " + operation + " failed: " + e.getMessage()
+                + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")"),
+                kind == TidelineException.Kind.NEEDS_OPERATOR ? "grant the gateway's role SELECT on " + table + " (and check the table exists)"
+                        : "check that Postgres is reachable; the gateway retries and resumes from the last published chunk", e);
+    }
+}

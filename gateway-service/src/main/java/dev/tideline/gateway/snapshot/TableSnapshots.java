@@ -1,0 +1,153 @@
+package dev.tideline.gateway.snapshot;
+
+import dev.tideline.core.TableId;
+import dev.tideline.core.TidelineException;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the snapshots of one gateway's tables while its capture streams: one coordinator per table
+ * (so one table's failure never stops another), chunk reads on a shared pool of
+ * {@link SnapshotSettings#parallelism()} threads. A table whose snapshot fails with a retryable
+ * error starts again (resuming its chunks) after {@link SnapshotSettings#retryBackoff()}; one that
+ * needs an operator stays FAILED until {@link #refresh} or a restart. Thread-safe.
+ */
+public final class TableSnapshots implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(TableSnapshots.class);
+
+    /** The latest known state of one table's snapshot. */
+    public record TableState(SnapshotProgress progress, String error) {
+    }
+
+    private final String gatewayId;
+    private final SqlConnector pg;
+    private final SnapshotWindows windows;
+    private final SnapshotProgressStore store;
+    private final SnapshotSettings settings;
+    private final ExecutorService coordinators;
+    private final ExecutorService readers;
+    private final Map<TableId, Future<?>> running = new ConcurrentHashMap<>();
+    private final Map<TableId, TableSnapshot> current = new ConcurrentHashMap<>();
+    private final Map<TableId, TableState> states = new ConcurrentHashMap<>();
+
+    public TableSnapshots(String gatewayId, SqlConnector pg, SnapshotWindows windows, SnapshotProgressStore store, SnapshotSettings settings) {
+        this.gatewayId = gatewayId;
+        this.pg = pg;
+        this.windows = windows;
+        this.store = store;
+        this.settings = settings;
+        AtomicInteger n = new AtomicInteger();
+        this.coordinators = Executors.newCachedThreadPool(r -> daemon(r, "tideline-snapshot-" + gatewayId + "-" + n.incrementAndGet()));
+        this.readers = Executors.newFixedThreadPool(settings.parallelism(), r -> daemon(r, "tideline-chunk-" + gatewayId + "-" + n.incrementAndGet()));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Snapshots every table that has no finished snapshot yet (resuming unfinished ones). */
+    public void start(Collection<TableId> tables) {
+        for (TableId table : tables) {
+            submit(table, false);
+        }
+    }
+
+    /** Starts a new snapshot of the table (a full refresh), replacing one that runs; streaming continues. */
+    public void refresh(TableId table) {
+        Future<?> previous = running.remove(table);
+        TableSnapshot run = current.remove(table);
+        if (run != null) {
+            run.cancel();
+        }
+        if (previous != null) {
+            previous.cancel(true);
+        }
+        submit(table, true);
+    }
+
+    private synchronized void submit(TableId table, boolean fullRefresh) {
+        Future<?> current = running.get(table);
+        if (current != null && !current.isDone()) {
+            return;
+        }
+        running.put(table, coordinators.submit(() -> runUntilDone(table, fullRefresh)));
+    }
+
+    private void runUntilDone(TableId table, boolean fullRefresh) {
+        boolean refresh = fullRefresh;
+        while (!Thread.currentThread().isInterrupted()) {
+            TableSnapshot snapshot = new TableSnapshot(gatewayId, table, pg, windows, store, readers, settings, refresh,
+                    p -> states.put(table, new TableState(p, null)));
+            current.put(table, snapshot);
+            try {
+                SnapshotProgress done = snapshot.run();
+                states.put(table, new TableState(done, null));
+                return;
+            } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+                return;
+            } catch (TidelineException e) {
+                if (current.get(table) != snapshot) {
+                    return; // replaced by a full refresh: the new run owns the table's progress
+                }
+                SnapshotProgress p = snapshot.progress();
+                boolean retry = e.kind() == TidelineException.Kind.RETRYABLE;
+                LOG.warnf("snapshot of %s failed (%s)%s: %s", table, e.kind(), retry ? ", resuming in " + settings.retryBackoff().toSeconds()
+                        + " s" : "", e);
+                if (p != null) {
+                    try {
+                        store.write(p.withState(SnapshotProgress.FAILED, e.getMessage()));
+                    } catch (RuntimeException ignored) {
+                        // NATS may be the cause; the state below still reports it
+                    }
+                }
+                states.put(table, new TableState(p == null ? null : p.withState(SnapshotProgress.FAILED, e.getMessage()),
+                        e.getMessage() + (e.hint() == null ? "" : " — " + e.hint())));
+                if (!retry) {
+                    return;
+                }
+                refresh = false; // a retry resumes the run that failed
+                try {
+                    Thread.sleep(settings.retryBackoff().toMillis());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "snapshot of %s failed", table);
+                states.put(table, new TableState(snapshot.progress(), "snapshot failed: " + e));
+                return;
+            }
+        }
+    }
+
+    /** The state of every table snapshotted by this process. */
+    public Map<TableId, TableState> states() {
+        return Map.copyOf(states);
+    }
+
+    /** Whether no snapshot is running. */
+    public boolean idle() {
+        return running.values().stream().allMatch(Future::isDone);
+    }
+
+    @Override
+    public void close() {
+        coordinators.shutdownNow();
+        readers.shutdownNow();
+        try {
+            coordinators.awaitTermination(10, TimeUnit.SECONDS);
+            readers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
