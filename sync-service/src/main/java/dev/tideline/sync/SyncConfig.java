@@ -2,6 +2,8 @@ package dev.tideline.sync;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The one configuration root of sync-service ({@code tideline.*}). Every property can also be set
@@ -13,13 +15,49 @@ public interface SyncConfig {
     /** The NATS server holding specs, checkpoints and the "delta committed" events. */
     Nats nats();
 
-    /** Where the source Delta tables live (a path, {@code file:} or Hadoop file system URI). */
+    /** Where the source Delta tables live: an absolute path, a {@code file:} URI or a Hadoop file-system URI. */
     @WithDefault(".tideline/warehouse")
     String warehouse();
+
+    /** Key that opens the connection passwords api-service sealed; the same value in every service. */
+    Secrets secrets();
+
+    /** The sync engine. */
+    Sync sync();
 
     interface Nats {
         /** NATS URL(s), comma-separated, e.g. {@code nats://localhost:4222}. */
         @WithDefault("nats://localhost:4222")
         String url();
+    }
+
+    interface Secrets {
+        /** {@code openssl rand -base64 32}, or a passphrase of at least 16 characters (env {@code TIDELINE_SECRETS_KEY}). */
+        Optional<String> key();
+    }
+
+    interface Sync {
+        /** Run synced tables; false starts only HTTP (health, metrics). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Connections one snapshot uses in parallel, 1..16 (seed 003: up to 16 per synced table). */
+        @WithDefault("8")
+        int maxConnections();
+
+        /**
+         * A TRIGGERED/CONTINUOUS refresh whose changes exceed this fraction of the table is done as a
+         * snapshot instead (seed 003: snapshot mode is the better choice above 10%).
+         */
+        @WithDefault("0.10")
+        double snapshotFraction();
+
+        /** How often CONTINUOUS synced tables look for new Delta versions besides apply-service's events. */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        /** Longest pause between retries of a failing sync (backoff starts at 1 s and doubles). */
+        @WithDefault("60s")
+        Duration maxRetryBackoff();
     }
 }

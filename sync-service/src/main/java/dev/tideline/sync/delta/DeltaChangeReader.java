@@ -1,0 +1,406 @@
+package dev.tideline.sync.delta;
+
+import dev.tideline.core.TidelineException;
+import dev.tideline.sync.types.CopyRowEncoder;
+import io.delta.kernel.CommitActions;
+import io.delta.kernel.CommitRange;
+import io.delta.kernel.CommitRangeBuilder.CommitBoundary;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.TableManager;
+import io.delta.kernel.data.ColumnVector;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.exceptions.KernelException;
+import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
+import io.delta.kernel.types.StringType;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the row changes of a Delta table between two versions, following the Delta protocol's
+ * change data rules, for any writer (Tideline, Spark, Databricks):
+ * <ul>
+ *   <li>a version with {@code cdc} actions: its change data files are the changes
+ *       ({@code insert}/{@code update_postimage} → upsert, {@code delete} → delete,
+ *       {@code update_preimage} ignored);</li>
+ *   <li>otherwise: the rows of its removed files (each read with the deletion vector the remove
+ *       carries) and of its added files (with theirs) compared by primary key — a key only in the
+ *       removed rows is deleted, a key in the added rows whose row is new or different is upserted,
+ *       identical rows (a deletion-vector rewrite, a compaction) are no change.</li>
+ * </ul>
+ * Actions with {@code dataChange=false} (OPTIMIZE, compaction) carry no row change and are skipped.
+ * Versions are folded in order, so the result is the net change per key. Checkpoints and log
+ * compaction are Kernel's business: the commit range reads the individual commit files, which must
+ * still exist (see {@link #plan}).
+ */
+public final class DeltaChangeReader {
+
+    static final String CHANGE_TYPE = "_change_type";
+    private static final StructType CHANGE_TYPE_COLUMN = new StructType().add(CHANGE_TYPE, StringType.STRING, true);
+
+    private final DeltaSource source;
+    private final int parallelism;
+
+    /** A reader that reads up to 2 data files of a version at once. */
+    public DeltaChangeReader(DeltaSource source) {
+        this(source, 2);
+    }
+
+    /** @param parallelism data files of one version read at once (each file on its own thread) */
+    public DeltaChangeReader(DeltaSource source, int parallelism) {
+        this.source = source;
+        this.parallelism = Math.max(1, parallelism);
+    }
+
+    /**
+     * Lists the file actions of versions {@code (fromVersion, to]}.
+     *
+     * @throws ChangesUnavailableException when the commit files of that range are gone (log
+     *                                     retention) or unreadable, so only a snapshot can catch up
+     */
+    public ChangePlan plan(long fromVersion, Snapshot to) {
+        List<ChangePlan.VersionFiles> versions = new ArrayList<>();
+        if (to.getVersion() <= fromVersion) {
+            return new ChangePlan(fromVersion, to, versions);
+        }
+        CommitRange range;
+        try {
+            range = TableManager.loadCommitRange(source.tablePath(), CommitBoundary.atVersion(fromVersion + 1))
+                    .withEndBoundary(CommitBoundary.atVersion(to.getVersion()))
+                    .build(source.engine());
+        } catch (KernelException e) {
+            throw new ChangesUnavailableException("the commits of " + source.tableName() + " from version " + (fromVersion + 1)
+                    + " to " + to.getVersion() + " cannot be read (" + e.getMessage() + ")", e);
+        }
+        Set<DeltaAction> wanted = Set.of(DeltaAction.ADD, DeltaAction.REMOVE, DeltaAction.CDC);
+        // Kernel validates the range against the protocol and metadata of its first version.
+        Snapshot start = fromVersion + 1 == to.getVersion() ? to : source.at(fromVersion + 1);
+        try (CloseableIterator<CommitActions> commits = range.getCommitActions(source.engine(), start, wanted)) {
+            while (commits.hasNext()) {
+                try (CommitActions commit = commits.next()) {
+                    List<ChangePlan.FileAction> added = new ArrayList<>();
+                    List<ChangePlan.FileAction> removed = new ArrayList<>();
+                    List<ChangePlan.FileAction> cdc = new ArrayList<>();
+                    try (CloseableIterator<ColumnarBatch> batches = commit.getActions()) {
+                        while (batches.hasNext()) {
+                            collect(batches.next(), added, removed, cdc);
+                        }
+                    }
+                    if (!added.isEmpty() || !removed.isEmpty() || !cdc.isEmpty()) {
+                        versions.add(new ChangePlan.VersionFiles(commit.getVersion(), added, removed, cdc));
+                    }
+                }
+            }
+        } catch (KernelException e) {
+            throw new ChangesUnavailableException("the commits of " + source.tableName() + " from version " + (fromVersion + 1)
+                    + " to " + to.getVersion() + " cannot be read (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e);
+        }
+        return new ChangePlan(fromVersion, to, versions);
+    }
+
+    private static void collect(ColumnarBatch batch, List<ChangePlan.FileAction> added, List<ChangePlan.FileAction> removed,
+            List<ChangePlan.FileAction> cdc) {
+        StructType schema = batch.getSchema();
+        int addOrdinal = schema.indexOf("add");
+        int removeOrdinal = schema.indexOf("remove");
+        int cdcOrdinal = schema.indexOf("cdc");
+        try (CloseableIterator<Row> rows = batch.getRows()) {
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                if (addOrdinal >= 0 && !row.isNullAt(addOrdinal)) {
+                    fileAction(row.getStruct(addOrdinal), added);
+                }
+                if (removeOrdinal >= 0 && !row.isNullAt(removeOrdinal)) {
+                    fileAction(row.getStruct(removeOrdinal), removed);
+                }
+                if (cdcOrdinal >= 0 && !row.isNullAt(cdcOrdinal)) {
+                    fileAction(row.getStruct(cdcOrdinal), cdc);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void fileAction(Row action, List<ChangePlan.FileAction> into) {
+        StructType s = action.getSchema();
+        int dataChange = s.indexOf("dataChange");
+        if (dataChange >= 0 && !action.isNullAt(dataChange) && !action.getBoolean(dataChange)) {
+            return; // a rewrite without logical change (OPTIMIZE, compaction)
+        }
+        int size = s.indexOf("size");
+        int partitionValues = s.indexOf("partitionValues");
+        int dv = s.indexOf("deletionVector");
+        into.add(new ChangePlan.FileAction(
+                action.getString(s.indexOf("path")),
+                partitionValues >= 0 && !action.isNullAt(partitionValues) ? action.getMap(partitionValues) : null,
+                size >= 0 && !action.isNullAt(size) ? action.getLong(size) : 0L,
+                dv >= 0 && !action.isNullAt(dv) ? action.getStruct(dv) : null));
+    }
+
+    /**
+     * Reads the rows the plan names and folds them into the net change per primary key.
+     *
+     * @param encoder       encodes rows and keys of the target's columns (bound per batch here)
+     * @param timeseriesKey whether the synced table has a timeseries key (duplicates keep the latest row)
+     * @throws TidelineException NEEDS_OPERATOR naming the key when a version adds two rows with one
+     *                           primary key and there is no timeseries key
+     */
+    public RowChanges read(ChangePlan plan, CopyRowEncoder encoder, boolean timeseriesKey) {
+        RowChanges changes = new RowChanges();
+        if (plan.versions().isEmpty()) {
+            return changes;
+        }
+        Row scanState = plan.to().getScanBuilder().build().getScanState(source.engine());
+        String root = KernelFiles.tableRoot(scanState);
+        for (ChangePlan.VersionFiles version : plan.versions()) {
+            Map<String, RowChanges.Pending> upserts = new HashMap<>();
+            Set<String> deletes = new HashSet<>();
+            if (version.usesChangeDataFiles()) {
+                for (ChangePlan.FileAction f : version.cdc()) {
+                    readCdc(scanState, root, f, encoder, timeseriesKey, version.version(), upserts, deletes, changes);
+                }
+            } else {
+                Map<String, List<RowChanges.Pending>> before = new HashMap<>();
+                Set<String> addedLines = new HashSet<>();
+                for (List<Image> file : readImages(scanState, root, version.removed(), encoder, timeseriesKey, changes)) {
+                    for (Image image : file) {
+                        before.computeIfAbsent(image.key(), k -> new ArrayList<>()).add(new RowChanges.Pending(image.line(), image.ts()));
+                    }
+                }
+                for (List<Image> file : readImages(scanState, root, version.added(), encoder, timeseriesKey, changes)) {
+                    for (Image image : file) {
+                        addUpsert(image, encoder, timeseriesKey, version.version(), upserts);
+                        addedLines.add(image.line());
+                    }
+                }
+                for (Map.Entry<String, List<RowChanges.Pending>> old : before.entrySet()) {
+                    RowChanges.Pending now = upserts.get(old.getKey());
+                    if (now == null) {
+                        deletes.add(old.getKey());
+                        continue;
+                    }
+                    boolean existedBefore = false;
+                    for (RowChanges.Pending removed : old.getValue()) {
+                        existedBefore |= removed.line().equals(now.line());
+                        if (timeseriesKey && !addedLines.contains(removed.line()) && supersedes(removed, now)) {
+                            // The key's latest row went away and nothing newer replaced it: the new latest row
+                            // may live in a file this version did not touch.
+                            changes.markDeleteUnderTimeseriesKey();
+                        }
+                    }
+                    if (existedBefore) {
+                        upserts.remove(old.getKey()); // rewritten unchanged (deletion-vector rewrite, copy-on-write of neighbours)
+                    }
+                }
+            }
+            for (String key : deletes) {
+                if (!upserts.containsKey(key)) {
+                    changes.delete(key);
+                    if (timeseriesKey) {
+                        changes.markDeleteUnderTimeseriesKey();
+                    }
+                }
+            }
+            upserts.forEach((key, p) -> changes.upsert(key, p.line(), p.timeseries()));
+        }
+        return changes;
+    }
+
+    private void readCdc(Row scanState, String root, ChangePlan.FileAction f, CopyRowEncoder encoder, boolean timeseriesKey,
+            long version, Map<String, RowChanges.Pending> upserts, Set<String> deletes, RowChanges changes) {
+        forEachRow(scanState, root, f, CHANGE_TYPE_COLUMN, encoder, changes, (batch, rowId) -> {
+            ColumnVector type = batch.getColumnVector(batch.getSchema().indexOf(CHANGE_TYPE));
+            String changeType = type.isNullAt(rowId) ? "" : type.getString(rowId);
+            switch (changeType) {
+                case "insert", "update_postimage" -> addUpsert(encoder, rowId, timeseriesKey, version, upserts);
+                case "delete" -> deletes.add(encoder.keyText(rowId));
+                case "update_preimage" -> {
+                }
+                default -> throw new TidelineException(TidelineException.Kind.FATAL,
+                        "change data file " + f.path() + " of " + source.tableName() + " has _change_type '" + changeType
+                                + "'; expected insert, update_preimage, update_postimage or delete", null);
+            }
+        });
+    }
+
+    /** Records an added row as an upsert (the latest per key under a timeseries key); returns its COPY line. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private String addUpsert(CopyRowEncoder encoder, int rowId, boolean timeseriesKey, long version, Map<String, RowChanges.Pending> upserts) {
+        String key = encoder.keyText(rowId);
+        Comparable ts = timeseriesKey ? encoder.timeseriesValue(rowId) : null;
+        String line = line(encoder, rowId);
+        RowChanges.Pending existing = upserts.get(key);
+        if (existing != null) {
+            if (!timeseriesKey) {
+                throw new DuplicateKeyException(source.tableName(), encoder.describeKey(rowId), version);
+            }
+            if (existing.timeseries() != null && (ts == null || ts.compareTo(existing.timeseries()) < 0)) {
+                return line; // keep the later row
+            }
+        }
+        upserts.put(key, new RowChanges.Pending(line, ts));
+        return line;
+    }
+
+    /** One row read from a data file: its key and COPY line, and its timeseries value (or null). */
+    private record Image(String key, String line, @SuppressWarnings("rawtypes") Comparable ts) {
+    }
+
+    /**
+     * Reads data files into row images, up to {@link #parallelism} files at once (each with its own
+     * encoder); the result keeps the files' order, so folding it is deterministic.
+     */
+    private List<List<Image>> readImages(Row scanState, String root, List<ChangePlan.FileAction> files, CopyRowEncoder template,
+            boolean timeseriesKey, RowChanges changes) {
+        List<java.util.concurrent.Callable<List<Image>>> tasks = new ArrayList<>();
+        for (ChangePlan.FileAction f : files) {
+            tasks.add(() -> {
+                CopyRowEncoder encoder = template.copy();
+                RowChanges counter = new RowChanges();
+                List<Image> images = new ArrayList<>();
+                forEachRow(scanState, root, f, null, encoder, counter, (batch, rowId) -> images.add(new Image(encoder.keyText(rowId),
+                        line(encoder, rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
+                return images;
+            });
+        }
+        List<List<Image>> out = new ArrayList<>();
+        if (tasks.size() <= 1 || parallelism == 1) {
+            for (var task : tasks) {
+                out.add(call(task));
+            }
+        } else {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(parallelism, tasks.size()), r -> {
+                Thread t = new Thread(r, "tideline-change-read");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<java.util.concurrent.Future<List<Image>>> futures = new ArrayList<>();
+                for (var task : tasks) {
+                    futures.add(pool.submit(task));
+                }
+                for (var future : futures) {
+                    try {
+                        out.add(future.get());
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new TidelineException(TidelineException.Kind.RETRYABLE, "reading changes of " + source.tableName()
+                                + " was interrupted", null, e);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        for (List<Image> images : out) {
+            changes.countRead(images.size());
+        }
+        return out;
+    }
+
+    private static List<Image> call(java.util.concurrent.Callable<List<Image>> task) {
+        try {
+            return task.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private void addUpsert(Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version, Map<String, RowChanges.Pending> upserts) {
+        RowChanges.Pending existing = upserts.get(image.key());
+        if (existing != null) {
+            if (!timeseriesKey) {
+                throw new DuplicateKeyException(source.tableName(), encoder.describeKeyText(image.key()), version);
+            }
+            Comparable ts = image.ts();
+            if (existing.timeseries() != null && (ts == null || ts.compareTo(existing.timeseries()) < 0)) {
+                return; // keep the later row
+            }
+        }
+        upserts.put(image.key(), new RowChanges.Pending(image.line(), image.ts()));
+    }
+
+    /** Whether the removed row ranks above the key's new row (so removing it lowers the key's latest value). */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static boolean supersedes(RowChanges.Pending removed, RowChanges.Pending now) {
+        Comparable r = removed.timeseries();
+        Comparable n = now.timeseries();
+        if (r == null) {
+            return false;
+        }
+        return n == null || n.compareTo(r) < 0;
+    }
+
+    private static String line(CopyRowEncoder encoder, int rowId) {
+        StringBuilder sb = new StringBuilder(128);
+        encoder.appendRow(rowId, sb);
+        return sb.toString();
+    }
+
+    private static boolean isMissingFile(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.FileNotFoundException || t instanceof java.nio.file.NoSuchFileException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private interface RowVisitor {
+        void visit(ColumnarBatch batch, int rowId);
+    }
+
+    private void forEachRow(Row scanState, String root, ChangePlan.FileAction f, StructType extra, CopyRowEncoder encoder,
+            RowChanges changes, RowVisitor visitor) {
+        Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), f.deletionVector());
+        long read = 0;
+        try (CloseableIterator<FilteredColumnarBatch> batches = KernelFiles.read(source.engine(), scanState, scanFile, extra)) {
+            while (batches.hasNext()) {
+                FilteredColumnarBatch filtered = batches.next();
+                ColumnarBatch batch = filtered.getData();
+                encoder.bind(batch);
+                ColumnVector selection = filtered.getSelectionVector().orElse(null);
+                for (int rowId = 0; rowId < batch.getSize(); rowId++) {
+                    if (selection != null && (selection.isNullAt(rowId) || !selection.getBoolean(rowId))) {
+                        continue;
+                    }
+                    visitor.visit(batch, rowId);
+                    read++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (isMissingFile(e)) {
+                // VACUUM removed a file an old version names: the history can no longer be replayed.
+                throw new ChangesUnavailableException("data file " + f.path() + " of " + source.tableName()
+                        + " named by a version after the synced one no longer exists (VACUUM?)", e);
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("reading " + f.path() + " of " + source.tableName() + " failed", io);
+            }
+            throw (RuntimeException) e;
+        }
+        changes.countRead(read);
+    }
+}

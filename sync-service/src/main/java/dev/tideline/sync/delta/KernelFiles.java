@@ -1,0 +1,137 @@
+package dev.tideline.sync.delta;
+
+import io.delta.kernel.Scan;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.data.MapValue;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.engine.FileReadResult;
+import io.delta.kernel.internal.InternalScanFileUtils;
+import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.data.GenericRow;
+import io.delta.kernel.internal.data.ScanStateRow;
+import io.delta.kernel.internal.util.Utils;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterator;
+import io.delta.kernel.utils.FileStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one place sync-service touches Delta Kernel's {@code internal} classes. Kernel 4.4 has no
+ * public way to read one data file with its deletion vector and partition values, except through a
+ * "scan file" row; the change reader needs that for files named by {@code add}/{@code remove}/{@code
+ * cdc} actions of older versions, so this class builds such rows itself.
+ */
+final class KernelFiles {
+
+    private static final StructType ADD_SCHEMA = AddFile.SCHEMA_WITHOUT_STATS;
+    private static final int PATH = ADD_SCHEMA.indexOf("path");
+    private static final int PARTITION_VALUES = ADD_SCHEMA.indexOf("partitionValues");
+    private static final int SIZE = ADD_SCHEMA.indexOf("size");
+    private static final int MODIFICATION_TIME = ADD_SCHEMA.indexOf("modificationTime");
+    private static final int DATA_CHANGE = ADD_SCHEMA.indexOf("dataChange");
+    private static final int DELETION_VECTOR = ADD_SCHEMA.indexOf("deletionVector");
+    private static final int ADD_ORDINAL = InternalScanFileUtils.SCAN_FILE_SCHEMA.indexOf("add");
+    private static final int TABLE_ROOT_ORDINAL = InternalScanFileUtils.SCAN_FILE_SCHEMA.indexOf("tableRoot");
+
+    private KernelFiles() {
+    }
+
+    /**
+     * A scan-file row for a data file named by a log action.
+     *
+     * @param tableRoot       the table's root URI (as in the scan state)
+     * @param path            the action's {@code path} (relative to the root, or absolute)
+     * @param partitionValues the action's {@code partitionValues} map, may be {@code null}
+     * @param size            the file size, 0 when the action does not record it
+     * @param deletionVector  the action's {@code deletionVector} struct, {@code null} for none
+     */
+    static Row scanFileRow(String tableRoot, String path, MapValue partitionValues, long size, Row deletionVector) {
+        Map<Integer, Object> add = new HashMap<>();
+        add.put(PATH, path);
+        add.put(PARTITION_VALUES, partitionValues);
+        add.put(SIZE, size);
+        add.put(MODIFICATION_TIME, 0L);
+        add.put(DATA_CHANGE, Boolean.TRUE);
+        add.put(DELETION_VECTOR, deletionVector);
+        Map<Integer, Object> scanFile = new HashMap<>();
+        scanFile.put(ADD_ORDINAL, new GenericRow(ADD_SCHEMA, add));
+        scanFile.put(TABLE_ROOT_ORDINAL, tableRoot);
+        return new GenericRow(InternalScanFileUtils.SCAN_FILE_SCHEMA, scanFile);
+    }
+
+    /** The table root recorded in a scan state. */
+    static String tableRoot(Row scanState) {
+        return ScanStateRow.getTableRoot(scanState).toString();
+    }
+
+    /** The physical schema Parquet files are read with (includes the row index column when deletion vectors exist). */
+    static StructType physicalReadSchema(Row scanState) {
+        return ScanStateRow.getPhysicalDataReadSchema(scanState);
+    }
+
+    private static final java.util.regex.Pattern NUM_RECORDS = java.util.regex.Pattern.compile("\"numRecords\"\\s*:\\s*(\\d+)");
+
+    /**
+     * Live rows of a scan file (read with statistics): {@code numRecords} of its statistics minus
+     * its deletion vector's cardinality; {@code -1} when the writer recorded no statistics.
+     */
+    static long liveRows(Row scanFile) {
+        Row add = scanFile.getStruct(ADD_ORDINAL);
+        int statsOrdinal = add.getSchema().indexOf("stats");
+        if (statsOrdinal < 0 || add.isNullAt(statsOrdinal)) {
+            return -1;
+        }
+        java.util.regex.Matcher m = NUM_RECORDS.matcher(add.getString(statsOrdinal));
+        if (!m.find()) {
+            return -1;
+        }
+        long rows = Long.parseLong(m.group(1));
+        int dvOrdinal = add.getSchema().indexOf("deletionVector");
+        if (dvOrdinal >= 0 && !add.isNullAt(dvOrdinal)) {
+            Row dv = add.getStruct(dvOrdinal);
+            int cardinality = dv.getSchema().indexOf("cardinality");
+            if (cardinality >= 0 && !dv.isNullAt(cardinality)) {
+                rows -= dv.getLong(cardinality);
+            }
+        }
+        return rows;
+    }
+
+    static FileStatus fileStatus(Row scanFile) {
+        return InternalScanFileUtils.getAddFileStatus(scanFile);
+    }
+
+    /**
+     * Reads one data file as logical rows: deletion vector applied (as a selection vector),
+     * partition columns added, column mapping undone. The caller closes the iterator.
+     *
+     * @param extraPhysicalColumns columns to read beyond the table's (e.g. {@code _change_type} of CDC files), or {@code null}
+     */
+    static CloseableIterator<FilteredColumnarBatch> read(Engine engine, Row scanState, Row scanFile, StructType extraPhysicalColumns) {
+        StructType physical = physicalReadSchema(scanState);
+        if (extraPhysicalColumns != null) {
+            for (var field : extraPhysicalColumns.fields()) {
+                physical = physical.add(field);
+            }
+        }
+        try {
+            FileStatus file = fileStatus(scanFile);
+            if (file.getSize() <= 0) {
+                // Older writers leave the size out of remove/cdc actions; the Parquet reader needs the real one.
+                file = engine.getFileSystemClient().getFileStatus(file.getPath());
+            }
+            CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
+                    .readParquetFiles(Utils.singletonCloseableIterator(file), physical, Optional.empty())
+                    .map(FileReadResult::getData);
+            return Scan.transformPhysicalData(engine, scanState, scanFile, data);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading Delta data file " + fileStatus(scanFile).getPath() + " failed", e);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.tideline.sync.service;
+
+import dev.tideline.control.kv.ControlPlane;
+import dev.tideline.control.secret.SecretBox;
+import dev.tideline.delta.DeltaEngines;
+import dev.tideline.sync.SyncConfig;
+import dev.tideline.sync.engine.SyncOptions;
+import dev.tideline.sync.model.SyncFaults;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import org.jboss.logging.Logger;
+
+/**
+ * The Quarkus wiring: connects to NATS (retrying until it answers, so the service may start before
+ * NATS), opens the control plane and runs the {@link SyncSupervisor}. Configuration errors (a missing
+ * secrets key, a bad warehouse) fail the start with the property named.
+ */
+@ApplicationScoped
+class SyncService {
+
+    private static final Logger LOG = Logger.getLogger(SyncService.class);
+
+    private volatile Connection nats;
+    private volatile SyncSupervisor supervisor;
+    private volatile Thread starter;
+
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    void onStart(@Observes StartupEvent event, SyncConfig config) {
+        if (!config.sync().enabled()) {
+            LOG.info("sync-service: tideline.sync.enabled=false, not syncing");
+            return;
+        }
+        SecretBox secrets = SecretBox.fromConfiguredKey(config.secrets().key().orElse(null));
+        SyncOptions options = new SyncOptions(config.sync().maxConnections(), config.sync().snapshotFraction());
+        String warehouse = absoluteWarehouse(config.warehouse());
+        var engine = DeltaEngines.forWarehouse(warehouse);
+        starter = new Thread(() -> connectAndRun(config, warehouse, secrets, options, engine), "tideline-sync-start");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    /** A relative local warehouse (the default {@code .tideline/warehouse}) is resolved against the working directory, as apply-service does. */
+    static String absoluteWarehouse(String warehouse) {
+        String w = warehouse.strip();
+        if (w.contains(":") || w.startsWith("/")) {
+            return w;
+        }
+        return java.nio.file.Path.of(w).toAbsolutePath().normalize().toString();
+    }
+
+    private void connectAndRun(SyncConfig config, String warehouse, SecretBox secrets, SyncOptions options,
+            io.delta.kernel.engine.Engine engine) {
+        long backoff = 500;
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Options natsOptions = Options.builder().server(config.nats().url()).connectionName("tideline-sync")
+                        .maxReconnects(-1).connectionTimeout(Duration.ofSeconds(5)).build();
+                nats = Nats.connect(natsOptions);
+                ControlPlane control = ControlPlane.open(nats);
+                SyncSupervisor s = new SyncSupervisor(control, secrets, warehouse, engine, options,
+                        config.sync().pollInterval(), config.sync().maxRetryBackoff(), SyncFaults.NONE, new MicrometerSyncMetrics(registry));
+                s.start();
+                supervisor = s;
+                LOG.infof("sync-service running; NATS at %s, warehouse %s", config.nats().url(), warehouse);
+                return;
+            } catch (Exception e) {
+                LOG.warnf("sync-service cannot reach NATS at %s yet (%s); retrying in %d ms", config.nats().url(), e.getMessage(), backoff);
+                closeNats();
+                try {
+                    Thread.sleep(backoff); // waiting for NATS to come up; nothing to wait on but time
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 30_000);
+            }
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (starter != null) {
+            starter.interrupt();
+        }
+        if (supervisor != null) {
+            supervisor.close();
+        }
+        closeNats();
+    }
+
+    private void closeNats() {
+        Connection c = nats;
+        nats = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
