@@ -2,6 +2,8 @@ package dev.tideline.apply;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * The one configuration root of apply-service ({@code tideline.*}). Every property can also be set
@@ -16,14 +18,59 @@ public interface ApplyConfig {
     /**
      * Where Delta tables live: a local path or {@code file:} URI, or any Hadoop file system URI
      * ({@code s3a://bucket/prefix}). Table {@code catalog.schema.table} is stored under
-     * {@code <warehouse>/<catalog>/<schema>/<table>}.
+     * {@code <warehouse>/<catalog>/<schema>/<table>}. A relative path is resolved against the
+     * working directory.
      */
     @WithDefault(".tideline/warehouse")
     String warehouse();
+
+    /** How pipelines are applied. */
+    Apply apply();
 
     interface Nats {
         /** NATS URL(s), comma-separated, e.g. {@code nats://localhost:4222}. */
         @WithDefault("nats://localhost:4222")
         String url();
+    }
+
+    interface Apply {
+        /** Run the ingestion pipelines found in KV. Off: the service only serves health and metrics. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** A table commits once this many row changes of complete source transactions are buffered. */
+        @WithDefault("50000")
+        int maxBatchRows();
+
+        /** … or once its oldest complete transaction has waited this long (commit → visible latency). */
+        @WithDefault("1s")
+        Duration maxBatchDelay();
+
+        /** Messages per pull from the staging stream. */
+        @WithDefault("1000")
+        int fetchSize();
+
+        /** JetStream redelivers a message not acknowledged within this time. */
+        @WithDefault("60s")
+        Duration ackWait();
+
+        /** Parquet codec: ZSTD (default), SNAPPY, GZIP or UNCOMPRESSED. */
+        @WithDefault("ZSTD")
+        String parquetCompression();
+
+        /** Size at which a data file is closed and a new one started. */
+        @WithDefault("134217728")
+        long targetFileSizeBytes();
+
+        /** A data file below this size counts as small. */
+        @WithDefault("8388608")
+        long smallFileBytes();
+
+        /** Compact a table when it has at least this many small files. */
+        @WithDefault("32")
+        int compactAfterFiles();
+
+        /** Extra Hadoop configuration for non-local warehouses, e.g. {@code fs.s3a.endpoint}. */
+        Map<String, String> hadoop();
     }
 }

@@ -1,0 +1,62 @@
+package dev.tideline.apply.delta;
+
+import io.delta.kernel.data.Row;
+import io.delta.kernel.internal.InternalScanFileUtils;
+import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.SingleAction;
+import io.delta.kernel.internal.data.ScanStateRow;
+import io.delta.kernel.internal.data.TransactionStateRow;
+import io.delta.kernel.statistics.DataFileStatistics;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.DataFileStatus;
+import io.delta.kernel.utils.FileStatus;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The only place that touches Delta Kernel's {@code internal} classes. Kernel 4.4 has no public API
+ * for what copy-on-write needs: remove actions for files of a scan, add actions with
+ * {@code dataChange=false} (compaction), the physical (column-mapped) schema of a transaction, and
+ * parsed file statistics. Upgrading Kernel means re-checking this class only.
+ */
+final class KernelInternals {
+
+    private KernelInternals() {
+    }
+
+    /** The {@code add} action of a scan-file row (from {@code Scan.getScanFiles}). */
+    static AddFile addFileOf(Row scanFileRow) {
+        return new AddFile(scanFileRow.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
+    }
+
+    static FileStatus fileStatusOf(Row scanFileRow) {
+        return InternalScanFileUtils.getAddFileStatus(scanFileRow);
+    }
+
+    /** A {@code remove} action (wrapped as a log action row) for a file of the table. */
+    static Row removeAction(AddFile file, boolean dataChange) {
+        return SingleAction.createRemoveFileSingleAction(file.toRemoveFileRow(dataChange, Optional.empty()));
+    }
+
+    /** An {@code add} action for a written file, with its statistics, flagged with {@code dataChange}. */
+    static Row addAction(StructType physicalSchema, String tableRoot, DataFileStatus file, boolean dataChange) {
+        AddFile add = AddFile.convertDataFileStatus(physicalSchema, URI.create(tableRoot.endsWith("/") ? tableRoot : tableRoot + "/"),
+                file, Map.of(), dataChange, Map.of(), Optional.empty(), Optional.empty(), Optional.empty());
+        return SingleAction.createAddFileSingleAction(add.toRow());
+    }
+
+    /** The physical schema data files of this transaction must be written with (column mapping names). */
+    static StructType physicalSchema(Row transactionState) {
+        return TransactionStateRow.getPhysicalSchema(transactionState);
+    }
+
+    /** The physical schema to read data files of a scan with. */
+    static StructType physicalReadSchema(Row scanState) {
+        return ScanStateRow.getPhysicalDataReadSchema(scanState);
+    }
+
+    static Optional<DataFileStatistics> statsOf(AddFile file, StructType physicalSchema) {
+        return file.getStats(physicalSchema);
+    }
+}

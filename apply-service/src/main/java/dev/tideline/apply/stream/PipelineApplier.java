@@ -1,0 +1,411 @@
+package dev.tideline.apply.stream;
+
+import dev.tideline.apply.delta.DeltaTableWriter;
+import dev.tideline.apply.delta.WriterSettings;
+import dev.tideline.core.TableId;
+import dev.tideline.core.TidelineException;
+import dev.tideline.core.naming.Streams;
+import dev.tideline.core.naming.Subjects;
+import dev.tideline.core.wire.ChangeBatch;
+import dev.tideline.core.wire.WireCodec;
+import dev.tideline.core.wire.WireHeaders;
+import dev.tideline.delta.TableLocations;
+import io.delta.kernel.engine.Engine;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.StreamInfo;
+import io.nats.client.impl.Headers;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies one ingestion pipeline: a durable pull consumer ({@code tideline-apply-<pipeline>}) on its
+ * gateway's staging stream, explicit acks, one {@link TableApplier} per source table.
+ *
+ * <p>Each {@link #pollOnce()} fetches up to {@link ApplySettings#fetchSize()} messages, routes
+ * them to their tables, and commits the tables whose batch is due (by size or age). Messages of
+ * tables the pipeline does not ingest are acknowledged and dropped.
+ *
+ * <p><b>Staging gap.</b> If the stream no longer holds messages the consumer had not acknowledged
+ * (expired by the stream's max age or size, or purged), changes were lost for this pipeline: every
+ * table is FAILED with "run a full refresh" and nothing is skipped silently.
+ *
+ * <p>Not thread-safe: one thread drives an applier.
+ */
+public final class PipelineApplier implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(PipelineApplier.class);
+
+    /** Where a test may stop the applier abruptly (as if killed). */
+    public enum FaultPoint { NONE, AFTER_COMMIT_BEFORE_ACK, MID_BATCH }
+
+    private final Connection nats;
+    private final String gatewayId;
+    private final String pipelineId;
+    private final TableRouter router;
+    private final Engine engine;
+    private final String warehouse;
+    private final ApplySettings settings;
+    private final WriterSettings writerSettings;
+    private final ApplyListener listener;
+    private final String streamName;
+    private final String durable;
+
+    private final Map<TableId, TableApplier> tables = new LinkedHashMap<>();
+    private final Map<TableId, Boolean> ignored = new HashMap<>();
+    private JetStreamSubscription subscription;
+    private JetStreamManagement management;
+    private boolean gapReported;
+    private long lastGapCheckNanos;
+    private StreamPosition position;
+
+    public PipelineApplier(Connection nats, String gatewayId, String pipelineId, TableRouter router, Engine engine, String warehouse,
+                           ApplySettings settings, WriterSettings writerSettings, ApplyListener listener) {
+        this.nats = Objects.requireNonNull(nats, "nats");
+        this.gatewayId = gatewayId;
+        this.pipelineId = pipelineId;
+        this.router = router;
+        this.engine = engine;
+        this.warehouse = warehouse;
+        this.settings = settings;
+        this.writerSettings = writerSettings;
+        this.listener = listener;
+        this.streamName = Streams.changes(gatewayId);
+        this.durable = "tideline-apply-" + pipelineId;
+    }
+
+    public String durableName() {
+        return durable;
+    }
+
+    /**
+     * Creates (or binds to) the durable consumer and checks for a staging gap.
+     *
+     * @throws TidelineException RETRYABLE when NATS or the stream is not there yet
+     */
+    public void start() {
+        try {
+            management = nats.jetStreamManagement();
+            ConsumerConfiguration.Builder config = ConsumerConfiguration.builder()
+                    .durable(durable)
+                    .filterSubject(Subjects.allTables(gatewayId))
+                    .ackPolicy(AckPolicy.Explicit)
+                    .ackWait(settings.ackWait())
+                    .maxAckPending(settings.maxAckPending())
+                    .maxDeliver(-1);
+            ConsumerInfo existing = null;
+            try {
+                existing = management.getConsumerInfo(streamName, durable);
+            } catch (JetStreamApiException e) {
+                if (e.getErrorCode() != 404) {
+                    throw e;
+                }
+            }
+            if (existing != null && existing.getNumAckPending() > 0) {
+                // A previous applier died holding messages. JetStream would redeliver them only after
+                // the ack wait, behind newer messages — and a table must see its transactions in
+                // order. Restart the consumer right after the acknowledged floor instead; what was
+                // acknowledged beyond it is skipped by LSN.
+                long floor = existing.getAckFloor().getStreamSequence();
+                LOG.infof("pipeline %s: %d messages were unacknowledged by the previous run; re-reading from stream sequence %d",
+                        pipelineId, existing.getNumAckPending(), floor + 1);
+                management.deleteConsumer(streamName, durable);
+                config.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(floor + 1);
+            } else if (existing != null) {
+                config.deliverPolicy(existing.getConsumerConfiguration().getDeliverPolicy());
+                if (existing.getConsumerConfiguration().getDeliverPolicy() == DeliverPolicy.ByStartSequence) {
+                    config.startSequence(existing.getConsumerConfiguration().getStartSequence());
+                }
+            } else {
+                config.deliverPolicy(DeliverPolicy.All);
+            }
+            management.addOrUpdateConsumer(streamName, config.build());
+            JetStream js = nats.jetStream();
+            subscription = js.subscribe(Subjects.allTables(gatewayId), PullSubscribeOptions.bind(streamName, durable));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": cannot consume stream "
+                    + streamName + ": " + e.getMessage(), "check that NATS is reachable and that gateway " + gatewayId
+                    + " has created its stream (it does on its first start)", e);
+        }
+        for (TableTarget target : router.knownTargets()) {
+            applier(target.source());
+        }
+        checkStagingGap();
+    }
+
+    /**
+     * One round: fetch, route, commit what is due.
+     *
+     * @return messages received
+     * @throws TidelineException RETRYABLE on NATS or storage trouble (nothing committed is lost;
+     *                           unacknowledged messages come back); FATAL for a message written by a
+     *                           newer Tideline
+     */
+    public int pollOnce() {
+        return pollOnce(FaultPoint.NONE);
+    }
+
+    /** {@link #pollOnce()} with an injected abrupt stop, for tests. */
+    public int pollOnce(FaultPoint fault) {
+        List<Message> messages;
+        try {
+            messages = subscription.fetch(settings.fetchSize(), settings.fetchWait());
+        } catch (RuntimeException e) {
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
+                    + " failed: " + e, "check that NATS is reachable; the applier retries", e);
+        }
+        int i = 0;
+        for (Message m : messages) {
+            if (fault == FaultPoint.MID_BATCH && i++ == messages.size() / 2 && messages.size() > 1) {
+                throw new SimulatedCrash("stopped mid-batch after " + (i - 1) + " of " + messages.size() + " messages");
+            }
+            route(m);
+        }
+        long now = System.nanoTime();
+        for (TableApplier t : tables.values()) {
+            t.keepAlive(now);
+            if (t.due(now)) {
+                if (fault == FaultPoint.AFTER_COMMIT_BEFORE_ACK) {
+                    throw commitThenCrash(t);
+                }
+                t.flush();
+            }
+        }
+        if (now - lastGapCheckNanos > Duration.ofSeconds(10).toNanos()) {
+            checkStagingGap();
+        }
+        return messages.size();
+    }
+
+    /** Commits every table's complete buffered transactions now, whatever their age. */
+    public void flushAll() {
+        for (TableApplier t : tables.values()) {
+            t.flush();
+        }
+    }
+
+    /**
+     * A triggered update: applies everything staged when called, then returns.
+     *
+     * @param timeout gives up (RETRYABLE) when not caught up by then
+     */
+    public void runUntilCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            int n = pollOnce();
+            if (n == 0) {
+                flushAll();
+                if (unfinished() == 0 && tables.values().stream().noneMatch(TableApplier::holdsMessages)) {
+                    recordPosition();
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId
+                        + ": not caught up with the stream within " + timeout, "the next update continues where this one stopped");
+            }
+        }
+    }
+
+    /**
+     * Messages not yet delivered plus delivered and not acknowledged: a fetch that timed out may
+     * leave messages on their way to this client, and acknowledgements are asynchronous.
+     */
+    private long unfinished() {
+        try {
+            nats.flush(Duration.ofSeconds(5));
+            ConsumerInfo info = management.getConsumerInfo(streamName, durable);
+            return info.getNumPending() + info.getNumAckPending();
+        } catch (Exception e) {
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": consumer info failed: " + e,
+                    "check that NATS is reachable", e);
+        }
+    }
+
+    /** Messages the stream holds for this consumer that were not delivered yet. */
+    public long pending() {
+        try {
+            return management.getConsumerInfo(streamName, durable).getNumPending();
+        } catch (IOException | JetStreamApiException e) {
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": consumer info failed: " + e,
+                    "check that NATS is reachable", e);
+        }
+    }
+
+    /** The table appliers, by source table. */
+    public Collection<TableApplierView> tables() {
+        return tables.values().stream().map(TableApplierView::new).toList();
+    }
+
+    /** A read-only view of one table's state. */
+    public record TableApplierView(TableTarget target, String appliedLsn, boolean failed, String failure, long rowsApplied) {
+        TableApplierView(TableApplier t) {
+            this(t.target(), t.appliedLsn().toString(), t.isFailed(), t.failure(), t.rowsApplied());
+        }
+    }
+
+    private void route(Message m) {
+        ChangeBatch batch;
+        try {
+            batch = decode(m);
+        } catch (TidelineException e) {
+            throw e;
+        }
+        TableId table = batch.table();
+        if (table == null) {
+            m.ack();
+            return;
+        }
+        TableApplier applier = applier(table);
+        if (applier == null) {
+            m.ack(); // not ingested by this pipeline
+            return;
+        }
+        applier.accept(m, batch);
+    }
+
+    private static ChangeBatch decode(Message m) {
+        Map<String, String> headers = new HashMap<>();
+        Headers h = m.getHeaders();
+        if (h != null) {
+            for (String key : h.keySet()) {
+                headers.put(key, h.getFirst(key));
+            }
+        }
+        try {
+            return WireCodec.decode(headers, m.getData());
+        } catch (TidelineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new TidelineException(TidelineException.Kind.FATAL, "message " + headers.get(WireHeaders.NATS_MSG_ID)
+                    + " on " + m.getSubject() + " cannot be decoded: " + e.getMessage(),
+                    "upgrade apply-service to the gateway's version; the message stays in the stream", e);
+        }
+    }
+
+    private TableApplier applier(TableId source) {
+        TableApplier existing = tables.get(source);
+        if (existing != null) {
+            return existing;
+        }
+        if (ignored.containsKey(source)) {
+            return null;
+        }
+        Optional<TableTarget> target = router.route(source);
+        if (target.isEmpty()) {
+            ignored.put(source, Boolean.TRUE);
+            return null;
+        }
+        TableTarget t = target.get();
+        String location = TableLocations.of(warehouse, t.catalog(), t.schema(), t.table());
+        DeltaTableWriter writer = DeltaTableWriter.open(engine, location, t.appId(pipelineId), source, writerSettings);
+        TableApplier applier = new TableApplier(pipelineId, t, writer, listener, settings);
+        tables.put(source, applier);
+        LOG.infof("pipeline %s: table %s → %s (%s), applied up to %s%s", pipelineId, source, t.fullName(), location,
+                applier.appliedLsn(), applier.isFailed() ? ", FAILED: " + applier.failure() : "");
+        return applier;
+    }
+
+    /**
+     * Detects a staging gap: the stream's first message is beyond the acknowledged position this
+     * applier last recorded + 1, while it does not hold that next message itself — so messages the
+     * pipeline never applied were removed. Then records the consumer's current floor.
+     */
+    void checkStagingGap() {
+        lastGapCheckNanos = System.nanoTime();
+        if (gapReported) {
+            return;
+        }
+        try {
+            if (position == null) {
+                position = new StreamPosition(nats, pipelineId);
+            }
+            long recorded = position.read();
+            StreamInfo stream = management.getStreamInfo(streamName);
+            long first = stream.getStreamState().getFirstSequence();
+            long minHeld = Long.MAX_VALUE;
+            for (TableApplier t : tables.values()) {
+                minHeld = Math.min(minHeld, t.minHeldStreamSequence());
+            }
+            if (recorded >= 0 && first > recorded + 1 && minHeld > recorded + 1 && stream.getStreamState().getMsgCount() >= 0) {
+                gapReported = true;
+                TidelineException gap = new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
+                        "pipeline " + pipelineId + ": the staging stream " + streamName + " dropped messages " + (recorded + 1) + ".."
+                                + (first - 1) + " before they were applied (expired by the stream's max age or size, or purged)",
+                        "run a full refresh of the pipeline's tables; raise the gateway stream's max age/bytes or run the "
+                                + "pipeline more often so staged changes are applied before they expire");
+                LOG.error(gap.getMessage());
+                for (TableTarget target : router.knownTargets()) {
+                    applier(target.source());
+                }
+                for (TableApplier t : tables.values()) {
+                    t.failFromOutside(gap);
+                }
+            }
+            ConsumerInfo consumer = management.getConsumerInfo(streamName, durable);
+            long floor = Math.max(consumer.getAckFloor().getStreamSequence(), gapReported ? first - 1 : 0);
+            if (floor != recorded) {
+                position.write(floor);
+            }
+        } catch (IOException | JetStreamApiException e) {
+            LOG.debugf("pipeline %s: staging gap check skipped: %s", pipelineId, e.toString());
+        }
+    }
+
+    public boolean stagingGapDetected() {
+        return gapReported;
+    }
+
+    /** Commits the table's batch and stops before acknowledging anything (tests: a crash in that window). */
+    private SimulatedCrash commitThenCrash(TableApplier t) {
+        t.flushWithoutAck();
+        return new SimulatedCrash("stopped after the Delta commit, before the acks");
+    }
+
+    /** An abrupt stop injected by a test; the applier must be discarded. */
+    public static final class SimulatedCrash extends RuntimeException {
+        SimulatedCrash(String message) {
+            super(message);
+        }
+    }
+
+    /** Makes sure the acknowledgements reached the server, then records the consumer's floor (gap detection). */
+    private void recordPosition() {
+        try {
+            nats.flush(Duration.ofSeconds(5));
+        } catch (Exception e) {
+            LOG.debugf("flush before recording the stream position failed: %s", e.toString());
+            return;
+        }
+        checkStagingGap();
+    }
+
+    /** Unsubscribes; the durable consumer stays, so the next applier resumes where this one acknowledged. */
+    @Override
+    public void close() {
+        if (subscription != null) {
+            try {
+                subscription.unsubscribe();
+            } catch (RuntimeException e) {
+                LOG.debugf("unsubscribe failed: %s", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package dev.tideline.apply.delta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tideline.core.Lsn;
+import dev.tideline.core.TableId;
+import dev.tideline.core.TidelineException;
+import dev.tideline.core.change.ChangeEvent.OldRowKind;
+import dev.tideline.core.change.Row;
+import dev.tideline.core.schema.ColumnSchema;
+import dev.tideline.core.schema.PgType;
+import dev.tideline.core.schema.RelationSchema;
+import dev.tideline.core.schema.ReplicaIdentity;
+import dev.tideline.core.value.UnchangedToast;
+import dev.tideline.core.wire.ChangeBatch;
+import dev.tideline.core.wire.RowChange;
+import dev.tideline.delta.DeltaEngines;
+import dev.tideline.delta.EngineSettings;
+import dev.tideline.delta.TableLocations;
+import io.delta.kernel.engine.Engine;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Copy-on-write applies on a real Delta table on disk, compared with an in-memory model of the source. */
+class DeltaTableWriterTest {
+
+    static final TableId ORDERS = TableId.of("public", "orders");
+    static final RelationSchema V1 = new RelationSchema(16384, ORDERS, ReplicaIdentity.DEFAULT, List.of(
+            new ColumnSchema("id", PgType.INT8, -1, true),
+            new ColumnSchema("name", PgType.TEXT, -1, false),
+            new ColumnSchema("amount", PgType.NUMERIC, ((10 << 16) | 2) + 4, false),
+            new ColumnSchema("doc", PgType.TEXT, -1, false)));
+
+    @TempDir
+    Path warehouse;
+    Engine engine;
+    DeltaTableWriter writer;
+    long lsn = 0x1000;
+    final Random random = new Random(42);
+
+    @BeforeEach
+    void open() {
+        engine = DeltaEngines.forWarehouse(warehouse.toString(), EngineSettings.defaults().withFsync(false));
+        writer = DeltaTableWriter.open(engine, TableLocations.of(warehouse.toString(), "main", "public", "orders"), "p1/public.orders",
+                ORDERS, WriterSettings.DEFAULT);
+        writer.create(TableLayout.create(V1, List.of(), ScdType.SCD_TYPE_1));
+    }
+
+    static Row row(long id, String name, String amount, Object doc) {
+        return Row.of(id, name, amount == null ? null : new BigDecimal(amount), doc);
+    }
+
+    static Row key(long id) {
+        return Row.of(id, null, null, null);
+    }
+
+    ChangeBatch.Rows rows(RelationSchema schema, RowChange... changes) {
+        lsn += 0x100;
+        return new ChangeBatch.Rows(Lsn.of(lsn), Instant.ofEpochSecond(1_700_000_000L + lsn), 7, 0, true, schema, List.of(changes));
+    }
+
+    Lsn commit(ChangeBatch.Rows batch) {
+        TableLayout layout = writer.layout().evolve(batch.schema());
+        List<RowOp> ops = new ArrayList<>();
+        RowOps.add(batch, layout.converter(batch.schema()), ops);
+        assertTrue(writer.apply(layout, ops, batch.commitLsn()).isPresent());
+        return batch.commitLsn();
+    }
+
+    Map<Long, List<Object>> table() {
+        Map<Long, List<Object>> out = new TreeMap<>();
+        for (Object[] r : writer.readAll()) {
+            List<Object> values = new ArrayList<>(java.util.Arrays.asList(r).subList(1, r.length));
+            assertNull(out.put((Long) r[0], values), "duplicate key " + r[0]);
+        }
+        return out;
+    }
+
+    static List<Object> values(String name, String amount, String doc) {
+        List<Object> v = new ArrayList<>();
+        v.add(name);
+        v.add(amount == null ? null : new BigDecimal(amount));
+        v.add(doc);
+        return v;
+    }
+
+    @Test
+    void insertsUpdatesDeletesKeyChangesAndToastFollowTheSource() {
+        int ordinal = 0;
+        commit(rows(V1, RowChange.insert(ordinal++, row(1, "a", "1.50", "big-1")), RowChange.insert(ordinal++, row(2, "b", "2", "big-2")),
+                RowChange.insert(ordinal++, row(3, "c", null, "big-3"))));
+        assertEquals(Map.of(1L, values("a", "1.50", "big-1"), 2L, values("b", "2.00", "big-2"), 3L, values("c", null, "big-3")), table());
+
+        // Update without old row, TOAST unchanged; key change 2 → 20 keeping the TOASTed doc; delete 3.
+        commit(rows(V1, RowChange.update(ordinal++, OldRowKind.NONE, null, Row.of(1L, "a2", new BigDecimal("9.99"), UnchangedToast.VALUE)),
+                RowChange.update(ordinal++, OldRowKind.KEY, key(2), Row.of(20L, "b2", new BigDecimal("2.00"), UnchangedToast.VALUE)),
+                RowChange.delete(ordinal++, OldRowKind.KEY, key(3))));
+        assertEquals(Map.of(1L, values("a2", "9.99", "big-1"), 20L, values("b2", "2.00", "big-2")), table());
+        assertEquals(Lsn.of(lsn), writer.appliedLsn());
+    }
+
+    @Test
+    void aReplayedCommitIsSkippedAndLeavesNoTrace() {
+        ChangeBatch.Rows batch = rows(V1, RowChange.insert(0, row(1, "a", "1", "x")));
+        commit(batch);
+        long version = writer.version();
+        List<RowOp> ops = new ArrayList<>();
+        RowOps.add(batch, writer.layout().converter(V1), ops);
+        assertTrue(writer.apply(writer.layout(), ops, batch.commitLsn()).isEmpty());
+        assertTrue(writer.apply(writer.layout(), ops, Lsn.of(batch.commitLsn().value() - 1)).isEmpty());
+        assertEquals(version, writer.version());
+        // A second writer opening the table sees the applied LSN from the Delta log.
+        DeltaTableWriter reopened = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS, WriterSettings.DEFAULT);
+        assertEquals(batch.commitLsn(), reopened.appliedLsn());
+        assertEquals(Lsn.INVALID, DeltaTableWriter.open(engine, writer.tablePath(), "other-app", ORDERS, WriterSettings.DEFAULT)
+                .appliedLsn());
+    }
+
+    @Test
+    void updatesRewriteOnlyTheFilesWhoseKeyRangeHoldsTheKeys() {
+        for (int f = 0; f < 4; f++) {
+            List<RowChange> inserts = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                inserts.add(RowChange.insert(i, row(f * 100 + i, "n", "1", "d")));
+            }
+            commit(rows(V1, inserts.toArray(RowChange[]::new)));
+        }
+        assertEquals(4, writer.fileCount());
+        ChangeBatch.Rows update = rows(V1, RowChange.update(0, OldRowKind.NONE, null, row(150, "changed", "2", "d")),
+                RowChange.update(1, OldRowKind.NONE, null, row(160, "changed", "2", "d")));
+        List<RowOp> ops = new ArrayList<>();
+        RowOps.add(update, writer.layout().converter(V1), ops);
+        CommitOutcome outcome = writer.apply(writer.layout(), ops, update.commitLsn()).orElseThrow();
+        assertEquals(1, outcome.filesRemoved(), "only the file holding keys 100..199 is rewritten");
+        assertEquals(1, outcome.filesAdded());
+        assertEquals(100, outcome.rowsWritten());
+        assertEquals(400, table().size());
+        assertEquals("changed", table().get(150L).get(0));
+        // A new key goes to a new file, leaving the others alone.
+        ops.clear();
+        ChangeBatch.Rows insert = rows(V1, RowChange.insert(0, row(10_000, "new", "1", "d")));
+        RowOps.add(insert, writer.layout().converter(V1), ops);
+        outcome = writer.apply(writer.layout(), ops, insert.commitLsn()).orElseThrow();
+        assertEquals(0, outcome.filesRemoved());
+        assertEquals(1, outcome.rowsWritten());
+    }
+
+    @Test
+    void randomWorkloadWithTruncatesEqualsTheModel() {
+        Map<Long, List<Object>> model = new TreeMap<>();
+        for (int txn = 0; txn < 25; txn++) {
+            List<RowChange> changes = new ArrayList<>();
+            int n = 1 + random.nextInt(40);
+            for (int i = 0; i < n; i++) {
+                long id = random.nextInt(200);
+                String name = "n" + random.nextInt(1000);
+                String amount = random.nextInt(10) == 0 ? null : random.nextInt(100_000) / 100 + "." + (10 + random.nextInt(90));
+                int dice = random.nextInt(10);
+                if (!model.containsKey(id)) {
+                    changes.add(RowChange.insert(i, row(id, name, amount, "doc" + id)));
+                    model.put(id, values(name, amount, "doc" + id));
+                } else if (dice < 5) {
+                    changes.add(RowChange.update(i, OldRowKind.NONE, null,
+                            Row.of(id, name, amount == null ? null : new BigDecimal(amount), UnchangedToast.VALUE)));
+                    model.put(id, values(name, amount, (String) model.get(id).get(2)));
+                } else if (dice < 7) {
+                    long to = 1000 + random.nextInt(1000);
+                    if (model.containsKey(to)) {
+                        continue;
+                    }
+                    changes.add(RowChange.update(i, OldRowKind.KEY, key(id), row(to, name, amount, "moved")));
+                    model.remove(id);
+                    model.put(to, values(name, amount, "moved"));
+                } else {
+                    changes.add(RowChange.delete(i, OldRowKind.KEY, key(id)));
+                    model.remove(id);
+                }
+            }
+            if (changes.isEmpty()) {
+                continue;
+            }
+            ChangeBatch.Rows batch = rows(V1, changes.toArray(RowChange[]::new));
+            TableLayout layout = writer.layout();
+            List<RowOp> ops = new ArrayList<>();
+            if (txn % 9 == 8) {
+                ops.add(RowOp.truncate(1));
+                model.clear();
+                // Rows after the TRUNCATE in the same transaction stay: only inserts are valid now.
+                List<RowChange> inserts = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    inserts.add(RowChange.insert(i, row(5000 + txn * 10 + i, "t", "1.00", "d")));
+                    model.put(5000L + txn * 10 + i, values("t", "1.00", "d"));
+                }
+                batch = new ChangeBatch.Rows(batch.commitLsn(), batch.commitTime(), 1, 0, true, V1, inserts);
+            }
+            RowOps.add(batch, layout.converter(V1), ops);
+            writer.apply(layout, ops, batch.commitLsn()).orElseThrow();
+            Map<Long, List<Object>> expected = new HashMap<>();
+            model.forEach((k, v) -> expected.put(k, v.get(1) == null ? v : values((String) v.get(0),
+                    ((BigDecimal) new BigDecimal(v.get(1).toString())).setScale(2).toPlainString(), (String) v.get(2))));
+            assertEquals(expected, table(), "after transaction " + txn);
+        }
+    }
+
+    @Test
+    void addedColumnsAppearWithNullInOlderRows() {
+        commit(rows(V1, RowChange.insert(0, row(1, "a", "1", "d"))));
+        List<ColumnSchema> columns = new ArrayList<>(V1.columns());
+        columns.add(new ColumnSchema("note", PgType.VARCHAR, 64 + 4, false));
+        RelationSchema v2 = new RelationSchema(V1.relationOid(), ORDERS, ReplicaIdentity.DEFAULT, columns);
+        commit(rows(v2, RowChange.insert(0, Row.of(2L, "b", new BigDecimal("2.00"), "d", "hello")),
+                RowChange.update(1, OldRowKind.NONE, null, Row.of(1L, "a", new BigDecimal("1.00"), UnchangedToast.VALUE, null))));
+        assertEquals(5, writer.layout().columnCount());
+        Map<Long, List<Object>> t = table();
+        assertEquals(java.util.Arrays.asList("a", new BigDecimal("1.00"), "d", null), t.get(1L));
+        assertEquals(List.of("b", new BigDecimal("2.00"), "d", "hello"), t.get(2L));
+        // A dropped column stays, null from then on.
+        commit(rows(V1, RowChange.insert(0, row(3, "c", "3", "d"))));
+        assertEquals(5, writer.layout().columnCount());
+        assertEquals(java.util.Arrays.asList("c", new BigDecimal("3.00"), "d", null), table().get(3L));
+    }
+
+    @Test
+    void aTypeChangeDeltaCannotApplyNamesTheColumnAndTheRemedy() {
+        List<ColumnSchema> columns = new ArrayList<>(V1.columns());
+        columns.set(1, new ColumnSchema("name", PgType.INT4, -1, false));
+        RelationSchema changed = new RelationSchema(V1.relationOid(), ORDERS, ReplicaIdentity.DEFAULT, columns);
+        TidelineException e = assertThrows(TidelineException.class, () -> writer.layout().evolve(changed));
+        assertTrue(e.getMessage().contains("'name'") && e.getMessage().contains("string") && e.getMessage().contains("int"), e.getMessage());
+        assertTrue(e.hint().contains("full refresh"));
+    }
+
+    @Test
+    void compactionMergesSmallFilesWithoutChangingData() {
+        writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS,
+                WriterSettings.DEFAULT.withCompactAfterFiles(5));
+        for (int i = 0; i < 6; i++) {
+            commit(rows(V1, RowChange.insert(0, row(i, "n", "1", "d"))));
+        }
+        Map<Long, List<Object>> before = table();
+        assertEquals(6, writer.fileCount());
+        Lsn applied = writer.appliedLsn();
+        CommitOutcome outcome = writer.compactIfNeeded().orElseThrow();
+        assertEquals(6, outcome.filesRemoved());
+        assertEquals(1, writer.fileCount());
+        assertEquals(before, table());
+        assertEquals(applied, writer.appliedLsn(), "compaction keeps the applied LSN");
+        assertTrue(writer.compactIfNeeded().isEmpty());
+    }
+
+    @Test
+    void replaceSwapsContentAtomicallyAndKeepsTheAppliedLsnForTheReplay() {
+        commit(rows(V1, RowChange.insert(0, row(1, "a", "1", "d")), RowChange.insert(1, row(2, "b", "1", "d"))));
+        Lsn before = writer.appliedLsn();
+        TableLayout layout = TableLayout.create(V1, List.of(), ScdType.SCD_TYPE_1);
+        DeltaTableWriter.Replacement replacement = writer.replace(layout, "snap1", Lsn.of(lsn + 0x50));
+        RowConverter converter = layout.converter(V1);
+        List<io.delta.kernel.utils.DataFileStatus> files = new ArrayList<>();
+        files.addAll(replacement.write(List.<Object[]>of(converter.toDelta(row(7, "x", "7", "d"), null))));
+        files.addAll(replacement.write(List.<Object[]>of(converter.toDelta(row(8, "y", "8", "d"), null))));
+        assertEquals(2, table().size(), "nothing visible before the commit");
+        replacement.commit(files, 2);
+        assertEquals(Map.of(7L, values("x", "7.00", "d"), 8L, values("y", "8.00", "d")), table());
+        assertEquals(before, writer.appliedLsn());
+        assertEquals("snap1", writer.snapshotId());
+        // An empty apply records the snapshot's position as the applied LSN.
+        assertTrue(writer.apply(writer.layout(), List.of(), Lsn.of(lsn + 0x50)).isPresent());
+        assertEquals(Lsn.of(lsn + 0x50), writer.appliedLsn());
+        assertEquals(2, table().size());
+    }
+}
