@@ -1,0 +1,342 @@
+package dev.tideline.sync.target;
+
+import dev.tideline.core.TidelineException;
+import dev.tideline.sync.delta.DeltaSource;
+import dev.tideline.sync.delta.DuplicateKeyException;
+import dev.tideline.sync.model.Sql;
+import dev.tideline.sync.model.SyncFaults;
+import dev.tideline.sync.model.SyncedTableDefinition;
+import dev.tideline.sync.types.CopyRowEncoder;
+import dev.tideline.sync.types.TargetColumn;
+import io.delta.kernel.data.ColumnVector;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.utils.CloseableIterator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * SNAPSHOT: copies a whole Delta table at one version into a scratch table in the {@code tideline}
+ * schema with COPY, in parallel over data files (one connection per worker, at most
+ * {@code maxConnections}), checks the primary key, and swaps the scratch table in for the synced
+ * table in one transaction that also recreates the indexes users created on the old table, restores
+ * its grants, attaches the read-only trigger and records the synced version. Readers see the old
+ * table until that commit and the new one after it, never a half-loaded table.
+ *
+ * <p>A snapshot stopped anywhere leaves the synced table and its bookkeeping untouched (the scratch
+ * table is dropped and rebuilt by the next attempt).
+ */
+public final class SnapshotLoader {
+
+    private static final Logger LOG = Logger.getLogger(SnapshotLoader.class);
+    private static final int FLUSH_BYTES = 1 << 20;
+    private static final Pattern DUPLICATE_KEY = Pattern.compile("Key (\\(.*\\))=(\\(.*\\)) is duplicated");
+
+    private final PostgresTarget target;
+    private final DeltaSource source;
+    private final int maxConnections;
+    private final SyncFaults faults;
+
+    public SnapshotLoader(PostgresTarget target, DeltaSource source, int maxConnections, SyncFaults faults) {
+        if (maxConnections < 1 || maxConnections > 16) {
+            throw new IllegalArgumentException("maxConnections must be 1..16 (seed 003: up to 16 connections per synced table), was "
+                    + maxConnections);
+        }
+        this.target = target;
+        this.source = source;
+        this.maxConnections = maxConnections;
+        this.faults = faults;
+    }
+
+    /**
+     * Loads {@code files} and swaps them in.
+     *
+     * @return the number of rows the synced table now holds
+     * @throws DuplicateKeyException    when two rows share a primary key and there is no timeseries key
+     * @throws TidelineException        for null bytes (policy FAIL), a NULL primary key, objects depending on the
+     *                                  old table, or Postgres errors (RETRYABLE for connection failures)
+     */
+    public long load(SyncedTableDefinition def, DeltaSource.SnapshotFiles files, List<TargetColumn> columns) {
+        String scratch = ScratchTables.name(def.name());
+        String scratchQuoted = Bookkeeping.SCHEMA + "." + Sql.quote(scratch);
+        String rawQuoted = Bookkeeping.SCHEMA + "." + Sql.quote(scratch + "_raw");
+        boolean dedupe = def.timeseriesKey().isPresent();
+        try (Connection c = target.open()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + scratchQuoted);
+                s.execute("DROP TABLE IF EXISTS " + rawQuoted);
+                s.execute("CREATE TABLE " + scratchQuoted + " (" + TableDdl.columnDefinitions(columns) + ")");
+                if (dedupe) {
+                    // Only a way station for DISTINCT ON: unlogged, it costs no WAL.
+                    s.execute("CREATE UNLOGGED TABLE " + rawQuoted + " (" + TableDdl.columnDefinitions(columns) + ")");
+                }
+            }
+            long copied = copyAll(def, files, columns, dedupe ? rawQuoted : scratchQuoted);
+            long rows = copied;
+            try (Statement s = c.createStatement()) {
+                if (dedupe) {
+                    String key = TableDdl.columnList(def.primaryKey());
+                    rows = s.executeUpdate("INSERT INTO " + scratchQuoted + " SELECT DISTINCT ON (" + key + ") * FROM " + rawQuoted
+                            + " ORDER BY " + key + ", " + Sql.quote(def.timeseriesKey().get()) + " DESC NULLS LAST");
+                    s.execute("DROP TABLE " + rawQuoted);
+                }
+                addPrimaryKey(s, def, scratchQuoted, scratch);
+                s.execute("ANALYZE " + scratchQuoted);
+            }
+            faults.at(SyncFaults.SNAPSHOT_BEFORE_SWAP);
+            swap(c, def, columns, scratch, files.snapshot().getVersion(), rows);
+            LOG.infof("synced table %s: snapshot of %s at version %d swapped in (%d rows, %d files)", def.name(), def.sourceTableName(),
+                    files.snapshot().getVersion(), rows, files.files().size());
+            return rows;
+        } catch (SQLException e) {
+            throw PostgresErrors.wrap("snapshot of synced table " + def.name(), e);
+        }
+    }
+
+    private void addPrimaryKey(Statement s, SyncedTableDefinition def, String scratchQuoted, String scratch) throws SQLException {
+        try {
+            s.execute("ALTER TABLE " + scratchQuoted + " ADD CONSTRAINT " + Sql.quote(scratch + "_pkey") + " PRIMARY KEY ("
+                    + TableDdl.columnList(def.primaryKey()) + ")");
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                Matcher m = DUPLICATE_KEY.matcher(String.valueOf(e.getMessage()));
+                String key = m.find() ? m.group(1) + "=" + m.group(2) : "(" + String.join(", ", def.primaryKey()) + ")";
+                throw new DuplicateKeyException(def.sourceTableName(), key, -1);
+            }
+            if ("23502".equals(e.getSQLState())) {
+                throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
+                        "source table " + def.sourceTableName() + " has rows whose primary key (" + String.join(", ", def.primaryKey())
+                                + ") is NULL; a primary key cannot hold NULL",
+                        "fill or filter the NULL keys in the source table, or choose primary key columns without NULLs");
+            }
+            throw e;
+        }
+    }
+
+    private long copyAll(SyncedTableDefinition def, DeltaSource.SnapshotFiles files, List<TargetColumn> columns, String into) {
+        Queue<Row> queue = new ConcurrentLinkedQueue<>(files.files());
+        int workers = Math.max(1, Math.min(maxConnections, files.files().size()));
+        AtomicLong rows = new AtomicLong();
+        String copySql = "COPY " + into + " (" + TableDdl.columnList(columns.stream().map(TargetColumn::name).toList()) + ") FROM STDIN";
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "tideline-snapshot-copy");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                futures.add(pool.submit(() -> {
+                    copyWorker(def, files, columns, copySql, queue, rows);
+                    return null;
+                }));
+            }
+            RuntimeException first = null;
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    queue.clear(); // let the other workers stop after their current file
+                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+                            : new TidelineException(TidelineException.Kind.RETRYABLE, "snapshot copy of " + def.name() + " failed: "
+                                    + e.getCause(), null, e.getCause());
+                    if (first == null) {
+                        first = cause;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    queue.clear();
+                    throw new TidelineException(TidelineException.Kind.RETRYABLE, "snapshot of " + def.name() + " interrupted", null, e);
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return rows.get();
+    }
+
+    private void copyWorker(SyncedTableDefinition def, DeltaSource.SnapshotFiles files, List<TargetColumn> columns, String copySql,
+            Queue<Row> queue, AtomicLong rows) throws SQLException, IOException {
+        CopyRowEncoder encoder = new CopyRowEncoder(def.name(), columns, def.primaryKey(), def.timeseriesKey().orElse(null), def.nullBytes());
+        try (Connection c = target.open()) {
+            CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+            try {
+                StringBuilder buffer = new StringBuilder(FLUSH_BYTES + 4096);
+                Row file;
+                while ((file = queue.poll()) != null) {
+                    long fileRows = 0;
+                    try (CloseableIterator<FilteredColumnarBatch> batches = source.readFile(files, file)) {
+                        while (batches.hasNext()) {
+                            FilteredColumnarBatch filtered = batches.next();
+                            ColumnarBatch batch = filtered.getData();
+                            encoder.bind(batch);
+                            ColumnVector selection = filtered.getSelectionVector().orElse(null);
+                            for (int r = 0; r < batch.getSize(); r++) {
+                                if (selection != null && (selection.isNullAt(r) || !selection.getBoolean(r))) {
+                                    continue; // deleted by the file's deletion vector
+                                }
+                                encoder.appendRow(r, buffer);
+                                fileRows++;
+                                if (buffer.length() >= FLUSH_BYTES) {
+                                    write(copy, buffer);
+                                }
+                            }
+                        }
+                    }
+                    write(copy, buffer);
+                    rows.addAndGet(fileRows);
+                    faults.at(SyncFaults.SNAPSHOT_FILE_COPIED);
+                }
+                copy.endCopy();
+            } finally {
+                if (copy.isActive()) {
+                    try {
+                        copy.cancelCopy();
+                    } catch (SQLException ignored) {
+                        // the connection is closing anyway; the scratch table is rebuilt next time
+                    }
+                }
+            }
+        }
+    }
+
+    private static void write(CopyIn copy, StringBuilder buffer) throws SQLException {
+        if (buffer.length() == 0) {
+            return;
+        }
+        byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
+        copy.writeToCopy(bytes, 0, bytes.length);
+        buffer.setLength(0);
+    }
+
+    private void swap(Connection c, SyncedTableDefinition def, List<TargetColumn> columns, String scratch, long version, long rows)
+            throws SQLException {
+        String schema = def.target().schema();
+        String table = def.target().table();
+        String finalQuoted = def.target().quoted();
+        c.setAutoCommit(false);
+        try {
+            try (Statement s = c.createStatement()) {
+                // Waiting forever for a reader's lock would stall the sync silently; fail and retry instead.
+                s.execute("SET LOCAL lock_timeout = '60s'");
+            }
+            List<String> indexes = new ArrayList<>();
+            List<String> grants = new ArrayList<>();
+            if (TableDdl.exists(c, schema, table)) {
+                indexes = userIndexes(c, finalQuoted);
+                grants = grants(c, finalQuoted);
+                try (Statement s = c.createStatement()) {
+                    s.execute("DROP TABLE " + finalQuoted);
+                } catch (SQLException e) {
+                    if ("2BP01".equals(e.getSQLState())) { // dependent_objects_still_exist
+                        throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
+                                "synced table " + def.name() + " cannot be replaced by the new snapshot: " + e.getMessage(),
+                                "drop the views or foreign keys that depend on " + def.target() + " (a snapshot replaces the table), "
+                                        + "or query it directly", e);
+                    }
+                    throw e;
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE " + Bookkeeping.SCHEMA + "." + Sql.quote(scratch) + " SET SCHEMA " + Sql.quote(schema));
+                s.execute("ALTER TABLE " + Sql.quote(schema) + "." + Sql.quote(scratch) + " RENAME TO " + Sql.quote(table));
+                s.execute("ALTER TABLE " + finalQuoted + " RENAME CONSTRAINT " + Sql.quote(scratch + "_pkey") + " TO "
+                        + Sql.quote(TableDdl.truncate(table + "_pkey")));
+            }
+            recreate(c, def, indexes, "index");
+            recreate(c, def, grants, "grant");
+            Bookkeeping.attachReadOnlyTrigger(c, finalQuoted);
+            Bookkeeping.write(c, new SyncState(def.name(), schema, table, def.sourceTableName(), version,
+                    columns.stream().map(TargetColumn::name).toList(), columns.stream().map(TargetColumn::postgresType).toList(),
+                    java.time.Instant.now(), rows, "SNAPSHOT"));
+            faults.at(SyncFaults.SNAPSHOT_BEFORE_COMMIT);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                // the connection may be gone; the transaction then never committed
+            }
+            throw e;
+        } finally {
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** CREATE INDEX statements of the indexes users made on the table (the primary key is ours). */
+    private static List<String> userIndexes(Connection c, String quotedTable) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = ?::regclass AND NOT i.indisprimary "
+                        + "ORDER BY i.indexrelid")) {
+            ps.setString(1, quotedTable);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** GRANT statements restoring the table's privileges (other than the owner's). */
+    private static List<String> grants(Connection c, String quotedTable) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, a.privilege_type, a.is_grantable
+                FROM pg_class cl CROSS JOIN LATERAL aclexplode(cl.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                WHERE cl.oid = ?::regclass AND a.grantee <> cl.relowner""")) {
+            ps.setString(1, quotedTable);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add("GRANT " + rs.getString(2) + " ON " + quotedTable + " TO " + rs.getString(1)
+                            + (rs.getBoolean(3) ? " WITH GRANT OPTION" : ""));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs each statement under a savepoint: an index on a column the new snapshot no longer has is
+     * skipped with a warning rather than failing the whole refresh.
+     */
+    private static void recreate(Connection c, SyncedTableDefinition def, List<String> statements, String what) throws SQLException {
+        for (String sql : statements) {
+            var savepoint = c.setSavepoint();
+            try (Statement s = c.createStatement()) {
+                s.execute(sql);
+                c.releaseSavepoint(savepoint);
+            } catch (SQLException e) {
+                c.rollback(savepoint);
+                LOG.warnf("synced table %s: could not restore %s after the snapshot swap (%s): %s", def.name(), what, sql, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.tideline.sync.target;
+
+import dev.tideline.sync.model.Sql;
+import dev.tideline.sync.types.TargetColumn;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** DDL fragments and catalog look-ups for synced tables; every identifier quoted. */
+final class TableDdl {
+
+    private TableDdl() {
+    }
+
+    static String columnDefinitions(List<TargetColumn> columns) {
+        return columns.stream().map(c -> Sql.quote(c.name()) + " " + c.postgresType()).collect(Collectors.joining(", "));
+    }
+
+    static String columnList(List<String> names) {
+        return names.stream().map(Sql::quote).collect(Collectors.joining(", "));
+    }
+
+    static boolean exists(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = ? AND cl.relname = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Cuts a name to Postgres' 63-byte identifier limit, as the server itself would (but without its notice). */
+    static String truncate(String name) {
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= 63) {
+            return name;
+        }
+        return new String(bytes, 0, 63, StandardCharsets.UTF_8).replace("\uFFFD", "");
+    }
+}
