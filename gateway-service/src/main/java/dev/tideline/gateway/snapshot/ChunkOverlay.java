@@ -25,18 +25,24 @@ final class ChunkOverlay {
 
     private final RelationSchema schema;
     private final int[] keyColumns;
-    private final Map<List<Object>, Row> rows = new LinkedHashMap<>();
+    private final Collection<Row> read;
+    /** The rows by key, built on the first change: most chunks see none, and keying every row costs. */
+    private Map<List<Object>, Row> rows;
 
     ChunkOverlay(RelationSchema schema, Collection<Row> chunkRows) {
         this.schema = schema;
         this.keyColumns = RowKey.keyColumns(schema);
-        for (Row row : chunkRows) {
-            rows.put(RowKey.of(row, keyColumns), row);
-        }
+        this.read = chunkRows;
     }
 
     /** Applies one change of the chunk's table from a transaction the read did not see. */
     void apply(ChangeEvent event) {
+        if (rows == null) {
+            rows = new LinkedHashMap<>();
+            for (Row row : read) {
+                rows.put(RowKey.of(row, keyColumns), row);
+            }
+        }
         if (event instanceof ChangeEvent.Update u) {
             List<Object> newKey = RowKey.of(u.newRow(), keyColumns);
             List<Object> oldKey = u.oldRow() == null ? newKey : RowKey.of(u.oldRow(), keyColumns);
@@ -84,6 +90,6 @@ final class ChunkOverlay {
 
     /** The chunk's rows as of the high watermark, in read order. */
     List<Row> rows() {
-        return new ArrayList<>(rows.values());
+        return rows == null ? new ArrayList<>(read) : new ArrayList<>(rows.values());
     }
 }

@@ -6,86 +6,92 @@ import dev.tideline.core.change.Row;
 import dev.tideline.core.schema.ColumnSchema;
 import dev.tideline.core.value.PgTextValues;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.Utils;
 
 /**
- * Reads the rows of one chunk in the caller's transaction (its snapshot decides what is seen).
- * Values are selected as their types' text output and decoded with the same {@link PgTextValues} as pgoutput's text
- * tuples, so a snapshot row and a change of the same row hold equal values.
+ * Reads the rows of one chunk in the caller's transaction (its snapshot decides what is seen) with
+ * {@code COPY (SELECT …) TO STDOUT}: COPY's text format carries each value as its type's output
+ * function writes it — what pgoutput sends in its text tuples — so the rows are decoded with the
+ * same {@link PgTextValues} as streamed changes and a snapshot row and a change of the same row hold
+ * equal values. COPY instead of a result set because it is the cheapest way out of Postgres: no
+ * per-value conversion on the server, no per-column result-set bookkeeping on the client (the
+ * SELECT it replaced reached 0.17× of a plain COPY).
  */
 final class ChunkReader {
-
-    private static final int FETCH_SIZE = 2_000;
 
     private ChunkReader() {
     }
 
-    /** The chunk's rows; {@code connection} must not be in auto-commit (rows are fetched in pages). */
+    /** The chunk's rows; {@code connection} must be in the transaction whose snapshot the read must see. */
     static List<Row> read(Connection connection, SourceTable table, ChunkRange range) throws SQLException {
         List<ColumnSchema> columns = table.schema().columns();
-        StringBuilder sql = new StringBuilder("SELECT ");
+        StringBuilder sql = new StringBuilder("COPY (SELECT ");
         for (int i = 0; i < columns.size(); i++) {
-            // The type's output function, as pgoutput sends values: a cast to text is not always that
-            // (bpchar::text trims the padding, inet::text adds the mask).
-            String column = TableId.quoteIdentifier(columns.get(i).name());
-            sql.append(i == 0 ? "" : ", ").append("CASE WHEN ").append(column).append(" IS NULL THEN NULL ELSE format('%s', ")
-                    .append(column).append(") END");
+            sql.append(i == 0 ? "" : ", ").append(TableId.quoteIdentifier(columns.get(i).name()));
         }
         sql.append(" FROM ").append(table.id().quoted());
-        List<String> params = new ArrayList<>();
-        String where = table.chunkedByCtid() ? ctidCondition(range) : keyCondition(table, range, params);
+        // COPY takes no bind parameters: key bounds are inlined as escaped literals.
+        boolean standardStrings = connection.unwrap(BaseConnection.class).getStandardConformingStrings();
+        String where = table.chunkedByCtid() ? ctidCondition(range) : keyCondition(table, range, standardStrings);
         if (!where.isEmpty()) {
             sql.append(" WHERE ").append(where);
         }
+        sql.append(") TO STDOUT");
         List<Row> rows = new ArrayList<>();
-        try (PreparedStatement s = connection.prepareStatement(sql.toString())) {
-            s.setFetchSize(FETCH_SIZE);
-            for (int i = 0; i < params.size(); i++) {
-                s.setString(i + 1, params.get(i));
-            }
-            try (ResultSet rs = s.executeQuery()) {
-                Object[] values = new Object[columns.size()];
-                while (rs.next()) {
-                    values = new Object[columns.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        String text = rs.getString(i + 1);
-                        ColumnSchema column = columns.get(i);
-                        try {
-                            values[i] = text == null ? null : PgTextValues.decode(column.typeOid(), column.typeModifier(), text);
-                        } catch (RuntimeException e) {
-                            throw new TidelineException(TidelineException.Kind.FATAL, "cannot decode column " + column.name() + " of "
-                                    + table.id() + " (type oid " + column.typeOid() + "): " + e.getMessage(),
-                                    "this is a bug in the value decoder; report it with the column's type", e);
-                        }
+        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql.toString());
+        try {
+            String[] texts = new String[columns.size()];
+            byte[] line;
+            while ((line = copy.readFromCopy()) != null) {
+                CopyTextRow.split(line, texts);
+                Object[] values = new Object[texts.length];
+                for (int i = 0; i < values.length; i++) {
+                    ColumnSchema column = columns.get(i);
+                    try {
+                        values[i] = texts[i] == null ? null : PgTextValues.decode(column.typeOid(), column.typeModifier(), texts[i]);
+                    } catch (RuntimeException e) {
+                        throw new TidelineException(TidelineException.Kind.FATAL, "cannot decode column " + column.name() + " of "
+                                + table.id() + " (type oid " + column.typeOid() + "): " + e.getMessage(),
+                                "this is a bug in the value decoder; report it with the column's type", e);
                     }
-                    rows.add(Row.wrap(values));
                 }
+                rows.add(Row.wrap(values));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new TidelineException(TidelineException.Kind.FATAL, "cannot split a COPY row of " + table.id() + ": " + e.getMessage(),
+                    "this is a bug in the snapshot reader; report it with the table's definition", e);
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy(); // an error above: leave the connection usable for the rollback
             }
         }
         return rows;
     }
 
-    private static String keyCondition(SourceTable table, ChunkRange range, List<String> params) {
+    private static String keyCondition(SourceTable table, ChunkRange range, boolean standardStrings) throws SQLException {
         String columns = "(" + String.join(", ", table.chunkColumns().stream().map(TableId::quoteIdentifier).toList()) + ")";
         List<String> parts = new ArrayList<>();
         if (range.lower() != null) {
-            parts.add(columns + " >= " + bound(table, range.lower(), params));
+            parts.add(columns + " >= " + bound(table, range.lower(), standardStrings));
         }
         if (range.upper() != null) {
-            parts.add(columns + " < " + bound(table, range.upper(), params));
+            parts.add(columns + " < " + bound(table, range.upper(), standardStrings));
         }
         return String.join(" AND ", parts);
     }
 
-    private static String bound(SourceTable table, List<String> values, List<String> params) {
+    private static String bound(SourceTable table, List<String> values, boolean standardStrings) throws SQLException {
         List<String> casts = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
-            params.add(values.get(i));
-            casts.add("CAST(CAST(? AS text) AS " + table.chunkTypes().get(i) + ")");
+            StringBuilder literal = new StringBuilder(standardStrings ? "'" : "E'");
+            Utils.escapeLiteral(literal, values.get(i), standardStrings).append('\'');
+            casts.add("CAST(CAST(" + literal + " AS text) AS " + table.chunkTypes().get(i) + ")");
         }
         return "(" + String.join(", ", casts) + ")";
     }
