@@ -80,6 +80,9 @@ public final class ApplyRunner implements AutoCloseable {
         return state;
     }
 
+    /** The triggered update being run, until it completes (only touched by the runner thread). */
+    private UpdateRequest inFlight;
+
     /** Queues an update (a triggered run); a continuous pipeline is always updating and only records it. */
     public void requestUpdate(UpdateRequest request) {
         updates.add(request);
@@ -110,14 +113,17 @@ public final class ApplyRunner implements AutoCloseable {
                     metrics.lag(spec.id(), applier.pending());
                 } else {
                     setState(PipelineState.IDLE, null);
-                    UpdateRequest request = updates.poll(1, TimeUnit.SECONDS);
+                    UpdateRequest request = inFlight != null ? inFlight : updates.poll(1, TimeUnit.SECONDS);
                     if (request == null) {
                         continue;
                     }
+                    // Kept until it completes: a retryable failure mid-update retries the same update.
+                    inFlight = request;
                     setState(PipelineState.RUNNING, null);
                     record(request, UpdateState.RUNNING, null);
                     applier.runUntilCaughtUp(Duration.ofHours(6));
                     metrics.lag(spec.id(), applier.pending());
+                    inFlight = null;
                     record(request, UpdateState.COMPLETED, null);
                 }
                 backoffMillis = 250;
@@ -141,7 +147,9 @@ public final class ApplyRunner implements AutoCloseable {
                     sleep(backoffMillis);
                     backoffMillis = Math.min(MAX_BACKOFF.toMillis(), backoffMillis * 2);
                 } else {
-                    setState(PipelineState.FAILED, e.getMessage() + (e.hint() == null ? "" : " Remedy: " + e.hint()));
+                    String message = e.getMessage() + (e.hint() == null ? "" : " Remedy: " + e.hint());
+                    failInFlight(message);
+                    setState(PipelineState.FAILED, message);
                     LOG.errorf("pipeline %s FAILED: %s", spec.id(), e.toString());
                     break;
                 }
@@ -152,6 +160,7 @@ public final class ApplyRunner implements AutoCloseable {
                     backoffMillis = Math.min(MAX_BACKOFF.toMillis(), backoffMillis * 2);
                     continue;
                 }
+                failInFlight("unexpected error: " + e);
                 setState(PipelineState.FAILED, "unexpected error: " + e);
                 LOG.errorf(e, "pipeline %s FAILED", spec.id());
                 break;
@@ -161,6 +170,13 @@ public final class ApplyRunner implements AutoCloseable {
             applier.close();
         }
         closeConnection();
+    }
+
+    private void failInFlight(String message) {
+        if (inFlight != null) {
+            record(inFlight, UpdateState.FAILED, message);
+            inFlight = null;
+        }
     }
 
     private void closeConnection() {

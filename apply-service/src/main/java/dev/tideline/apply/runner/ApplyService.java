@@ -6,6 +6,7 @@ import dev.tideline.apply.stream.ApplySettings;
 import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.message.UpdateRequest;
 import dev.tideline.control.spec.PipelineSpec;
+import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.Streams;
 import dev.tideline.core.naming.Subjects;
 import dev.tideline.delta.DeltaEngines;
@@ -104,9 +105,13 @@ public class ApplyService {
         }
     }
 
-    private void onSpec(String key, PipelineSpec spec) {
+    private synchronized void onSpec(String key, PipelineSpec spec) {
         String id = key.substring("pipeline.".length());
-        ApplyRunner previous = runners.remove(id);
+        ApplyRunner previous = runners.get(id);
+        if (previous != null && previous.spec().equals(spec)) {
+            return; // already running it (started early by an update request, see onUpdate)
+        }
+        runners.remove(id);
         if (previous != null) {
             previous.close();
         }
@@ -127,12 +132,19 @@ public class ApplyService {
                 spec.continuous() ? "continuous" : "triggered");
     }
 
-    private void onUpdate(String subject, UpdateRequest request) {
+    private synchronized void onUpdate(String subject, UpdateRequest request) {
         // tideline.control.pipeline.<id>.update
         String[] tokens = subject.split("\\.");
         String id = tokens[tokens.length - 2];
         ApplyRunner runner = runners.get(id);
+        if (runner == null) {
+            // The KV watch and the control consumer deliver on different threads: an update sent right
+            // after the pipeline was created can arrive before its spec. Read the spec rather than drop it.
+            control.specs().value(KvKeys.pipeline(id), PipelineSpec.class).ifPresent(spec -> onSpec(KvKeys.pipeline(id), spec));
+            runner = runners.get(id);
+        }
         if (runner != null) {
+            LOG.infof("pipeline %s: update %s requested%s", id, request.updateId(), request.refreshesTables() ? " (full refresh)" : "");
             runner.requestUpdate(request);
         }
     }

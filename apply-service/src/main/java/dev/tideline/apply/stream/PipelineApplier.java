@@ -26,6 +26,7 @@ import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,6 +53,8 @@ import org.jboss.logging.Logger;
 public final class PipelineApplier implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PipelineApplier.class);
+    /** How often a triggered update that waits for an initial snapshot says so in the log. */
+    private static final Duration WAITING_REPORT_INTERVAL = Duration.ofSeconds(30);
 
     /** Where a test may stop the applier abruptly (as if killed). */
     public enum FaultPoint { NONE, AFTER_COMMIT_BEFORE_ACK, MID_BATCH }
@@ -202,19 +205,30 @@ public final class PipelineApplier implements AutoCloseable {
     }
 
     /**
-     * A triggered update: applies everything staged when called, then returns.
+     * A triggered update: applies everything staged when called, then returns. Like the first run of a
+     * Lakeflow pipeline, it also waits until every table the pipeline names explicitly has had its
+     * initial load: an update started before the gateway staged a table's snapshot (or even created
+     * its stream) would otherwise end at once with nothing applied.
      *
      * @param timeout gives up (RETRYABLE) when not caught up by then
      */
     public void runUntilCaughtUp(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long nextReport = System.nanoTime() + WAITING_REPORT_INTERVAL.toNanos();
         while (true) {
             int n = pollOnce();
             if (n == 0) {
                 flushAll();
                 if (unfinished() == 0 && tables.values().stream().noneMatch(TableApplier::holdsMessages)) {
-                    recordPosition();
-                    return;
+                    List<TableId> waiting = tablesAwaitingInitialLoad();
+                    if (waiting.isEmpty()) {
+                        recordPosition();
+                        return;
+                    }
+                    if (System.nanoTime() > nextReport) {
+                        LOG.infof("pipeline %s: update waits for the gateway's initial snapshot of %s", pipelineId, waiting);
+                        nextReport = System.nanoTime() + WAITING_REPORT_INTERVAL.toNanos();
+                    }
                 }
             }
             if (System.nanoTime() > deadline) {
@@ -222,6 +236,18 @@ public final class PipelineApplier implements AutoCloseable {
                         + ": not caught up with the stream within " + timeout, "the next update continues where this one stopped");
             }
         }
+    }
+
+    /** Explicitly named source tables whose Delta table was never loaded. */
+    private List<TableId> tablesAwaitingInitialLoad() {
+        List<TableId> waiting = new ArrayList<>();
+        for (TableTarget target : router.knownTargets()) {
+            TableApplier applier = applier(target.source());
+            if (applier != null && !applier.loaded()) {
+                waiting.add(target.source());
+            }
+        }
+        return waiting;
     }
 
     /**

@@ -162,6 +162,14 @@ final class TableApplier {
         return n;
     }
 
+    /**
+     * Whether the table was loaded at least once: its Delta table exists (the initial snapshot, or a
+     * first transaction, was committed) or it failed (nothing more will come until a full refresh).
+     */
+    boolean loaded() {
+        return writer.exists() || isFailed();
+    }
+
     /** Whether anything is held (buffered or an open snapshot). */
     boolean holdsMessages() {
         return !complete.isEmpty() || open != null || snapshot != null || !ackAfterCommit.isEmpty();

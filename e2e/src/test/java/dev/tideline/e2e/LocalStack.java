@@ -1,0 +1,106 @@
+package dev.tideline.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The stack exactly as a newcomer starts it: {@code deploy/local/up.sh}, here with
+ * {@code TIDELINE_SKIP_BUILD=1} (this reactor already built the jars) and a state directory of its own,
+ * so it never touches a stack the developer is running. {@link #close()} runs {@code down.sh --purge}.
+ */
+final class LocalStack implements AutoCloseable {
+
+    private final Path repo;
+    private final Path stateDir;
+    private final Map<String, String> env;
+
+    private LocalStack(Path repo, Path stateDir, Map<String, String> env) {
+        this.repo = repo;
+        this.stateDir = stateDir;
+        this.env = env;
+    }
+
+    /** Starts the stack and reads the settings {@code up.sh} wrote to {@code stack.env}. */
+    static LocalStack up() throws IOException, InterruptedException {
+        Path repo = Path.of(System.getProperty("tideline.repo.root", "..")).toAbsolutePath().normalize();
+        for (String service : List.of("api", "gateway", "apply", "sync")) {
+            Path jar = repo.resolve(service + "-service/target/quarkus-app/quarkus-run.jar");
+            if (!Files.exists(jar)) {
+                throw new IllegalStateException(jar + " is missing: build the services first (./mvnw package -DskipTests)");
+            }
+        }
+        Path stateDir = repo.resolve("e2e/target/stack");
+        Files.createDirectories(stateDir);
+        LocalStack stack = new LocalStack(repo, stateDir, new LinkedHashMap<>());
+        stack.run(Duration.UP, "deploy/local/up.sh");
+        for (String line : Files.readAllLines(stateDir.resolve("stack.env"), StandardCharsets.UTF_8)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                stack.env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return stack;
+    }
+
+    String get(String key) {
+        String value = env.get(key);
+        if (value == null) {
+            throw new IllegalStateException("stack.env has no " + key + ": " + env.keySet());
+        }
+        return value;
+    }
+
+    Path warehouse() {
+        return Path.of(get("TIDELINE_WAREHOUSE"));
+    }
+
+    Path logs() {
+        return stateDir.resolve("logs");
+    }
+
+    /** Stops and deletes the stack, keeping the service logs in {@code e2e/target/stack-logs} for diagnosis. */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        run(Duration.DOWN, "deploy/local/down.sh");
+        Path kept = stateDir.resolveSibling("stack-logs");
+        Files.createDirectories(kept);
+        try (var logs = Files.list(logs())) {
+            for (Path log : (Iterable<Path>) logs::iterator) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        run(Duration.DOWN, "deploy/local/down.sh", "--purge");
+    }
+
+    private enum Duration {
+        UP(10), DOWN(2);
+
+        final int minutes;
+
+        Duration(int minutes) {
+            this.minutes = minutes;
+        }
+    }
+
+    private void run(Duration limit, String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true)
+                .redirectOutput(stateDir.resolve(Path.of(command[0]).getFileName() + ".out").toFile());
+        builder.environment().put("TIDELINE_SKIP_BUILD", "1");
+        builder.environment().put("TIDELINE_STATE_DIR", stateDir.toString());
+        Process process = builder.start();
+        if (!process.waitFor(limit.minutes, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + " did not finish in " + limit.minutes + " minutes");
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed with exit code " + process.exitValue() + ":\n"
+                    + Files.readString(stateDir.resolve(Path.of(command[0]).getFileName() + ".out")));
+        }
+    }
+}

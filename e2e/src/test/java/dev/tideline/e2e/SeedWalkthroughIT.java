@@ -1,0 +1,257 @@
+package dev.tideline.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Seed 000 then seed 003, as a user does them, against the stack {@code deploy/local/up.sh} starts:
+ * the source database prepared with the seed's own SQL, the connection and pipelines created through
+ * the API, rows in Delta, changes flowing through, then synced tables back into the target Postgres in
+ * TRIGGERED and CONTINUOUS mode, each compared with the source.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SeedWalkthroughIT {
+
+    private static final Duration PATIENCE = Duration.ofMinutes(3);
+    private static final String TABLE_QUERY = "SELECT id, name, value FROM %s ORDER BY id";
+
+    private LocalStack stack;
+    private Api api;
+    private String sourceAdminUrl;
+    private String neondbUrl;
+    private String gatewayId;
+    private String ingestionId;
+
+    @BeforeAll
+    void startTheStack() throws Exception {
+        stack = LocalStack.up();
+        api = new Api(stack.get("TIDELINE_API_URL"), stack.get("TIDELINE_API_TOKEN"));
+        sourceAdminUrl = stack.get("TIDELINE_SOURCE_PG_URL");
+        neondbUrl = sourceAdminUrl.replace("/postgres?", "/neondb?");
+    }
+
+    @AfterAll
+    void stopTheStack() throws Exception {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aRequestWithoutATokenIsRefused() throws Exception {
+        assertEquals(401, api.getWithoutToken("/api/2.0/pipelines").status());
+    }
+
+    @Test
+    @Order(2)
+    void prepareTheSourceAsSeed000Says() throws Exception {
+        sql(sourceAdminUrl, "CREATE DATABASE neondb");
+        sql(neondbUrl,
+                // Neon's sample table
+                "CREATE TABLE playing_with_neon(id SERIAL PRIMARY KEY, name TEXT NOT NULL, value REAL)",
+                "INSERT INTO playing_with_neon(name, value) SELECT LEFT(md5(i::TEXT), 10), random() FROM generate_series(1, 10) s(i)",
+                // "Create a Postgres role for replication" (the Neon CLI makes a login role with REPLICATION)
+                "CREATE ROLE databricks_replication WITH LOGIN REPLICATION PASSWORD 'Replic4tion!'",
+                "GRANT USAGE ON SCHEMA public TO databricks_replication",
+                "GRANT SELECT ON ALL TABLES IN SCHEMA public TO databricks_replication",
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO databricks_replication",
+                "ALTER TABLE playing_with_neon REPLICA IDENTITY DEFAULT",
+                "CREATE PUBLICATION databricks_publication FOR TABLE playing_with_neon",
+                "SELECT pg_create_logical_replication_slot('databricks_slot', 'pgoutput')");
+        assertEquals("logical", query(neondbUrl, "SHOW wal_level").get(0).get(0));
+    }
+
+    @Test
+    @Order(3)
+    void createTheConnectionAndPipelinesThroughTheApi() throws Exception {
+        URI source = URI.create(sourceAdminUrl.substring("jdbc:".length()));
+        api.post("/api/2.1/unity-catalog/connections", """
+                {"name": "neon_connection", "connection_type": "POSTGRESQL",
+                 "options": {"host": "%s", "port": "%d", "user": "databricks_replication", "password": "Replic4tion!"}}
+                """.formatted(source.getHost(), source.getPort())).expect(200);
+        JsonNode connection = api.get("/api/2.1/unity-catalog/connections/neon_connection").expect(200).body();
+        assertFalse(connection.toString().contains("Replic4tion!"), "the password is never returned: " + connection);
+
+        gatewayId = api.post("/api/2.0/pipelines", """
+                {"name": "neon-gateway",
+                 "gateway_definition": {"connection_name": "neon_connection", "gateway_storage_catalog": "main",
+                                        "gateway_storage_schema": "neon", "gateway_storage_name": "neon-gateway"}}
+                """).expect(200).body().get("pipeline_id").asText();
+        ingestionId = api.post("/api/2.0/pipelines", """
+                {"name": "neon-ingestion",
+                 "ingestion_definition": {
+                   "ingestion_gateway_id": "%s",
+                   "objects": [{"table": {"source_catalog": "neondb", "source_schema": "public", "source_table": "playing_with_neon",
+                                          "destination_catalog": "main", "destination_schema": "neon"}}],
+                   "source_configurations": [{"catalog": {"source_catalog": "neondb",
+                     "postgres": {"slot_config": {"slot_name": "databricks_slot", "publication_name": "databricks_publication"}}}}]}}
+                """.formatted(gatewayId)).expect(200).body().get("pipeline_id").asText();
+        api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
+    }
+
+    @Test
+    @Order(4)
+    void theRowsArriveInDelta() throws Exception {
+        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).until(() ->
+                api.get("/api/2.1/unity-catalog/tables/main.neon.playing_with_neon").status() == 200);
+        JsonNode table = api.get("/api/2.1/unity-catalog/tables/main.neon.playing_with_neon").body();
+        assertEquals("DELTA", table.get("data_source_format").asText());
+        List<String> columns = new ArrayList<>();
+        table.get("columns").forEach(c -> columns.add(c.get("name").asText()));
+        assertTrue(columns.containsAll(List.of("id", "name", "value")), "columns: " + columns);
+    }
+
+    @Test
+    @Order(5)
+    void aTriggeredSyncedTableEqualsTheSource() throws Exception {
+        URI target = URI.create(stack.get("TIDELINE_TARGET_PG_URL").substring("jdbc:".length()));
+        String targetPassword = queryParameter(target, "password");
+        api.post("/api/2.1/unity-catalog/connections", """
+                {"name": "target_pg", "connection_type": "POSTGRESQL",
+                 "options": {"host": "%s", "port": "%d", "user": "postgres", "password": "%s"}}
+                """.formatted(target.getHost(), target.getPort(), targetPassword)).expect(200);
+        api.post("/api/2.0/database/instances", """
+                {"name": "my-database-instance", "connection_name": "target_pg"}
+                """).expect(200);
+        api.post("/api/2.0/database/catalogs", """
+                {"name": "pg_db", "database_instance_name": "my-database-instance", "database_name": "databricks_postgres",
+                 "create_database_if_missing": true}
+                """).expect(200);
+        // Seed 003's curl body, trailing commas and all.
+        api.post("/api/2.0/database/synced_tables", """
+                {
+                "name": "pg_db.public.playing_with_neon_synced",
+                "spec": {
+                "source_table_full_name": "main.neon.playing_with_neon",
+                "primary_key_columns": ["id"],
+                "scheduling_policy": "TRIGGERED",
+                },
+                "new_pipeline_spec": {
+                "storage_catalog": "main",
+                "storage_schema": "neon",
+                }
+                }
+                """).expect(200);
+        awaitSyncedEqualsSource("pg_db.public.playing_with_neon_synced");
+    }
+
+    @Test
+    @Order(6)
+    void changesFlowThroughAndATriggeredRefreshAppliesThem() throws Exception {
+        sql(neondbUrl,
+                "INSERT INTO playing_with_neon(name, value) SELECT 'new-' || i, i FROM generate_series(1, 5) s(i)",
+                "UPDATE playing_with_neon SET value = value + 100 WHERE id % 3 = 0",
+                "DELETE FROM playing_with_neon WHERE id IN (2, 7)");
+        api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
+        String syncedPipeline = api.get("/api/2.0/database/synced_tables/pg_db.public.playing_with_neon_synced").expect(200)
+                .body().at("/data_synchronization_status/pipeline_id").asText();
+        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+            api.post("/api/2.0/pipelines/" + syncedPipeline + "/updates", "{}").expect(200);
+            assertEquals(sourceRows(), targetRows("public.playing_with_neon_synced"));
+        });
+    }
+
+    @Test
+    @Order(7)
+    void aContinuousSyncedTableFollowsWithoutTriggers() throws Exception {
+        api.post("/api/2.0/database/synced_tables", """
+                {"name": "pg_db.public.playing_with_neon_continuous",
+                 "spec": {"source_table_full_name": "main.neon.playing_with_neon", "primary_key_columns": ["id"],
+                          "scheduling_policy": "CONTINUOUS"}}
+                """).expect(200);
+        awaitSyncedEqualsSource("pg_db.public.playing_with_neon_continuous");
+        sql(neondbUrl, "UPDATE playing_with_neon SET name = 'changed' WHERE id = 1", "DELETE FROM playing_with_neon WHERE id = 3");
+        api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
+        awaitSyncedEqualsSource("pg_db.public.playing_with_neon_continuous");
+    }
+
+    @Test
+    @Order(8)
+    void deletingASyncedTableLeavesThePostgresTable() throws Exception {
+        api.delete("/api/2.0/database/synced_tables/pg_db.public.playing_with_neon_synced").expect(200);
+        assertEquals(404, api.get("/api/2.0/database/synced_tables/pg_db.public.playing_with_neon_synced").status());
+        assertFalse(targetRows("public.playing_with_neon_synced").isEmpty());
+    }
+
+    private void awaitSyncedEqualsSource(String syncedTable) {
+        String postgresTable = syncedTable.substring(syncedTable.indexOf('.') + 1);
+        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
+            String state = api.get("/api/2.0/database/synced_tables/" + syncedTable).expect(200)
+                    .body().at("/data_synchronization_status/detailed_state").asText();
+            assertTrue(state.contains("ONLINE"), syncedTable + " is " + state);
+            assertEquals(sourceRows(), targetRows(postgresTable));
+        });
+    }
+
+    private Map<Integer, List<String>> sourceRows() throws SQLException {
+        return byId(query(neondbUrl, TABLE_QUERY.formatted("playing_with_neon")));
+    }
+
+    private Map<Integer, List<String>> targetRows(String table) throws SQLException {
+        String url = stack.get("TIDELINE_TARGET_PG_URL").replace("/postgres?", "/databricks_postgres?");
+        return byId(query(url, TABLE_QUERY.formatted(table)));
+    }
+
+    private static Map<Integer, List<String>> byId(List<List<String>> rows) {
+        Map<Integer, List<String>> byId = new TreeMap<>();
+        rows.forEach(r -> byId.put(Integer.parseInt(r.get(0)), r));
+        return byId;
+    }
+
+    private static void sql(String url, String... statements) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    private static List<List<String>> query(String url, String query) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            List<List<String>> rows = new ArrayList<>();
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<String> row = new ArrayList<>();
+                for (int i = 1; i <= columns; i++) {
+                    row.add(rs.getString(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+
+    private static String queryParameter(URI uri, String name) {
+        for (String pair : uri.getQuery().split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return pair.substring(name.length() + 1);
+            }
+        }
+        throw new IllegalStateException(uri + " has no " + name);
+    }
+}
