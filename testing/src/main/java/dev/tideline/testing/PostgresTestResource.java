@@ -7,12 +7,12 @@ import java.util.Map;
  * Quarkus test resource starting a {@link PostgresServer} before the application and closing it
  * after the tests. It returns this configuration:
  * <ul>
- *   <li>{@code tideline.test.postgres.jdbc-url}: JDBC URL of database {@code postgres};</li>
- *   <li>{@code tideline.test.postgres.user}: a superuser (may create slots and publications);</li>
- *   <li>{@code tideline.test.postgres.password}: its password.</li>
+ *   <li>{@code tideline-test.postgres.jdbc-url}: JDBC URL of database {@code postgres};</li>
+ *   <li>{@code tideline-test.postgres.user}: a superuser (may create slots and publications);</li>
+ *   <li>{@code tideline-test.postgres.password}: its password.</li>
  * </ul>
  * Services map these onto their own properties in {@code application.properties}, e.g.
- * {@code %test.tideline.source.jdbc-url=${tideline.test.postgres.jdbc-url}}.
+ * {@code %test.tideline.source.jdbc-url=${tideline-test.postgres.jdbc-url}}.
  *
  * <p>Init argument {@code settings}: extra {@code postgresql.conf} settings, comma-separated
  * {@code name=value} pairs, e.g.
@@ -22,9 +22,9 @@ import java.util.Map;
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
-    public static final String JDBC_URL = "tideline.test.postgres.jdbc-url";
-    public static final String USER = "tideline.test.postgres.user";
-    public static final String PASSWORD = "tideline.test.postgres.password";
+    public static final String JDBC_URL = "tideline-test.postgres.jdbc-url";
+    public static final String USER = "tideline-test.postgres.user";
+    public static final String PASSWORD = "tideline-test.postgres.password";
 
     private String[] settings = new String[0];
     private PostgresServer server;
