@@ -1,7 +1,7 @@
 package dev.tideline.apply.stream;
 
 import dev.tideline.core.naming.KvBuckets;
-import dev.tideline.core.naming.ResourceIds;
+import dev.tideline.core.naming.KvKeys;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -25,7 +25,7 @@ final class StreamPosition {
     private final String key;
 
     StreamPosition(Connection nats, String pipelineId) throws IOException, JetStreamApiException {
-        this.key = "apply-stream." + ResourceIds.requireValid("pipeline id", pipelineId);
+        this.key = KvKeys.applyStreamPosition(pipelineId);
         KeyValue bucket;
         try {
             nats.keyValueManagement().getBucketInfo(KvBuckets.CHECKPOINTS);

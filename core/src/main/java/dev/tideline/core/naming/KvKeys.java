@@ -23,6 +23,23 @@ public final class KvKeys {
                 + '.' + IdentifierTokens.encode(source.name());
     }
 
+    /**
+     * {@code snapshot.<gateway>.<schema>.<table>} in {@link KvBuckets#CHECKPOINTS}: the progress of a table's running
+     * snapshot (finished chunks), so a restarted gateway resumes it instead of starting the table over.
+     */
+    public static String snapshotProgress(String gatewayId, TableId table) {
+        return "snapshot." + ResourceIds.requireValid("gateway id", gatewayId) + '.' + IdentifierTokens.encode(table.schema())
+                + '.' + IdentifierTokens.encode(table.name());
+    }
+
+    /**
+     * {@code apply-stream.<pipeline>} in {@link KvBuckets#CHECKPOINTS}: the staging-stream sequence below which an
+     * ingestion pipeline has applied everything (where its consumer restarts after a reset).
+     */
+    public static String applyStreamPosition(String pipelineId) {
+        return "apply-stream." + ResourceIds.requireValid("pipeline id", pipelineId);
+    }
+
     /** {@code synced.<name>} in {@link KvBuckets#CHECKPOINTS}: the Delta version a synced table reflects. */
     public static String syncedTableCheckpoint(String syncedTableName) {
         return "synced." + IdentifierTokens.encode(syncedTableName);

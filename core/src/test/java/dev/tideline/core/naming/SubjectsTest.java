@@ -61,6 +61,8 @@ class SubjectsTest {
         assertEquals("apply.p1.public.my=20table", KvKeys.tableApplyCheckpoint("p1", TableId.of("public", "my table")));
         assertEquals("synced.main=2Epublic=2Et", KvKeys.syncedTableCheckpoint("main.public.t"));
         assertEquals("pipeline.p1", KvKeys.pipeline("p1"));
+        assertEquals("snapshot.gw1.public.my=20table", KvKeys.snapshotProgress("gw1", TableId.of("public", "my table")));
+        assertEquals("apply-stream.p1", KvKeys.applyStreamPosition("p1"));
         assertEquals("connection.=2E", KvKeys.connection("."));
         for (String key : new String[] {KvKeys.tableApplyCheckpoint("p1", TableId.of("ü.x", "*>")), KvKeys.syncedTable("a b"),
                 KvKeys.connection("c/d")}) {

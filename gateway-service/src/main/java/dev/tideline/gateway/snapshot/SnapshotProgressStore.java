@@ -3,7 +3,7 @@ package dev.tideline.gateway.snapshot;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tideline.core.TableId;
-import dev.tideline.core.naming.IdentifierTokens;
+import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.KvBuckets;
 import dev.tideline.core.naming.ResourceIds;
 import dev.tideline.gateway.publish.JetStreamPublisher;
@@ -35,7 +35,7 @@ public final class SnapshotProgressStore {
 
     /** The KV key of a table's snapshot progress. */
     public static String key(String gatewayId, TableId table) {
-        return "snapshot." + gatewayId + '.' + IdentifierTokens.encode(table.schema()) + '.' + IdentifierTokens.encode(table.name());
+        return KvKeys.snapshotProgress(gatewayId, table);
     }
 
     public Optional<SnapshotProgress> read(TableId table) {
