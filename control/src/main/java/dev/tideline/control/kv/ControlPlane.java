@@ -145,6 +145,16 @@ public final class ControlPlane {
         }
     }
 
+    /**
+     * The {@code tideline-leases} bucket, created when missing with {@code ttl} as its max age: a lease or
+     * presence key that is not rewritten within the bucket's max age disappears on the server, which is
+     * what lets another replica take over from a crashed one without trusting anybody's clock but the
+     * server's. When the bucket exists, its max age stays as it is ({@link JsonKv#maxAge()} tells it).
+     */
+    public JsonKv leases(Duration ttl) {
+        return open(nats, KvBuckets.LEASES, 1, ttl);
+    }
+
     public Connection connection() {
         return nats;
     }
@@ -171,11 +181,20 @@ public final class ControlPlane {
     }
 
     private static JsonKv open(Connection nats, String bucket, int history) {
+        return open(nats, bucket, history, null);
+    }
+
+    private static JsonKv open(Connection nats, String bucket, int history, Duration maxAge) {
         try {
             KeyValueManagement kvm = nats.keyValueManagement();
             if (!kvm.getBucketNames().contains(bucket)) {
                 try {
-                    kvm.create(KeyValueConfiguration.builder().name(bucket).storageType(StorageType.File).maxHistoryPerKey(history).build());
+                    KeyValueConfiguration.Builder config = KeyValueConfiguration.builder().name(bucket).storageType(StorageType.File)
+                            .maxHistoryPerKey(history);
+                    if (maxAge != null) {
+                        config.ttl(maxAge);
+                    }
+                    kvm.create(config.build());
                 } catch (JetStreamApiException e) {
                     // Another service created it between the check and the create: fine if it now exists.
                     if (!kvm.getBucketNames().contains(bucket)) {

@@ -10,6 +10,7 @@ import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.impl.NatsKeyValueWatchSubscription;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -90,6 +91,37 @@ public final class JsonKv {
         } catch (IOException e) {
             throw failure("update " + key, e);
         }
+    }
+
+    /**
+     * Deletes the document only when it is still at {@code expectedRevision}.
+     *
+     * @return whether it was deleted (false: somebody else wrote it in between, or it is gone)
+     */
+    public boolean delete(String key, long expectedRevision) {
+        try {
+            kv.delete(key, expectedRevision);
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                return false;
+            }
+            throw failure("delete " + key, e);
+        } catch (IOException e) {
+            throw failure("delete " + key, e);
+        }
+    }
+
+    /** The bucket's max age: how long a value lives without being rewritten; {@link Duration#ZERO} for ever. */
+    public Duration maxAge() {
+        return call("read the configuration of " + bucket, () -> {
+            try {
+                return kv.getStatus().getTtl();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        });
     }
 
     public void delete(String key) {
