@@ -56,4 +56,43 @@ class ControlRequestsIT {
             }
         }
     }
+
+    @Test
+    void aUnitsRequestsWaitForWhicheverReplicaTakesTheUnit(NatsServer nats) throws Exception {
+        try (Connection nc = Nats.connect(nats.url())) {
+            ControlPlane control = ControlPlane.open(nc);
+            List<String> received = new CopyOnWriteArrayList<>();
+            String subject = Subjects.pipelineUpdate("p4");
+            control.send(subject, new UpdateRequest("before", false, null, "TEST", 1)); // no consumer exists yet
+            control.send(Subjects.pipelineUpdate("other"), new UpdateRequest("not-mine", false, null, "TEST", 1));
+            try (AutoCloseable replicaA = control.listenFor(Streams.CONTROL, "test-update-p4", subject, UpdateRequest.class,
+                    (s, request) -> received.add("a " + request.updateId()))) {
+                await().until(() -> received.size() == 1);
+            }
+            control.send(subject, new UpdateRequest("between", false, null, "TEST", 2)); // the unit moves to replica b
+            try (AutoCloseable replicaB = control.listenFor(Streams.CONTROL, "test-update-p4", subject, UpdateRequest.class,
+                    (s, request) -> received.add("b " + request.updateId()))) {
+                await().until(() -> received.size() == 2);
+            }
+            assertEquals(List.of("a before", "b between"), received);
+            control.forget(Streams.CONTROL, "test-update-p4");
+            assertEquals(false, nc.jetStreamManagement().getConsumerNames(Streams.CONTROL).contains("test-update-p4"));
+        }
+    }
+
+    @Test
+    void subscribersSeeEventsPublishedWhileTheyListen(NatsServer nats) throws Exception {
+        try (Connection nc = Nats.connect(nats.url())) {
+            ControlPlane control = ControlPlane.open(nc);
+            List<String> received = new CopyOnWriteArrayList<>();
+            try (AutoCloseable sub = control.subscribe("tideline.control.pipeline.*.update", UpdateRequest.class,
+                    (s, request) -> received.add(request.updateId()))) {
+                nc.flush(java.time.Duration.ofSeconds(5));
+                nc.publish(Subjects.pipelineUpdate("p5"), "not json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                control.publish(Subjects.pipelineUpdate("p5"), new UpdateRequest("u5", false, null, "TEST", 1));
+                await().until(() -> received.size() == 1);
+            }
+            assertEquals(List.of("u5"), received);
+        }
+    }
 }

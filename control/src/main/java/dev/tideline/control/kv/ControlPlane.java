@@ -7,6 +7,7 @@ import dev.tideline.core.naming.Streams;
 import dev.tideline.core.naming.Subjects;
 import io.nats.client.Connection;
 import io.nats.client.ConsumerContext;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValueManagement;
@@ -40,6 +41,8 @@ public final class ControlPlane {
     private static final Duration CONTROL_MAX_AGE = Duration.ofDays(1);
     /** Events are notifications for subscribers that join late, not the record (KV is). */
     private static final Duration EVENTS_MAX_AGE = Duration.ofDays(7);
+    /** A unit's request consumer nobody bound for this long belongs to a unit that is gone; the server drops it. */
+    private static final Duration UNIT_CONSUMER_IDLE = Duration.ofDays(7);
 
     private final Connection nats;
     private final JsonKv specs;
@@ -125,6 +128,64 @@ public final class ControlPlane {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "cannot listen to " + filter + " on " + stream + ": " + e.getMessage(),
                     "check that NATS with JetStream is reachable", e);
         }
+    }
+
+    /**
+     * Like {@link #listen}, for the requests of one unit of work (one pipeline, one synced table) that replicas
+     * split with leases: the durable consumer belongs to the unit, not to a replica, so whichever replica holds
+     * the unit binds to it and gets the requests nobody handled yet. When the consumer is first created it
+     * starts at the oldest request the stream still holds for {@code subject}, so a request sent before any
+     * replica took the unit is not lost. Call {@link #forget} when the unit is deleted.
+     *
+     * @param durable the unit's consumer name, e.g. {@code apply-update-<pipeline>}; no {@code .} {@code *} {@code >}
+     * @param subject the unit's own subject, e.g. {@link Subjects#pipelineUpdate}
+     */
+    public <T> AutoCloseable listenFor(String stream, String durable, String subject, Class<T> type, BiConsumer<String, T> handler) {
+        try {
+            ConsumerContext consumer = nats.getStreamContext(stream).createOrUpdateConsumer(ConsumerConfiguration.builder()
+                    .durable(durable).filterSubject(subject).ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.All)
+                    .ackWait(Duration.ofMinutes(1)).maxDeliver(5).inactiveThreshold(UNIT_CONSUMER_IDLE).build());
+            MessageConsumer running = consumer.consume(message -> deliver(message, type, handler));
+            return running::close;
+        } catch (IOException | JetStreamApiException e) {
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "cannot listen to " + subject + " on " + stream + ": " + e.getMessage(),
+                    "check that NATS with JetStream is reachable", e);
+        }
+    }
+
+    /** Deletes a unit's consumer made by {@link #listenFor} (the unit was deleted); a missing one is fine. */
+    public void forget(String stream, String durable) {
+        try {
+            nats.jetStreamManagement().deleteConsumer(stream, durable);
+        } catch (JetStreamApiException e) {
+            LOG.debugf("consumer %s of %s: %s", durable, stream, e.getMessage()); // already gone
+        } catch (IOException e) {
+            LOG.warnf("cannot delete consumer %s of %s (it expires after %s unused): %s", durable, stream, UNIT_CONSUMER_IDLE, e.getMessage());
+        }
+    }
+
+    /**
+     * Calls {@code handler} with every event matching {@code filter} from now on, on this replica only (a plain
+     * NATS subscription, nothing durable): for notifications every replica filters for the units it holds, with
+     * KV or polling as the truth behind them. Documents that do not parse are logged and skipped.
+     */
+    public <T> AutoCloseable subscribe(String filter, Class<T> type, BiConsumer<String, T> handler) {
+        Dispatcher dispatcher = nats.createDispatcher(message -> {
+            T value;
+            try {
+                value = ControlJson.fromBytes(message.getData(), type);
+            } catch (IllegalArgumentException e) {
+                LOG.errorf("skipping a message on %s: %s", message.getSubject(), e.getMessage());
+                return;
+            }
+            try {
+                handler.accept(message.getSubject(), value);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "handling %s failed", message.getSubject());
+            }
+        });
+        dispatcher.subscribe(filter);
+        return () -> nats.closeDispatcher(dispatcher);
     }
 
     private static <T> void deliver(Message message, Class<T> type, BiConsumer<String, T> handler) {

@@ -74,6 +74,7 @@ public final class WorkLeases implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private volatile Set<String> offered = Set.of();
+    private long presenceRevision;
 
     private WorkLeases(JsonKv kv, String service, String member, Duration ttl, Listener listener) {
         this.kv = kv;
@@ -159,11 +160,7 @@ public final class WorkLeases implements AutoCloseable {
 
     private void tick() {
         dropOverdue();
-        try {
-            kv.put(memberKey(), new LeaseHolder(member, service, null, memberSinceMillis));
-        } catch (RuntimeException e) {
-            LOG.debugf("could not renew presence %s: %s", memberKey(), e.getMessage());
-        }
+        renewPresence();
         Set<String> units = offered;
         renewOrDrop(units);
         int members;
@@ -189,6 +186,24 @@ public final class WorkLeases implements AutoCloseable {
             if (!held.containsKey(unit)) {
                 tryAcquire(unit);
             }
+        }
+    }
+
+    /**
+     * Rewrites this replica's presence key. Two live replicas with one member id would each take the other's
+     * leases for their own; the key's revision moving under us is how that shows, and it is logged loudly.
+     */
+    private void renewPresence() {
+        try {
+            Optional<Versioned<LeaseHolder>> current = kv.get(memberKey(), LeaseHolder.class);
+            if (current.isPresent() && presenceRevision != 0 && current.get().revision() != presenceRevision
+                    && current.get().value().sinceMillis() != memberSinceMillis) {
+                LOG.errorf("another %s replica uses the member id %s: both will work on the same units; give each replica its own"
+                        + " tideline.lease.member-id", service, member);
+            }
+            presenceRevision = kv.put(memberKey(), new LeaseHolder(member, service, null, memberSinceMillis));
+        } catch (RuntimeException e) {
+            LOG.debugf("could not renew presence %s: %s", memberKey(), e.getMessage());
         }
     }
 
