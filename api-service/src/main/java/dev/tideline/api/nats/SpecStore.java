@@ -67,6 +67,14 @@ public class SpecStore {
         return access.specs().value(KvKeys.pipeline(id), PipelineSpec.class);
     }
 
+    /** The pipeline with its KV revision, for a compare-and-set update. */
+    public Optional<Versioned<PipelineSpec>> pipelineEntry(String id) {
+        if (!ResourceIds.isValid(id)) {
+            return Optional.empty();
+        }
+        return access.specs().get(KvKeys.pipeline(id), PipelineSpec.class);
+    }
+
     public List<PipelineSpec> pipelines() {
         return values(access.specs().list("pipeline.>", PipelineSpec.class)).stream()
                 .sorted(Comparator.comparingLong(PipelineSpec::createdAtMillis).thenComparing(PipelineSpec::id)).toList();
