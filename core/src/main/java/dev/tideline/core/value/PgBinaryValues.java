@@ -49,6 +49,25 @@ public final class PgBinaryValues {
     }
 
     /**
+     * Whether {@link #decode} turns this type's binary send form into exactly the Java value
+     * {@link PgTextValues} gives for its text output form, so that a producer may carry the binary
+     * form instead of a decoded value. True for the built-in types with a typed mapping and arrays of
+     * them; false for {@code xml} (its send form may rewrite the XML declaration's encoding) and for
+     * every other type (enums, domains, ranges, {@code money}, …), whose binary form is not its text.
+     */
+    public static boolean isTyped(int typeOid) {
+        switch (typeOid) {
+            case PgType.TEXT, PgType.VARCHAR, PgType.BPCHAR, PgType.NAME, PgType.JSON, PgType.JSONB, PgType.CHAR, PgType.INT2,
+                 PgType.INT4, PgType.INT8, PgType.OID, PgType.BOOL, PgType.FLOAT4, PgType.FLOAT8, PgType.NUMERIC, PgType.BYTEA,
+                 PgType.DATE, PgType.TIME, PgType.TIMETZ, PgType.TIMESTAMP, PgType.TIMESTAMPTZ, PgType.INTERVAL, PgType.UUID:
+                return true;
+            default:
+                int element = PgTextValues.arrayElement(typeOid);
+                return element > 0 && isTyped(element);
+        }
+    }
+
+    /**
      * Converts one value.
      *
      * @param typeOid      the column's type OID; unknown OIDs give a copy of {@code bytes}

@@ -13,10 +13,14 @@ final class BatchBody {
     static final int MAGIC_1 = 'L';
     /** Offset of the flags byte, right after the 4-byte prelude. */
     static final int FLAGS_OFFSET = 4;
+    /** Offset of the format version byte. */
+    static final int VERSION_OFFSET = 2;
 
     final WireWriter head = new WireWriter(512);
     final WireWriter rows;
     int rowCount;
+    /** Whether a row holds a pg-binary value, which makes the body format 2. */
+    boolean pgBinary;
 
     BatchBody(int initialRowsCapacity) {
         rows = new WireWriter(initialRowsCapacity);
@@ -27,6 +31,7 @@ final class BatchBody {
         head.reset();
         rows.reset();
         rowCount = 0;
+        pgBinary = false;
         prelude(head, kind);
         head.u8(0);
     }
@@ -34,7 +39,7 @@ final class BatchBody {
     static void prelude(WireWriter w, BatchKind kind) {
         w.u8(MAGIC_0);
         w.u8(MAGIC_1);
-        w.u8(WireCodec.FORMAT_VERSION);
+        w.u8(WireCodec.BASE_VERSION);
         w.u8(kind.code());
     }
 
@@ -50,6 +55,7 @@ final class BatchBody {
         byte[] out = new byte[size()];
         head.copyTo(out, 0);
         out[FLAGS_OFFSET] = (byte) flags;
+        out[VERSION_OFFSET] = (byte) version();
         int p = head.size();
         long v = rowCount;
         while ((v & ~0x7FL) != 0) {
@@ -59,6 +65,10 @@ final class BatchBody {
         out[p++] = (byte) v;
         rows.copyTo(out, p);
         return out;
+    }
+
+    int version() {
+        return pgBinary ? WireCodec.FORMAT_VERSION : WireCodec.BASE_VERSION;
     }
 
     static String tableToken(RelationSchema schema) {

@@ -67,6 +67,33 @@ public final class SnapshotBatchBuilder {
         return tableBatch.keepRow(mark, () -> "a snapshot row (chunk " + chunk + ")");
     }
 
+    /**
+     * Copies row {@code index} of already encoded rows into the batch; no value is decoded or
+     * re-encoded. The rows must have the batch's columns.
+     *
+     * @return {@code false}, leaving the batch unchanged, when the batch holds rows and this one would
+     *         take it past {@link BatchLimits#maxBytes()}
+     * @throws TidelineException (NEEDS_OPERATOR) when this row alone exceeds {@code maxBytes}
+     * @throws IllegalArgumentException when the rows have other columns than the batch's schema
+     */
+    public boolean add(EncodedRows rows, int index) {
+        tableBatch.requireOpen();
+        if (rows.schema() != tableBatch.schema() && !rows.schema().columns().equals(tableBatch.schema().columns())) {
+            throw new IllegalArgumentException("encoded rows of " + rows.schema().table() + " have other columns than the batch's schema");
+        }
+        WireWriter out = tableBatch.rows();
+        int mark = out.size();
+        int start = rows.start(index);
+        out.raw(rows.buffer(), start, rows.end(index) - start);
+        if (!tableBatch.keepRow(mark, () -> "a snapshot row (chunk " + chunk + ")")) {
+            return false;
+        }
+        if (rows.pgBinary()) {
+            tableBatch.usesPgBinary();
+        }
+        return true;
+    }
+
     public int rowCount() {
         return tableBatch.rowCount();
     }

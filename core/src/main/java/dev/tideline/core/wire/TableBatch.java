@@ -102,6 +102,11 @@ final class TableBatch {
         return body.rowCount;
     }
 
+    /** Marks the body as holding pg-binary values (format 2). */
+    void usesPgBinary() {
+        body.pgBinary = true;
+    }
+
     int encodedSize() {
         return body.size();
     }
@@ -124,7 +129,7 @@ final class TableBatch {
         }
         byte[] bytes = body.finish(flags);
         Map<String, String> headers = new HashMap<>(16);
-        headers.put(WireHeaders.FORMAT, WireCodec.FORMAT_VERSION_TEXT);
+        headers.put(WireHeaders.FORMAT, body.pgBinary ? WireCodec.FORMAT_VERSION_TEXT : WireCodec.BASE_VERSION_TEXT);
         headers.put(WireHeaders.KIND, kind.name());
         headers.put(WireHeaders.TABLE, tableToken);
         kindHeaders.accept(headers);

@@ -28,6 +28,13 @@ final class ValueTag {
     static final int INTERVAL = 19;
     static final int UUID = 20;
     static final int LIST = 21;
+    /**
+     * A column value in Postgres' binary send form ({@code COPY … (FORMAT binary)} field), decoded
+     * with the column's type OID by {@link dev.tideline.core.value.PgBinaryValues}; only for types
+     * {@link dev.tideline.core.value.PgBinaryValues#isTyped} accepts, only as a whole column value
+     * (never inside a LIST). Format 2.
+     */
+    static final int PG_BINARY = 22;
 
     /** Postgres arrays have at most 6 dimensions; anything deeper is corrupt input. */
     static final int MAX_LIST_DEPTH = 16;

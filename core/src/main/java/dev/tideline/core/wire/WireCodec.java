@@ -25,8 +25,15 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    /** The format version this code writes, and the newest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The newest format version this code writes, and the newest it reads. Format 2 adds the
+     * pg-binary value tag; a body is written as format 2 only when it holds such a value, every other
+     * body stays format 1 byte for byte, so a consumer that reads only format 1 keeps reading it.
+     */
+    public static final int FORMAT_VERSION = 2;
+    /** The version of bodies without pg-binary values. */
+    static final int BASE_VERSION = 1;
+    static final String BASE_VERSION_TEXT = Integer.toString(BASE_VERSION);
     static final String FORMAT_VERSION_TEXT = Integer.toString(FORMAT_VERSION);
 
     private static final int ROWS_LAST_IN_TXN = 1;
@@ -66,7 +73,7 @@ public final class WireCodec {
         WireWriter w = new WireWriter(256);
         BatchBody.prelude(w, batch.kind());
         Map<String, String> headers = new HashMap<>(16);
-        headers.put(WireHeaders.FORMAT, FORMAT_VERSION_TEXT);
+        headers.put(WireHeaders.FORMAT, BASE_VERSION_TEXT);
         headers.put(WireHeaders.KIND, batch.kind().name());
         String subject;
         if (batch instanceof ChangeBatch.SnapshotBegin begin) {
@@ -186,6 +193,7 @@ public final class WireCodec {
             throw r.error("format_version", 2, "version 0 does not exist");
         }
         requireKnownVersion(version);
+        r.formatVersion(version);
         int kindCode = r.u8("kind");
         BatchKind kind = BatchKind.fromCode(kindCode);
         if (kind == null) {

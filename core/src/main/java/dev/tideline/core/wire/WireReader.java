@@ -6,6 +6,7 @@ import dev.tideline.core.change.Row;
 import dev.tideline.core.schema.ColumnSchema;
 import dev.tideline.core.schema.RelationSchema;
 import dev.tideline.core.schema.ReplicaIdentity;
+import dev.tideline.core.value.PgBinaryValues;
 import dev.tideline.core.value.PgInterval;
 import dev.tideline.core.value.PgSpecial;
 import dev.tideline.core.value.UnchangedToast;
@@ -37,10 +38,24 @@ final class WireReader {
     private int rowIndex = -1;
     private int columnIndex = -1;
     private RelationSchema schema;
+    /** Format 1 bodies have no pg-binary tag; set from the body's version byte. */
+    private boolean pgBinaryAllowed = true;
 
     WireReader(byte[] buf) {
         this.buf = buf;
         this.end = buf.length;
+    }
+
+    /** Reads the rows in {@code buf[from, to)} of a table of the given shape (no body around them). */
+    WireReader(byte[] buf, int from, int to, RelationSchema schema) {
+        this.buf = buf;
+        this.pos = from;
+        this.end = to;
+        this.schema = schema;
+    }
+
+    void formatVersion(int version) {
+        pgBinaryAllowed = version >= 2;
     }
 
     int position() {
@@ -374,9 +389,40 @@ final class WireReader {
                 // Unmodifiable but null-tolerant, like the decoder's own lists.
                 return java.util.Collections.unmodifiableList(list);
             }
+            case ValueTag.PG_BINARY:
+                return pgBinary(depth, start);
             default:
                 throw error("value.tag", start, "unknown value tag " + tag);
         }
+    }
+
+    /** The column a pg-binary value belongs to; such values exist only as column values of a format 2 row. */
+    private ColumnSchema pgColumn(int tag, String field, int depth, int start) {
+        if (!pgBinaryAllowed) {
+            throw error("value.tag", start, "unknown value tag " + tag + " in a format 1 body");
+        }
+        if (depth != 0 || schema == null || columnIndex < 0 || columnIndex >= schema.columnCount()) {
+            throw error(field, start, "a pg-binary value is allowed only as a column value of a row");
+        }
+        return schema.column(columnIndex);
+    }
+
+    /** A column value in Postgres' binary send form, typed by its column's type OID. */
+    private Object pgBinary(int depth, int start) {
+        ColumnSchema column = pgColumn(ValueTag.PG_BINARY, "value.pg_binary", depth, start);
+        if (!PgBinaryValues.isTyped(column.typeOid())) {
+            throw error("value.pg_binary", start, "type oid " + Integer.toUnsignedString(column.typeOid())
+                    + " has no typed binary decoding, so it cannot be sent as a pg-binary value");
+        }
+        int len = length("value.pg_binary");
+        Object value;
+        try {
+            value = PgBinaryValues.decode(column.typeOid(), column.typeModifier(), buf, pos, len);
+        } catch (TidelineException e) {
+            throw error("value.pg_binary", start, e.getMessage());
+        }
+        pos += len;
+        return value;
     }
 
     private long nanoOfDay(String field, int start) {

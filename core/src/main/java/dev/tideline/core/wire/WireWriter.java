@@ -60,6 +60,18 @@ final class WireWriter {
         }
     }
 
+    /** The buffer itself (valid up to {@link #size()}); for copying rows out without a copy of the whole. */
+    byte[] array() {
+        return buf;
+    }
+
+    /** Appends {@code b[off, off + len)} as is. */
+    void raw(byte[] b, int off, int len) {
+        ensure(len);
+        System.arraycopy(b, off, buf, pos, len);
+        pos += len;
+    }
+
     void u8(int v) {
         ensure(1);
         buf[pos++] = (byte) v;

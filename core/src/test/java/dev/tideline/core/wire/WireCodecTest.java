@@ -213,7 +213,7 @@ class WireCodecTest {
         RelationSchema schema = Fixtures.schema("public", "t", 1);
         EncodedMessage m = WireCodec.encode(GATEWAY, new ChangeBatch.Schema(LSN, 1, schema));
         Map<String, String> headers = new HashMap<>(m.headers());
-        headers.put(WireHeaders.FORMAT, "2");
+        headers.put(WireHeaders.FORMAT, "3");
         TidelineException e = assertThrows(TidelineException.class, () -> WireCodec.decode(headers, m.body()));
         assertEquals(TidelineException.Kind.NEEDS_OPERATOR, e.kind());
         assertTrue(e.getMessage().contains("written by a newer Tideline"), e.getMessage());
@@ -231,7 +231,7 @@ class WireCodecTest {
         EncodedMessage m = WireCodec.encode(GATEWAY, new ChangeBatch.Snapshot("s", LSN, 0, 0, false, schema, List.of(Row.of(1L, "x"))));
         assertEquals('T', m.body()[0]);
         assertEquals('L', m.body()[1]);
-        assertEquals(WireCodec.FORMAT_VERSION, m.body()[2]);
+        assertEquals(WireCodec.BASE_VERSION, m.body()[2]); // format 2 only with pg-binary values
         assertEquals(BatchKind.SNAPSHOT.code(), m.body()[3]);
         assertInstanceOf(ChangeBatch.Snapshot.class, WireCodec.decode(m.body()));
         assertInstanceOf(ChangeBatch.Snapshot.class, WireCodec.decode(null, m.body()));

@@ -8,11 +8,13 @@ import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.naming.KvKeys;
+import dev.tideline.core.naming.Streams;
 import dev.tideline.core.naming.Subjects;
 import dev.tideline.core.wire.BatchLimits;
 import dev.tideline.gateway.capture.ChangeCapture;
 import dev.tideline.gateway.publish.JetStreamPublisher;
 import dev.tideline.gateway.publish.NatsKvCheckpointStore;
+import dev.tideline.gateway.publish.StagingPurge;
 import dev.tideline.gateway.snapshot.ExportedSnapshotLoad;
 import dev.tideline.gateway.snapshot.SnapshotProgress;
 import dev.tideline.gateway.snapshot.SnapshotProgressStore;
@@ -26,8 +28,10 @@ import dev.tideline.gateway.source.postgres.SourceProblem;
 import dev.tideline.gateway.source.postgres.SourceRequirements;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import java.io.IOException;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -192,7 +196,7 @@ public final class GatewayPipeline implements AutoCloseable {
         if (!slotExists) {
             JetStreamPublisher publisher = new JetStreamPublisher(nats, spec.gatewayId(), tuning.publisher());
             publisher.ensureStream();
-            new ExportedSnapshotLoad(spec.gatewayId(), pg, progress, publisher, limits, tuning.snapshot())
+            new ExportedSnapshotLoad(spec.gatewayId(), pg, progress, publisher, limits, tuning.snapshot().withPublication(spec.publication()))
                     .createSlotAndLoad(replication, spec.slot(), resolved);
         }
         SnapshotWindows windows = new SnapshotWindows(spec.gatewayId(), limits);
@@ -203,7 +207,7 @@ public final class GatewayPipeline implements AutoCloseable {
                 HEARTBEAT_PREFIX::equals);
         c.start();
         capture = c;
-        snapshots = new TableSnapshots(spec.gatewayId(), pg, windows, progress, tuning.snapshot());
+        snapshots = new TableSnapshots(spec.gatewayId(), pg, windows, progress, tuning.snapshot().withPublication(spec.publication()));
         snapshots.start(resolved);
         if (meters != null) {
             metrics = new GatewayMetrics(meters, spec.gatewayId());
@@ -373,7 +377,33 @@ public final class GatewayPipeline implements AutoCloseable {
 
     private PipelineState lastPublished;
 
+    /** apply-service's durable consumer of an ingestion pipeline (its {@code PipelineApplier}). */
+    private static String applyConsumer(String pipelineId) {
+        return "tideline-apply-" + pipelineId;
+    }
+
+    /**
+     * Frees the stream of what every consumer acknowledged ({@link StagingPurge}); only when the
+     * gateway knows its ingestion pipelines (control-plane mode), each of which must have its consumer.
+     */
+    private void purgeAcknowledgedQuietly() {
+        Connection n = nats;
+        if (n == null || spec.destinations().isEmpty()) {
+            return;
+        }
+        try {
+            long purged = StagingPurge.purgeAcknowledged(n.jetStreamManagement(), Streams.changes(spec.gatewayId()),
+                    spec.destinations().keySet().stream().map(GatewayPipeline::applyConsumer).toList());
+            if (purged > 0) {
+                LOG.debugf("gateway %s: purged %d messages every consumer has acknowledged", spec.gatewayId(), purged);
+            }
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.debugf("gateway %s: acknowledged messages not purged: %s", spec.gatewayId(), e.toString());
+        }
+    }
+
     private void publishStatusQuietly() {
+        purgeAcknowledgedQuietly();
         try {
             updateLag();
             if (control == null) {

@@ -3,10 +3,10 @@ package dev.tideline.gateway.snapshot;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
-import dev.tideline.core.change.Row;
 import dev.tideline.core.wire.BatchLimits;
 import dev.tideline.core.wire.ChangeBatch;
 import dev.tideline.core.wire.EncodedMessage;
+import dev.tideline.core.wire.EncodedRows;
 import dev.tideline.core.wire.WireCodec;
 import dev.tideline.gateway.publish.JetStreamPublisher;
 import dev.tideline.gateway.source.postgres.PostgresReplicationSource;
@@ -44,6 +44,7 @@ import org.postgresql.replication.ReplicationSlotInfo;
 public final class ExportedSnapshotLoad {
 
     private static final Logger LOG = Logger.getLogger(ExportedSnapshotLoad.class);
+    private static final java.time.Duration LOCK_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     private final String gatewayId;
     private final SqlConnector pg;
@@ -118,7 +119,8 @@ public final class ExportedSnapshotLoad {
         Connection planner = readers.get(0);
         for (TableId table : tables) {
             try {
-                SourceTable source = SourceTable.load(planner, table);
+                SourceTable source = SourceTable.load(planner, table, settings.publication());
+                lockUnchangedSince(readers, source);
                 String id = "x" + Long.toString(System.currentTimeMillis(), 36) + "-"
                         + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
                 SnapshotProgress p = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(planner, source, settings.rowsPerChunk()));
@@ -154,8 +156,8 @@ public final class ExportedSnapshotLoad {
                             store.write(p);
                         }
                         try {
-                            List<Row> rows = ChunkReader.read(reader, sources.get(w.table()), p.chunks().get(w.chunk()));
-                            publishChunk(sources.get(w.table()), p.snapshotId(), at, read, rows);
+                            EncodedRows rows = ChunkReader.read(reader, sources.get(w.table()), p.chunks().get(w.chunk()));
+                            publishChunk(p.snapshotId(), at, read, rows);
                             synchronized (progress) {
                                 SnapshotProgress done = progress.get(w.table()).withChunkDone(w.chunk(), rows.size());
                                 progress.put(w.table(), done);
@@ -195,9 +197,46 @@ public final class ExportedSnapshotLoad {
         }
     }
 
-    private void publishChunk(SourceTable source, String snapshotId, Lsn at, int read, List<Row> rows) throws InterruptedException {
+    /**
+     * Locks the table in every reader's transaction, so that no ALTER TABLE can change it while it is
+     * read, and refuses it when it was rewritten (ALTER COLUMN TYPE, VACUUM FULL, …) after the
+     * exported snapshot was taken: the rewritten rows carry the rewriting transaction's id, so the
+     * exported snapshot would see the table empty. Such a table is finished with watermarks.
+     * ({@code pg_class} read with SQL is as of the snapshot; {@code pg_relation_filenode} is current.)
+     */
+    private static void lockUnchangedSince(List<Connection> readers, SourceTable source) throws SQLException {
+        for (Connection reader : readers) {
+            // Bounded, and behind a savepoint: an ALTER TABLE queued behind one reader's lock would
+            // block the next reader's LOCK until the load ends, which waits for that reader. A
+            // timeout rolls back to the savepoint, so the reader's exported snapshot stays usable.
+            try (Statement s = reader.createStatement()) {
+                s.execute("SAVEPOINT tideline_lock");
+                s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT.toMillis() + "ms'");
+                try {
+                    s.execute("LOCK TABLE " + source.id().quoted() + " IN ACCESS SHARE MODE");
+                } catch (SQLException e) {
+                    s.execute("ROLLBACK TO SAVEPOINT tideline_lock");
+                    throw new TidelineException(TidelineException.Kind.RETRYABLE, "table " + source.id() + " could not be locked within "
+                            + LOCK_TIMEOUT.toSeconds() + " s for the exported snapshot: " + e.getMessage(),
+                            "nothing to do: its snapshot runs with watermarks while streaming", e);
+                }
+                s.execute("RELEASE SAVEPOINT tideline_lock");
+            }
+        }
+        try (Statement s = readers.get(0).createStatement(); java.sql.ResultSet rs = s.executeQuery(
+                "SELECT c.relfilenode = pg_relation_filenode(c.oid) OR c.relkind = 'p' FROM pg_class c WHERE c.oid = "
+                        + Integer.toUnsignedString(source.schema().relationOid()))) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                throw new TidelineException(TidelineException.Kind.RETRYABLE, "table " + source.id()
+                        + " was rewritten or dropped after the slot's exported snapshot was taken",
+                        "nothing to do: its snapshot runs with watermarks while streaming");
+            }
+        }
+    }
+
+    private void publishChunk(String snapshotId, Lsn at, int read, EncodedRows rows) throws InterruptedException {
         List<CompletableFuture<?>> acks = new ArrayList<>();
-        for (EncodedMessage m : SnapshotBatches.encode(gatewayId, limits, source.schema(), snapshotId, at, read, rows)) {
+        for (EncodedMessage m : SnapshotBatches.encode(gatewayId, limits, snapshotId, at, read, rows)) {
             acks.add(publish(m));
         }
         await(CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)));

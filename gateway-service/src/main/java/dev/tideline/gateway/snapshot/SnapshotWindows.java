@@ -3,11 +3,11 @@ package dev.tideline.gateway.snapshot;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.change.ChangeEvent;
-import dev.tideline.core.change.Row;
 import dev.tideline.core.schema.RelationSchema;
 import dev.tideline.core.wire.BatchLimits;
 import dev.tideline.core.wire.ChangeBatch;
 import dev.tideline.core.wire.EncodedMessage;
+import dev.tideline.core.wire.EncodedRows;
 import dev.tideline.core.wire.WireCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,8 +59,11 @@ public final class SnapshotWindows {
         CompletableFuture<Void> publish(EncodedMessage message);
     }
 
-    /** The rows of one chunk read and the visibility of the snapshot they were read in. */
-    public record ChunkRead(String snapshotId, int read, XidSnapshot visibility, List<Row> rows) {
+    /**
+     * The rows of one chunk read (encoded, in the table's shape at the read) and the visibility of
+     * the snapshot they were read in.
+     */
+    public record ChunkRead(String snapshotId, int read, XidSnapshot visibility, EncodedRows rows) {
     }
 
     /**
@@ -329,7 +332,7 @@ public final class SnapshotWindows {
             }
         }
         late.sort(java.util.Comparator.comparing(TxnChanges::commitLsn));
-        ChunkOverlay overlay = new ChunkOverlay(r.schema, chunk.rows());
+        ChunkOverlay overlay = new ChunkOverlay(chunk.rows());
         for (TxnChanges txn : late) {
             txn.changes().forEach(overlay::apply);
         }
@@ -340,11 +343,11 @@ public final class SnapshotWindows {
                 overlaid++;
             }
         }
-        List<Row> rows = overlay.rows();
+        EncodedRows rows = overlay.rows();
         LOG.debugf("snapshot %s of %s: read %d at %s, %d rows read, %d after %d overlaid transactions", r.snapshotId, r.schema.table(),
                 read, high, chunk.rows().size(), rows.size(), overlaid);
         List<CompletableFuture<Void>> acks = new ArrayList<>();
-        for (EncodedMessage m : SnapshotBatches.encode(gatewayId, limits, r.schema, r.snapshotId, high, read, rows)) {
+        for (EncodedMessage m : SnapshotBatches.encode(gatewayId, limits, r.snapshotId, high, read, rows)) {
             acks.add(sink.publish(m));
         }
         long count = rows.size();

@@ -24,12 +24,15 @@ import java.util.List;
  * @param schema       the table's shape (published columns in table order, replica-identity flags)
  * @param chunkColumns the chunking columns in index order; empty when chunked by ctid
  * @param chunkTypes   their SQL types ({@code format_type}), for casting boundaries back
+ * @param rowFilter    the SQL condition rows must meet to be published (the publication's row
+ *                     filter), or empty for every row
  */
-public record SourceTable(RelationSchema schema, List<String> chunkColumns, List<String> chunkTypes) {
+public record SourceTable(RelationSchema schema, List<String> chunkColumns, List<String> chunkTypes, String rowFilter) {
 
     public SourceTable {
         chunkColumns = List.copyOf(chunkColumns);
         chunkTypes = List.copyOf(chunkTypes);
+        rowFilter = rowFilter == null ? "" : rowFilter;
     }
 
     public TableId id() {
@@ -46,6 +49,18 @@ public record SourceTable(RelationSchema schema, List<String> chunkColumns, List
      * @throws TidelineException NEEDS_OPERATOR when the table does not exist
      */
     public static SourceTable load(Connection connection, TableId table) throws SQLException {
+        return load(connection, table, null);
+    }
+
+    /**
+     * Reads the table's definition from the catalog, as {@code publication} publishes it: only the
+     * columns of its column list (in table order, as pgoutput sends them) and its row filter
+     * (Postgres 15+). A table the publication does not list is read whole (the validator reports it).
+     *
+     * @param publication the publication, or {@code null} for the whole table
+     * @throws TidelineException NEEDS_OPERATOR when the table does not exist
+     */
+    public static SourceTable load(Connection connection, TableId table, String publication) throws SQLException {
         int oid;
         char identity;
         try (PreparedStatement s = connection.prepareStatement(
@@ -65,6 +80,22 @@ public record SourceTable(RelationSchema schema, List<String> chunkColumns, List
         // The replica-identity index: what pgoutput flags as key columns (all of them for FULL).
         String identityIndex = "SELECT i.indkey::int2[] AS k FROM pg_index i WHERE i.indrelid = ? AND "
                 + (identity == 'i' ? "i.indisreplident" : "i.indisprimary");
+        List<String> published = null;
+        String rowFilter = "";
+        if (publication != null && connection.getMetaData().getDatabaseMajorVersion() >= 15) {
+            try (PreparedStatement s = connection.prepareStatement(
+                    "SELECT attnames::text[], rowfilter FROM pg_publication_tables WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
+                s.setString(1, publication);
+                s.setString(2, table.schema());
+                s.setString(3, table.name());
+                try (ResultSet rs = s.executeQuery()) {
+                    if (rs.next()) {
+                        published = rs.getArray(1) == null ? null : List.of((String[]) rs.getArray(1).getArray());
+                        rowFilter = rs.getString(2) == null ? "" : rs.getString(2);
+                    }
+                }
+            }
+        }
         List<ColumnSchema> columns = new ArrayList<>();
         try (PreparedStatement s = connection.prepareStatement(
                 "SELECT a.attname, a.atttypid, a.atttypmod, "
@@ -77,7 +108,9 @@ public record SourceTable(RelationSchema schema, List<String> chunkColumns, List
             s.setInt(4, oid);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    columns.add(new ColumnSchema(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getBoolean(4)));
+                    if (published == null || published.contains(rs.getString(1))) {
+                        columns.add(new ColumnSchema(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getBoolean(4)));
+                    }
                 }
             }
         }
@@ -99,6 +132,6 @@ public record SourceTable(RelationSchema schema, List<String> chunkColumns, List
                 }
             }
         }
-        return new SourceTable(new RelationSchema(oid, table, ReplicaIdentity.fromCode(identity), columns), chunkColumns, chunkTypes);
+        return new SourceTable(new RelationSchema(oid, table, ReplicaIdentity.fromCode(identity), columns), chunkColumns, chunkTypes, rowFilter);
     }
 }

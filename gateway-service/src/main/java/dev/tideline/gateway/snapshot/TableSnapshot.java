@@ -3,7 +3,7 @@ package dev.tideline.gateway.snapshot;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
-import dev.tideline.core.change.Row;
+import dev.tideline.core.wire.EncodedRows;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,6 +37,7 @@ final class TableSnapshot {
     private final String gatewayId;
     private final TableId table;
     private final SqlConnector pg;
+    private final ReaderConnections connections;
     private final SnapshotWindows windows;
     private final SnapshotProgressStore store;
     private final ExecutorService readers;
@@ -44,13 +45,19 @@ final class TableSnapshot {
     private final boolean fullRefresh;
     private final Consumer<SnapshotProgress> onProgress;
     private SnapshotProgress progress;
+    /** The table's shape as the latest chunk read found it; chunks read after a schema change carry the new one. */
+    private volatile SourceTable shape;
+    /** Set when the chunking key itself changed: the plan no longer fits, and the next run must start over. */
+    private volatile boolean planInvalid;
     private volatile boolean cancelled;
 
-    TableSnapshot(String gatewayId, TableId table, SqlConnector pg, SnapshotWindows windows, SnapshotProgressStore store,
-                  ExecutorService readers, SnapshotSettings settings, boolean fullRefresh, Consumer<SnapshotProgress> onProgress) {
+    TableSnapshot(String gatewayId, TableId table, SqlConnector pg, ReaderConnections connections, SnapshotWindows windows,
+                  SnapshotProgressStore store, ExecutorService readers, SnapshotSettings settings, boolean fullRefresh,
+                  Consumer<SnapshotProgress> onProgress) {
         this.gatewayId = gatewayId;
         this.table = table;
         this.pg = pg;
+        this.connections = connections;
         this.windows = windows;
         this.store = store;
         this.readers = readers;
@@ -61,9 +68,10 @@ final class TableSnapshot {
 
     /** Runs (or resumes) the table's snapshot to its end; returns the final progress. */
     SnapshotProgress run() throws InterruptedException {
+        long started = System.nanoTime();
         SourceTable source;
         try (Connection c = pg.connect()) {
-            source = SourceTable.load(c, table);
+            source = SourceTable.load(c, table, settings.publication());
             Optional<SnapshotProgress> stored = fullRefresh ? Optional.empty() : store.read(table);
             if (stored.isPresent() && SnapshotProgress.DONE.equals(stored.get().state())) {
                 return stored.get();
@@ -81,20 +89,30 @@ final class TableSnapshot {
         } catch (SQLException e) {
             throw sqlError("prepare the snapshot", e);
         }
+        shape = source;
         SnapshotWindows.Registration registration = windows.register(progress.snapshotId(), source.schema(), !progress.begun());
         try {
+            long planned = System.nanoTime();
             begin(registration);
-            readChunks(source);
+            long begun = System.nanoTime();
+            readChunks();
+            long read = System.nanoTime();
             registration.setTotals(progress.rows(), progress.nextRead());
             Lsn doneAt = marker(registration.done, new SnapshotMarker(SnapshotMarker.Kind.DONE, progress.snapshotId(), 0));
             save(progress.withState(SnapshotProgress.DONE, null));
-            LOG.infof("snapshot %s of %s done at %s: %d rows in %d chunks", progress.snapshotId(), table, doneAt, progress.rows(),
-                    progress.chunks().size());
+            LOG.infof("snapshot %s of %s done at %s: %d rows in %d chunks; %d ms planning, %d ms BEGIN and older transactions, "
+                            + "%d ms reading and publishing chunks, %d ms DONE", progress.snapshotId(), table, doneAt, progress.rows(),
+                    progress.chunks().size(), millis(started, planned), millis(planned, begun), millis(begun, read),
+                    millis(read, System.nanoTime()));
             return progress;
         } finally {
             cancelled = true; // reads of this run still in flight must not retry or write progress after it
             windows.unregister(registration);
         }
+    }
+
+    private static long millis(long from, long to) {
+        return (to - from) / 1_000_000;
     }
 
     private void begin(SnapshotWindows.Registration registration) throws InterruptedException {
@@ -164,14 +182,14 @@ final class TableSnapshot {
         }
     }
 
-    private void readChunks(SourceTable source) throws InterruptedException {
+    private void readChunks() throws InterruptedException {
         // Readers go on to the next chunk while the capture publishes the previous ones; at most this
         // many chunks wait between their read and their acknowledgement (their rows are in memory).
         java.util.concurrent.Semaphore awaiting = new java.util.concurrent.Semaphore(2 * settings.parallelism());
         List<CompletableFuture<Void>> chunks = new ArrayList<>();
         for (int i = 0; i < progress.chunks().size(); i++) {
             if (!progress.done().get(i)) {
-                chunks.add(readChunk(source, i, 1, null, awaiting));
+                chunks.add(readChunk(i, 1, null, awaiting));
             }
         }
         try {
@@ -189,7 +207,7 @@ final class TableSnapshot {
     }
 
     /** Reads a chunk (again, up to the limit) until its rows are published and acknowledged. */
-    private CompletableFuture<Void> readChunk(SourceTable source, int chunk, int attempt, String lastReason,
+    private CompletableFuture<Void> readChunk(int chunk, int attempt, String lastReason,
                                               java.util.concurrent.Semaphore awaiting) {
         if (cancelled) {
             return CompletableFuture.failedFuture(new java.util.concurrent.CancellationException("replaced by a full refresh"));
@@ -208,7 +226,7 @@ final class TableSnapshot {
                 throw new java.util.concurrent.CancellationException("interrupted");
             }
             try {
-                return readOnce(source, chunk, snapshotId);
+                return readOnce(chunk, snapshotId);
             } catch (RuntimeException e) {
                 awaiting.release();
                 throw e;
@@ -229,7 +247,7 @@ final class TableSnapshot {
                         return CompletableFuture.completedFuture(null);
                     }
                     LOG.infof("snapshot %s of %s: chunk %d (read %d) is read again: %s", snapshotId, table, chunk, pending.read(), result.reason());
-                    return readChunk(source, chunk, attempt + 1, result.reason(), awaiting);
+                    return readChunk(chunk, attempt + 1, result.reason(), awaiting);
                 }));
     }
 
@@ -237,20 +255,32 @@ final class TableSnapshot {
     }
 
     /** One read of a chunk between its watermarks; the outcome completes when the capture handled its HIGH marker. */
-    private PendingRead readOnce(SourceTable source, int chunk, String snapshotId) {
+    private PendingRead readOnce(int chunk, String snapshotId) {
         int read = reserveRead();
         CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect(snapshotId, read);
-        try (Connection c = pg.connect()) {
+        Connection c = null;
+        boolean healthy = false;
+        try {
+            c = connections.take();
             c.setAutoCommit(true);
             new SnapshotMarker(SnapshotMarker.Kind.LOW, snapshotId, read).emit(c);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setAutoCommit(false);
+            SourceTable source;
+            try (Statement s = c.createStatement()) {
+                // LOCK takes no snapshot, so the read's snapshot is taken after the lock is granted: an
+                // ALTER TABLE either committed before it (and the read sees the new shape and, after a
+                // rewrite, the rewritten rows) or waits until the read ends. Without the lock, a rewrite
+                // committed between the snapshot and COPY's own lock makes the table look empty to the read.
+                s.execute("LOCK TABLE " + table.quoted() + " IN ACCESS SHARE MODE");
+                source = currentShape(c);
+            }
             XidSnapshot visibility;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT txid_current_snapshot()::text")) {
                 rs.next();
                 visibility = XidSnapshot.parse(rs.getString(1));
             }
-            List<Row> rows = ChunkReader.read(c, source, progress.chunks().get(chunk));
+            EncodedRows rows = ChunkReader.read(c, source, progress.chunks().get(chunk));
             windows.offer(new SnapshotWindows.ChunkRead(snapshotId, read, visibility, rows));
             new SnapshotMarker(SnapshotMarker.Kind.HIGH, snapshotId, read).emit(c);
             // A non-transactional message is not flushed by itself (before Postgres 17), and the
@@ -260,11 +290,49 @@ final class TableSnapshot {
                 s.execute("SELECT txid_current()");
             }
             c.commit();
+            c.setAutoCommit(true);
+            healthy = true;
         } catch (SQLException e) {
             windows.abandon(snapshotId, read);
             throw sqlError("read chunk " + chunk, e);
+        } catch (RuntimeException e) {
+            windows.abandon(snapshotId, read);
+            throw e;
+        } finally {
+            if (c != null) {
+                connections.giveBack(c, healthy);
+            }
         }
         return new PendingRead(read, outcome);
+    }
+
+    /**
+     * The table's shape now (the caller holds a lock that keeps it); remembered for later chunks.
+     * Other columns or types are fine — the chunk's rows carry their own schema, as the stream's rows
+     * do after the change — but a different chunking key no longer matches the plan.
+     *
+     * @throws TidelineException RETRYABLE when the chunking key changed: the snapshot starts over with a new plan
+     */
+    private SourceTable currentShape(Connection c) throws SQLException {
+        SourceTable known = shape;
+        SourceTable now = SourceTable.load(c, table, settings.publication());
+        if (now.equals(known)) {
+            return known;
+        }
+        if (!now.chunkColumns().equals(known.chunkColumns())) {
+            planInvalid = true;
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "the key of " + table + " changed during its snapshot (from "
+                    + known.chunkColumns() + " to " + now.chunkColumns() + ")",
+                    "nothing to do: the table's snapshot starts over with chunks of the new key; streaming continues");
+        }
+        LOG.infof("snapshot of %s: the table's shape changed during the snapshot; chunks read from now on carry the new shape", table);
+        shape = now;
+        return now;
+    }
+
+    /** Whether this run ended because its chunk plan no longer fits the table; the next run must re-plan. */
+    boolean planInvalid() {
+        return planInvalid;
     }
 
     private synchronized int reserveRead() {

@@ -34,6 +34,7 @@ public final class TableSnapshots implements AutoCloseable {
     private final SnapshotSettings settings;
     private final ExecutorService coordinators;
     private final ExecutorService readers;
+    private final ReaderConnections connections;
     private final Map<TableId, Future<?>> running = new ConcurrentHashMap<>();
     private final Map<TableId, TableSnapshot> current = new ConcurrentHashMap<>();
     private final Map<TableId, TableState> states = new ConcurrentHashMap<>();
@@ -46,6 +47,7 @@ public final class TableSnapshots implements AutoCloseable {
         this.settings = settings;
         AtomicInteger n = new AtomicInteger();
         this.coordinators = Executors.newCachedThreadPool(r -> daemon(r, "tideline-snapshot-" + gatewayId + "-" + n.incrementAndGet()));
+        this.connections = new ReaderConnections(pg);
         this.readers = Executors.newFixedThreadPool(settings.parallelism(), r -> daemon(r, "tideline-chunk-" + gatewayId + "-" + n.incrementAndGet()));
     }
 
@@ -86,7 +88,7 @@ public final class TableSnapshots implements AutoCloseable {
     private void runUntilDone(TableId table, boolean fullRefresh) {
         boolean refresh = fullRefresh;
         while (!Thread.currentThread().isInterrupted()) {
-            TableSnapshot snapshot = new TableSnapshot(gatewayId, table, pg, windows, store, readers, settings, refresh,
+            TableSnapshot snapshot = new TableSnapshot(gatewayId, table, pg, connections, windows, store, readers, settings, refresh,
                     p -> states.put(table, new TableState(p, null)));
             current.put(table, snapshot);
             try {
@@ -115,7 +117,7 @@ public final class TableSnapshots implements AutoCloseable {
                 if (!retry) {
                     return;
                 }
-                refresh = false; // a retry resumes the run that failed
+                refresh = snapshot.planInvalid(); // a retry resumes the run that failed, unless its plan no longer fits
                 try {
                     Thread.sleep(settings.retryBackoff().toMillis());
                 } catch (InterruptedException ie) {
@@ -148,6 +150,8 @@ public final class TableSnapshots implements AutoCloseable {
             readers.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            connections.close();
         }
     }
 }

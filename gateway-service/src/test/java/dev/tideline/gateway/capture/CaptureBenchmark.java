@@ -47,8 +47,13 @@ import org.postgresql.PGConnection;
  *   <li>one transaction of N rows, commit → slot confirmed behind the last JetStream acknowledgement,
  *       next to {@code pg_recvlogical} decoding the same WAL (pgoutput, same publication) to /dev/null;</li>
  *   <li>commit → JetStream delivery latency p50/p99 at a steady 1,000 single-row transactions/s;</li>
- *   <li>snapshot rows/s of the N-row table, next to {@code COPY (SELECT …) TO STDOUT} of it.</li>
+ *   <li>snapshot rows/s of the N-row table, next to {@code COPY (SELECT …) TO STDOUT} of it (text, the
+ *       issue's reference), in rounds (each a full refresh), each printing its stages from the same
+ *       run: COPY BINARY into a discarding sink, the gateway's reader and framing alone, and
+ *       JetStream storing the same bytes alone.</li>
  * </ol>
+ * {@code -Dtideline.benchmark.snapshot-only=true} skips 1 and 2; {@code .snapshot-rounds},
+ * {@code .parallelism} and {@code .rows-per-chunk} vary the snapshot.
  */
 @WithPostgres
 @WithNats
@@ -58,6 +63,8 @@ class CaptureBenchmark {
     void benchmark(PostgresServer pg, NatsServer nats) throws Exception {
         assumeTrue(Boolean.getBoolean("tideline.benchmark"), "opt-in: -Dtideline.benchmark=true");
         int rows = Integer.getInteger("tideline.benchmark.rows", 1_000_000);
+        boolean snapshotOnly = Boolean.getBoolean("tideline.benchmark.snapshot-only");
+        int snapshotRounds = Integer.getInteger("tideline.benchmark.snapshot-rounds", 2);
         CaptureFixture f = new CaptureFixture("bench", pg, nats, 1, 41);
         TableId table = TableId.of("bench", "big");
         f.sql("CREATE TABLE bench.big (id bigint PRIMARY KEY, qty int, note text, amount numeric(12,2))",
@@ -74,8 +81,27 @@ class CaptureBenchmark {
                 p -> false); Connection client = f.natsClient()) {
             capture.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> capture.state() == ChangeCapture.State.STREAMING);
+            if (snapshotOnly) {
+                f.sql("INSERT INTO bench.big SELECT g, g % 1000, 'note ' || g, (g % 100000) / 100.0 FROM generate_series(1, " + rows + ") g");
+                Lsn end = f.currentWalLsn();
+                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20)).until(() -> !capture.confirmedLsn().isBefore(end));
+            } else {
+                streaming(f, pg, capture, client, rows, report);
+            }
 
-            // 1. One big transaction.
+            // 3. Snapshot of the big table next to COPY, with the stages measured alone in the same run.
+            f.sql("ANALYZE bench.big");
+            for (int round = 1; round <= snapshotRounds; round++) {
+                report.append(snapshotRound(round, pg, client, f.name, windows, table, rows));
+            }
+        }
+        System.out.println(report);
+    }
+
+    private static void streaming(CaptureFixture f, PostgresServer pg, ChangeCapture capture, Connection client, int rows, StringBuilder report)
+            throws Exception {
+        {
+            // 1. One big transaction (its rows are the snapshot's table afterwards).
             long t0 = System.nanoTime();
             f.sql("INSERT INTO bench.big SELECT g, g % 1000, 'note ' || g, (g % 100000) / 100.0 FROM generate_series(1, " + rows + ") g");
             long committed = System.nanoTime();
@@ -135,58 +161,87 @@ class CaptureBenchmark {
                         sorted.get(sorted.size() - 1) / 1000.0, sorted.size()));
             }
             sub.unsubscribe();
-
-            // 3. Snapshot of the big table next to COPY.
-            f.sql("ANALYZE bench.big");
-            long copyStart = System.nanoTime();
-            long copied;
-            try (java.sql.Connection c = pg.connect()) {
-                copied = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM bench.big) TO STDOUT", OutputStream.nullOutputStream());
-            }
-            double copySeconds = (System.nanoTime() - copyStart) / 1e9;
-            // Where a snapshot's time goes: planning, and reading + decoding the rows on one connection.
-            double planSeconds;
-            double fetchSeconds;
-            try (java.sql.Connection c = pg.connect(); Statement s = c.createStatement()) {
-                long p0 = System.nanoTime();
-                try (ResultSet rs = s.executeQuery("SELECT s.id::text FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM bench.big) s "
-                        + "WHERE s.rn % 50000 = 1 AND s.rn > 1 ORDER BY s.id")) {
-                    while (rs.next()) {
-                        rs.getString(1);
-                    }
-                }
-                planSeconds = (System.nanoTime() - p0) / 1e9;
-                c.setAutoCommit(false);
-                s.setFetchSize(2000);
-                long f0 = System.nanoTime();
-                try (ResultSet rs = s.executeQuery("SELECT format('%s', id), format('%s', qty), format('%s', note), format('%s', amount) FROM bench.big")) {
-                    while (rs.next()) {
-                        dev.tideline.core.value.PgTextValues.decode(20, -1, rs.getString(1));
-                        dev.tideline.core.value.PgTextValues.decode(23, -1, rs.getString(2));
-                        dev.tideline.core.value.PgTextValues.decode(25, -1, rs.getString(3));
-                        dev.tideline.core.value.PgTextValues.decode(1700, 786438, rs.getString(4));
-                    }
-                }
-                fetchSeconds = (System.nanoTime() - f0) / 1e9;
-                c.commit();
-            }
-            report.append(String.format("  breakdown: chunk planning query %.2f s; one connection fetching + decoding all rows %.2f s = %.0f rows/s%n",
-                    planSeconds, fetchSeconds, rows / fetchSeconds));
-            int parallelism = Integer.getInteger("tideline.benchmark.parallelism", 2);
-            try (TableSnapshots snapshots = new TableSnapshots(f.name, pg::connect, windows, new SnapshotProgressStore(client, f.name),
-                    new SnapshotSettings(50_000, parallelism, Duration.ofMinutes(5), 5, Duration.ofSeconds(1)))) {
-                long snapStart = System.nanoTime();
-                snapshots.start(List.of(table));
-                await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> snapshots.states().get(table) != null
-                        && "DONE".equals(snapshots.states().get(table).progress().state()));
-                double snapSeconds = (System.nanoTime() - snapStart) / 1e9;
-                long snapRows = snapshots.states().get(table).progress().rows();
-                report.append(String.format("snapshot (%d readers): %d rows in %.2f s = %.0f rows/s; COPY (SELECT *) TO STDOUT %d rows in %.2f s"
-                        + " = %.0f rows/s; ratio %.2f%n", parallelism, snapRows, snapSeconds, snapRows / snapSeconds, copied, copySeconds,
-                        copied / copySeconds, (snapRows / snapSeconds) / (copied / copySeconds)));
-            }
         }
-        System.out.println(report);
+    }
+
+
+    /**
+     * One snapshot of the table, preceded by its references: {@code COPY (SELECT *) TO STDOUT} (text,
+     * the issue's reference) and {@code COPY … (FORMAT binary)} into a sink that discards, then
+     * followed by JetStream storing the same number of bytes as pre-built 256 KiB messages through
+     * the same publisher settings (what storage alone allows).
+     */
+    private static String snapshotRound(int round, PostgresServer pg, Connection client, String gatewayId, SnapshotWindows windows, TableId table,
+                                        int rows) throws Exception {
+        double copySeconds;
+        long copied;
+        try (java.sql.Connection c = pg.connect()) {
+            long copyStart = System.nanoTime();
+            copied = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM bench.big) TO STDOUT", OutputStream.nullOutputStream());
+            copySeconds = (System.nanoTime() - copyStart) / 1e9;
+        }
+        double binarySeconds;
+        try (java.sql.Connection c = pg.connect()) {
+            long binaryStart = System.nanoTime();
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM bench.big) TO STDOUT (FORMAT binary)", OutputStream.nullOutputStream());
+            binarySeconds = (System.nanoTime() - binaryStart) / 1e9;
+        }
+        double[] probe;
+        try (java.sql.Connection c = pg.connect()) {
+            probe = dev.tideline.gateway.snapshot.ChunkReaderProbe.readAndFrame(c, table);
+        }
+        String stream = dev.tideline.core.naming.Streams.changes(gatewayId);
+        long bytesBefore = client.jetStreamManagement().getStreamInfo(stream).getStreamState().getByteCount();
+        int parallelism = Integer.getInteger("tideline.benchmark.parallelism", 2);
+        int rowsPerChunk = Integer.getInteger("tideline.benchmark.rows-per-chunk", 50_000);
+        double snapSeconds;
+        long snapRows;
+        try (TableSnapshots snapshots = new TableSnapshots(gatewayId, pg::connect, windows, new SnapshotProgressStore(client, gatewayId),
+                new SnapshotSettings(rowsPerChunk, parallelism, Duration.ofMinutes(5), 5, Duration.ofSeconds(1)))) {
+            long snapStart = System.nanoTime();
+            snapshots.start(List.of(table));
+            await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> snapshots.states().get(table) != null
+                    && "DONE".equals(snapshots.states().get(table).progress().state()));
+            snapSeconds = (System.nanoTime() - snapStart) / 1e9;
+            snapRows = snapshots.states().get(table).progress().rows();
+            // A second round must not find the first one's progress DONE: a full refresh each time.
+        }
+        long snapBytes = client.jetStreamManagement().getStreamInfo(stream).getStreamState().getByteCount() - bytesBefore;
+        new SnapshotProgressStore(client, gatewayId).delete(table);
+        double storeSeconds = storeAlone(client, "benchstore" + round, snapBytes);
+        double copyRate = copied / copySeconds;
+        double snapRate = snapRows / snapSeconds;
+        return String.format("snapshot round %d (%d readers, %d rows/chunk): %d rows in %.2f s = %.0f rows/s (%.1f MB stored)%n"
+                        + "  reference COPY (SELECT *) TO STDOUT: %.2f s = %.0f rows/s -> ratio %.2f%n"
+                        + "  COPY (SELECT *) TO STDOUT (FORMAT binary): %.2f s = %.0f rows/s -> ratio %.2f%n"
+                        + "  the gateway's reader alone, one connection: COPY binary into encoded rows %.2f s = %.0f rows/s,"
+                        + " framing them as %d SNAPSHOT messages %.2f s (%.1f bytes/row)%n"
+                        + "  JetStream alone storing the same bytes as 256 KiB messages: %.2f s = %.0f rows/s equivalent%n",
+                round, parallelism, rowsPerChunk, snapRows, snapSeconds, snapRate, snapBytes / 1e6, copySeconds, copyRate, snapRate / copyRate,
+                binarySeconds, rows / binarySeconds, snapRate / (rows / binarySeconds), probe[1], probe[0] / probe[1], (int) probe[3], probe[2], probe[4] / probe[0],
+                storeSeconds, snapRows / storeSeconds);
+    }
+
+    /** Publishes {@code bytes} as pre-built 256 KiB messages into a fresh stream; returns the seconds until the last ack. */
+    private static double storeAlone(Connection client, String gatewayId, long bytes) throws Exception {
+        JetStreamPublisher publisher = new JetStreamPublisher(client, gatewayId, new JetStreamPublisher.Settings(Duration.ofMinutes(2),
+                8L * 1024 * 1024 * 1024, Duration.ofHours(1), 2_000, 64L * 1024 * 1024, Duration.ofSeconds(30)));
+        publisher.ensureStream();
+        byte[] body = new byte[BatchLimits.DEFAULT_TARGET_BYTES];
+        new java.util.Random(1).nextBytes(body);
+        int messages = (int) Math.max(1, bytes / body.length);
+        long start = System.nanoTime();
+        java.util.concurrent.CompletableFuture<?> last = null;
+        for (int i = 0; i < messages; i++) {
+            last = publisher.publish(new dev.tideline.core.wire.EncodedMessage(Subjects.changes(gatewayId, TableId.of("bench", "store")),
+                    Map.of(dev.tideline.core.wire.WireHeaders.NATS_MSG_ID, gatewayId + ":" + i, dev.tideline.core.wire.WireHeaders.KIND, "SNAPSHOT"),
+                    body.clone()));
+        }
+        last.get();
+        publisher.awaitIdle(Duration.ofMinutes(1));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        client.jetStreamManagement().deleteStream(dev.tideline.core.naming.Streams.changes(gatewayId));
+        return seconds;
     }
 
     /** Runs pg_recvlogical on {@code slot} until {@code end}; returns the seconds it took. */

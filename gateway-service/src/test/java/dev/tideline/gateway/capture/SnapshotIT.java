@@ -40,7 +40,7 @@ public class SnapshotIT {
     private static final SnapshotSettings SMALL_CHUNKS = new SnapshotSettings(150, 3, Duration.ofSeconds(30), 10, Duration.ofMillis(500));
 
     /** A capture with the snapshot's capture side, and the snapshots of both published tables. */
-    private record Gateway(ChangeCapture capture, TableSnapshots snapshots, Connection nats) implements AutoCloseable {
+    record Gateway(ChangeCapture capture, TableSnapshots snapshots, Connection nats) implements AutoCloseable {
         static Gateway start(CaptureFixture f, SnapshotSettings settings) throws Exception {
             SnapshotWindows windows = new SnapshotWindows(f.name, new BatchLimits(4096, 16384));
             ChangeCapture capture = new ChangeCapture(f.settings(Duration.ofMillis(50)), f.pg::replicationConnection,

@@ -44,7 +44,8 @@ import java.util.TreeMap;
 public final class StreamReconstructor {
 
     private static final class TableState {
-        final Map<List<Object>, List<Object>> rows = new LinkedHashMap<>();
+        /** Values by column name: rows written before and after a schema change keep the shape they were written in. */
+        final Map<List<Object>, Map<String, Object>> rows = new LinkedHashMap<>();
         OrderingKey applied;
         String activeSnapshot;
         Set<List<Object>> writtenSinceBegin;
@@ -141,7 +142,7 @@ public final class StreamReconstructor {
             int[] keys = keyColumns(snapshot.schema());
             for (Row row : snapshot.rows()) {
                 List<Object> key = key(row, keys);
-                t.rows.put(key, row.values());
+                t.rows.put(key, named(snapshot.schema(), row.values()));
                 written(t, key);
                 snapshotRows++;
             }
@@ -163,17 +164,17 @@ public final class StreamReconstructor {
         switch (c.op()) {
             case INSERT -> {
                 List<Object> key = key(c.newRow(), keys);
-                t.rows.put(key, c.newRow().values());
+                t.rows.put(key, named(schema, c.newRow().values()));
                 written(t, key);
             }
             case UPDATE -> {
                 List<Object> newKey = key(c.newRow(), keys);
                 List<Object> oldKey = c.oldRow() == null ? newKey : key(c.oldRow(), keys);
-                List<Object> previous = t.rows.remove(oldKey);
-                List<Object> values = new ArrayList<>(c.newRow().values());
-                for (int i = 0; i < values.size(); i++) {
-                    if (values.get(i) == UnchangedToast.VALUE) {
-                        values.set(i, previous == null ? null : previous.get(i));
+                Map<String, Object> previous = t.rows.remove(oldKey);
+                Map<String, Object> values = named(schema, c.newRow().values());
+                for (Map.Entry<String, Object> e : values.entrySet()) {
+                    if (e.getValue() == UnchangedToast.VALUE) {
+                        e.setValue(previous == null ? null : previous.get(e.getKey()));
                     }
                 }
                 t.rows.put(newKey, values);
@@ -181,6 +182,14 @@ public final class StreamReconstructor {
             }
             case DELETE -> t.rows.remove(key(c.oldRow(), keys));
         }
+    }
+
+    private static Map<String, Object> named(RelationSchema schema, List<Object> values) {
+        Map<String, Object> named = new LinkedHashMap<>();
+        for (int i = 0; i < values.size(); i++) {
+            named.put(schema.column(i).name(), values.get(i));
+        }
+        return named;
     }
 
     private static void written(TableState t, List<Object> key) {
@@ -217,7 +226,24 @@ public final class StreamReconstructor {
         Map<Object, List<Object>> out = new HashMap<>();
         TableState t = tables.get(table);
         if (t != null) {
-            t.rows.values().forEach(v -> out.put(v.get(0), v));
+            t.rows.values().forEach(v -> {
+                List<Object> values = new ArrayList<>(v.values());
+                out.put(values.get(0), values);
+            });
+        }
+        return out;
+    }
+
+    /**
+     * The table keyed by its first column, each row by column name, in the shape it was last written
+     * in (a row untouched since a column was added lacks it; one untouched since a column was dropped
+     * still has it), as a consumer that evolves its table by column name holds it.
+     */
+    public Map<Object, Map<String, Object>> byFirstColumnNamed(TableId table) {
+        Map<Object, Map<String, Object>> out = new HashMap<>();
+        TableState t = tables.get(table);
+        if (t != null) {
+            t.rows.values().forEach(v -> out.put(v.values().iterator().next(), v));
         }
         return out;
     }

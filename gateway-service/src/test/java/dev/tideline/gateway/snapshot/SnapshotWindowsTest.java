@@ -15,6 +15,7 @@ import dev.tideline.core.schema.ReplicaIdentity;
 import dev.tideline.core.value.UnchangedToast;
 import dev.tideline.core.wire.BatchLimits;
 import dev.tideline.core.wire.ChangeBatch;
+import dev.tideline.core.wire.EncodedRows;
 import dev.tideline.core.wire.EncodedMessage;
 import dev.tideline.core.wire.WireCodec;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,15 @@ class SnapshotWindowsTest {
         return new ChangeEvent.Delete(xid, T, ChangeEvent.OldRowKind.KEY, Row.of(id, null));
     }
 
+    /** Chunk rows as the reader hands them over: encoded. */
+    private static EncodedRows encoded(Row... rows) {
+        EncodedRows encoded = new EncodedRows(T, 64);
+        for (Row row : rows) {
+            encoded.addRow(row);
+        }
+        return encoded;
+    }
+
     private List<Row> snapshotRows() {
         return published.stream().filter(b -> b instanceof ChangeBatch.Snapshot).flatMap(b -> ((ChangeBatch.Snapshot) b).rows().stream())
                 .toList();
@@ -79,7 +89,7 @@ class SnapshotWindowsTest {
         // Invisible (in progress at the read): applied, keeping the TOASTed value it did not send.
         txn(61, 220, update(61, 2, UnchangedToast.VALUE), delete(61, 3));
         windows.offer(new SnapshotWindows.ChunkRead("s1", 0, XidSnapshot.parse("60:62:61"),
-                List.of(Row.of(1L, "read"), Row.of(2L, "big"), Row.of(3L, "gone"))));
+                encoded(Row.of(1L, "read"), Row.of(2L, "big"), Row.of(3L, "gone"))));
         marker(SnapshotMarker.Kind.HIGH, 0, 300);
         assertTrue(outcome.join().published());
         assertEquals(Lsn.of(300), outcome.join().validAt());
@@ -94,7 +104,7 @@ class SnapshotWindowsTest {
         CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect("s1", 0);
         txn(70, 150, update(70, 1, "late")); // commit record before LOW, but still in progress when the read took its snapshot
         marker(SnapshotMarker.Kind.LOW, 0, 200);
-        windows.offer(new SnapshotWindows.ChunkRead("s1", 0, XidSnapshot.parse("70:71:70"), List.of(Row.of(1L, "old"))));
+        windows.offer(new SnapshotWindows.ChunkRead("s1", 0, XidSnapshot.parse("70:71:70"), encoded(Row.of(1L, "old"))));
         marker(SnapshotMarker.Kind.HIGH, 0, 300);
         assertTrue(outcome.join().published());
         assertEquals(List.of(Row.of(1L, "late")), snapshotRows());
@@ -107,7 +117,7 @@ class SnapshotWindowsTest {
         CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect("s1", 0);
         marker(SnapshotMarker.Kind.LOW, 0, 200);
         windows.sessionStarted(); // reconnected past LOW
-        windows.offer(new SnapshotWindows.ChunkRead("s1", 0, XidSnapshot.parse("70:71:"), List.of(Row.of(1L, "x"))));
+        windows.offer(new SnapshotWindows.ChunkRead("s1", 0, XidSnapshot.parse("70:71:"), encoded(Row.of(1L, "x"))));
         marker(SnapshotMarker.Kind.HIGH, 0, 300);
         assertFalse(outcome.join().published());
         assertEquals(List.of(), snapshotRows());

@@ -131,12 +131,16 @@ public final class PostgresSourceValidator {
                        has_table_privilege(c.oid, 'SELECT'),
                        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary),
                        EXISTS (SELECT 1 FROM pg_publication_tables p
-                               WHERE p.pubname = ? AND p.schemaname = n.nspname AND p.tablename = c.relname)
+                               WHERE p.pubname = ? AND p.schemaname = n.nspname AND p.tablename = c.relname),
+                       c.relkind = 'p' AND EXISTS (SELECT 1 FROM pg_publication_tables p
+                               JOIN pg_class l ON l.relname = p.tablename JOIN pg_namespace ln ON ln.oid = l.relnamespace AND ln.nspname = p.schemaname
+                               WHERE p.pubname = ? AND l.oid IN (SELECT relid FROM pg_partition_tree(c.oid)))
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')""")) {
             statement.setString(1, requirements.publication());
-            statement.setString(2, table.schema());
-            statement.setString(3, table.name());
+            statement.setString(2, requirements.publication());
+            statement.setString(3, table.schema());
+            statement.setString(4, table.name());
             try (ResultSet rs = statement.executeQuery()) {
                 if (!rs.next()) {
                     problems.add(new SourceProblem(Check.TABLE_MISSING,
@@ -154,16 +158,69 @@ public final class PostgresSourceValidator {
                             "GRANT USAGE ON SCHEMA " + quoteIdentifier(table.schema()) + " TO " + quoteIdentifier(role)
                                     + "; GRANT SELECT ON " + table.quoted() + " TO " + quoteIdentifier(role) + ";"));
                 }
-                if (publicationExists && !published) {
+                boolean partitionsPublished = rs.getBoolean(5);
+                if (publicationExists && !published && partitionsPublished) {
+                    problems.add(new SourceProblem(Check.PARTITIONS_NOT_VIA_ROOT,
+                            "Publication " + quoteIdentifier(requirements.publication()) + " publishes the partitions of " + table.quoted()
+                                    + " under their own names, so no change arrives under " + table.quoted() + ".",
+                            "ALTER PUBLICATION " + quoteIdentifier(requirements.publication()) + " SET (publish_via_partition_root = true); "
+                                    + "(or capture each partition as its own table)"));
+                } else if (publicationExists && !published) {
                     problems.add(new SourceProblem(Check.TABLE_NOT_PUBLISHED,
                             "Publication " + quoteIdentifier(requirements.publication()) + " does not include " + table.quoted() + ".",
                             "ALTER PUBLICATION " + quoteIdentifier(requirements.publication()) + " ADD TABLE " + table.quoted() + ";"));
+                }
+                if (publicationExists && published) {
+                    checkPublishedKey(connection, table, requirements.publication(), problems);
                 }
                 if (identity == 'n' || (identity == 'd' && !hasPrimaryKey)) {
                     problems.add(new SourceProblem(Check.TABLE_WITHOUT_IDENTITY,
                             "Table " + table.quoted() + (identity == 'n' ? " has REPLICA IDENTITY NOTHING" : " has no primary key")
                                     + ", so its updates and deletes cannot be replicated.",
                             "ALTER TABLE " + table.quoted() + " REPLICA IDENTITY FULL; (or add a primary key)"));
+                }
+            }
+        }
+    }
+
+    /**
+     * A column list (Postgres 15+) must include the replica-identity columns: Postgres refuses the
+     * table's updates and deletes otherwise, and a consumer could not key its rows.
+     */
+    private static void checkPublishedKey(Connection connection, TableId table, String publication, List<SourceProblem> problems)
+            throws SQLException {
+        if (connection.getMetaData().getDatabaseMajorVersion() < 15) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT p.attnames::text[],
+                       ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                             AND (c.relreplident = 'f' OR a.attnum = ANY (coalesce((SELECT i.indkey::int2[] FROM pg_index i
+                                  WHERE i.indrelid = c.oid AND CASE WHEN c.relreplident = 'i' THEN i.indisreplident ELSE i.indisprimary END
+                                  LIMIT 1), '{}'::int2[]))) ORDER BY a.attnum)
+                FROM pg_publication_tables p JOIN pg_namespace n ON n.nspname = p.schemaname
+                JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+                WHERE p.pubname = ? AND p.schemaname = ? AND p.tablename = ?""")) {
+            statement.setString(1, publication);
+            statement.setString(2, table.schema());
+            statement.setString(3, table.name());
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next() || rs.getArray(1) == null) {
+                    return;
+                }
+                List<String> published = List.of((String[]) rs.getArray(1).getArray());
+                List<String> key = List.of((String[]) rs.getArray(2).getArray());
+                List<String> missing = key.stream().filter(k -> !published.contains(k)).toList();
+                if (!missing.isEmpty()) {
+                    List<String> all = new java.util.ArrayList<>(published);
+                    all.addAll(missing);
+                    problems.add(new SourceProblem(Check.KEY_NOT_PUBLISHED,
+                            "Publication " + quoteIdentifier(publication) + " publishes " + table.quoted() + " without its key column(s) "
+                                    + String.join(", ", missing.stream().map(k -> quoteIdentifier(k)).toList())
+                                    + " (column list), so its updates and deletes cannot be replicated.",
+                            "ALTER PUBLICATION " + quoteIdentifier(publication) + " SET TABLE " + table.quoted() + " ("
+                                    + String.join(", ", all.stream().map(k -> quoteIdentifier(k)).toList()) + ");"
+                                    + " (SET TABLE replaces the publication's table list: name its other tables too, or use DROP TABLE then ADD TABLE)"));
                 }
             }
         }

@@ -21,6 +21,10 @@ public record SourceProblem(Check check, String message, String fix) {
         TABLE_MISSING,
         TABLE_NOT_READABLE,
         TABLE_NOT_PUBLISHED,
+        /** A partitioned table whose changes the publication sends under each partition's name. */
+        PARTITIONS_NOT_VIA_ROOT,
+        /** The publication's column list leaves out replica-identity (key) columns. */
+        KEY_NOT_PUBLISHED,
         TABLE_WITHOUT_IDENTITY,
         SLOT_MISSING,
         SLOT_WRONG_PLUGIN,

@@ -69,6 +69,31 @@ class PostgresSourceValidatorIT {
     }
 
     @Test
+    void aColumnListWithoutTheKeyAndPartitionsPublishedUnderTheirOwnNamesAreReported(PostgresServer pg) throws SQLException {
+        TableId wide = TableId.of("shop", "wide");
+        TableId parted = TableId.of("shop", "parted");
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE shop.wide (id bigint PRIMARY KEY, a int, secret text)");
+            s.execute("CREATE TABLE shop.parted (id bigint, day int, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)");
+            s.execute("CREATE TABLE shop.parted_1 PARTITION OF shop.parted FOR VALUES FROM (0) TO (100)");
+            s.execute("CREATE PUBLICATION scope_pub FOR TABLE shop.wide (a, secret), shop.parted"); // publish_via_partition_root off
+        }
+        List<SourceProblem> problems = validate(pg, new SourceRequirements("scope_pub", "ready_slot", List.of(wide, parted), false, false));
+        assertChecks(problems, Check.KEY_NOT_PUBLISHED, Check.PARTITIONS_NOT_VIA_ROOT);
+        assertTrue(problems.get(0).message().contains("without its key column(s) \"id\""), problems.get(0).message());
+        assertTrue(problems.get(0).fix().startsWith("ALTER PUBLICATION \"scope_pub\" SET TABLE \"shop\".\"wide\" (\"a\", \"secret\", \"id\");"),
+                problems.get(0).fix());
+        assertTrue(problems.get(1).fix().startsWith("ALTER PUBLICATION \"scope_pub\" SET (publish_via_partition_root = true);"),
+                problems.get(1).fix());
+
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.execute("ALTER PUBLICATION scope_pub SET TABLE shop.wide (id, a), shop.parted");
+            s.execute("ALTER PUBLICATION scope_pub SET (publish_via_partition_root = true)");
+        }
+        assertEquals(List.of(), validate(pg, new SourceRequirements("scope_pub", "ready_slot", List.of(wide, parted), false, false)));
+    }
+
+    @Test
     void replicaIdentityFullIsEnoughAndNothingIsNot(PostgresServer pg) throws SQLException {
         try (Connection c = pg.connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE shop.audit (at timestamptz)");
