@@ -57,6 +57,8 @@ public final class SyncSupervisor implements AutoCloseable {
     private final Map<String, SyncedTableSpec> specs = new ConcurrentHashMap<>();
     private final Map<String, SyncRunner> runners = new ConcurrentHashMap<>();
     private final Map<String, AutoCloseable> refreshConsumers = new ConcurrentHashMap<>();
+    /** The last seen value of each connection (as JSON), to tell a change from a repeat; spec thread only. */
+    private final Map<String, Object> connections = new ConcurrentHashMap<>();
     private final ExecutorService specThread = Executors.newSingleThreadExecutor(r -> daemon(r, "tideline-sync-specs"));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, r -> daemon(r, "tideline-sync-timer"));
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
@@ -102,6 +104,9 @@ public final class SyncSupervisor implements AutoCloseable {
         subscriptions.add(control.specs().watch("synced.>", SyncedTableSpec.class,
                 (key, spec) -> specThread.execute(() -> onSpec(key, spec)),
                 (key, error) -> LOG.errorf("synced table spec %s is unreadable: %s", key, error.getMessage())));
+        subscriptions.add(control.specs().watch("connection.>", Object.class,
+                (key, connection) -> specThread.execute(() -> onConnection(key, connection)),
+                (key, error) -> LOG.errorf("connection spec %s is unreadable: %s", key, error.getMessage())));
         subscriptions.add(control.subscribe(Subjects.EVENTS_ROOT + ".table.*.*.*.committed", TableCommitted.class, this::onCommitted));
         LOG.infof("sync-service watching synced table specs as replica %s", leases.memberId());
     }
@@ -142,6 +147,25 @@ public final class SyncSupervisor implements AutoCloseable {
             startRunner(name); // when this replica holds the table; the lease may also come later
         }
         leases.offer(specs.keySet());
+    }
+
+    /**
+     * A connection changed (PATCH, e.g. a rotated password): the synced tables writing through it restart with
+     * the new options. The first value seen of each connection is only remembered.
+     */
+    private void onConnection(String key, Object connection) {
+        String name = IdentifierTokens.decode(key.substring("connection.".length()));
+        Object previous = connection == null ? connections.remove(name) : connections.put(name, connection);
+        if (connection == null || previous == null || previous.equals(connection)) {
+            return;
+        }
+        for (Map.Entry<String, SyncRunner> running : List.copyOf(runners.entrySet())) {
+            if (name.equals(running.getValue().table().spec().target().connectionName())) {
+                LOG.infof("connection %s changed: synced table %s reconnects with it", name, running.getKey());
+                stopRunner(running.getKey());
+                startRunner(running.getKey());
+            }
+        }
     }
 
     /** Starts syncing a held synced table from its spec (if the spec is known yet; else when it arrives). */
