@@ -198,18 +198,73 @@ class SeedWalkthroughIT {
         assertFalse(targetRows("public.playing_with_neon_synced").isEmpty());
     }
 
+    @Test
+    @Order(9)
+    void editingTheIngestionPipelineAddsATable() throws Exception {
+        sql(neondbUrl,
+                "CREATE TABLE orders(id INT PRIMARY KEY, name TEXT NOT NULL, value REAL)",
+                "INSERT INTO orders SELECT i, 'order-' || i, i * 1.5 FROM generate_series(1, 20) s(i)",
+                "ALTER PUBLICATION databricks_publication ADD TABLE orders");
+        api.put("/api/2.0/pipelines/" + ingestionId, """
+                {"pipeline_id": "%s", "name": "neon-ingestion",
+                 "ingestion_definition": {
+                   "ingestion_gateway_id": "%s",
+                   "objects": [{"table": {"source_catalog": "neondb", "source_schema": "public", "source_table": "playing_with_neon",
+                                          "destination_catalog": "main", "destination_schema": "neon"}},
+                               {"table": {"source_catalog": "neondb", "source_schema": "public", "source_table": "orders",
+                                          "destination_catalog": "main", "destination_schema": "neon"}}],
+                   "source_configurations": [{"catalog": {"source_catalog": "neondb",
+                     "postgres": {"slot_config": {"slot_name": "databricks_slot", "publication_name": "databricks_publication"}}}}]}}
+                """.formatted(ingestionId, gatewayId)).expect(200);
+        sql(neondbUrl, "UPDATE orders SET value = -1 WHERE id <= 5", "DELETE FROM orders WHERE id = 20");
+        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
+            return api.get("/api/2.1/unity-catalog/tables/main.neon.orders").status() == 200;
+        });
+        api.post("/api/2.0/database/synced_tables", """
+                {"name": "pg_db.public.orders_synced",
+                 "spec": {"source_table_full_name": "main.neon.orders", "primary_key_columns": ["id"], "scheduling_policy": "CONTINUOUS"}}
+                """).expect(200);
+        awaitSyncedEqualsSource("pg_db.public.orders_synced", "orders");
+    }
+
+    @Test
+    @Order(10)
+    void aRotatedSourcePasswordIsPickedUpWithoutANewSnapshot() throws Exception {
+        URI source = URI.create(sourceAdminUrl.substring("jdbc:".length()));
+        sql(sourceAdminUrl, "ALTER ROLE databricks_replication PASSWORD 'R0tated-Pass!'");
+        api.patch("/api/2.1/unity-catalog/connections/neon_connection", """
+                {"options": {"host": "%s", "port": "%d", "user": "databricks_replication", "password": "R0tated-Pass!"}}
+                """.formatted(source.getHost(), source.getPort())).expect(200);
+        // Cut the gateway's sessions: whatever it opens from now on must log in with the new password.
+        sql(sourceAdminUrl, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'databricks_replication'");
+        sql(neondbUrl, "INSERT INTO orders VALUES (100, 'after rotation', 1)", "UPDATE orders SET name = 'rotated' WHERE id = 1");
+        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().untilAsserted(() -> {
+            api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
+            assertEquals(rows(neondbUrl, "orders"), targetRows("public.orders_synced"));
+        });
+    }
+
     private void awaitSyncedEqualsSource(String syncedTable) {
+        awaitSyncedEqualsSource(syncedTable, "playing_with_neon");
+    }
+
+    private void awaitSyncedEqualsSource(String syncedTable, String sourceTable) {
         String postgresTable = syncedTable.substring(syncedTable.indexOf('.') + 1);
         await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
             String state = api.get("/api/2.0/database/synced_tables/" + syncedTable).expect(200)
                     .body().at("/data_synchronization_status/detailed_state").asText();
             assertTrue(state.contains("ONLINE"), syncedTable + " is " + state);
-            assertEquals(sourceRows(), targetRows(postgresTable));
+            assertEquals(rows(neondbUrl, sourceTable), targetRows(postgresTable));
         });
     }
 
     private Map<Integer, List<String>> sourceRows() throws SQLException {
-        return byId(query(neondbUrl, TABLE_QUERY.formatted("playing_with_neon")));
+        return rows(neondbUrl, "playing_with_neon");
+    }
+
+    private static Map<Integer, List<String>> rows(String url, String table) throws SQLException {
+        return byId(query(url, TABLE_QUERY.formatted(table)));
     }
 
     private Map<Integer, List<String>> targetRows(String table) throws SQLException {

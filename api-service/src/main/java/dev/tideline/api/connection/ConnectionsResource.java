@@ -4,6 +4,7 @@ import dev.tideline.api.http.ApiException;
 import dev.tideline.api.http.FieldRules;
 import dev.tideline.api.http.RequestBodies;
 import dev.tideline.api.nats.SpecStore;
+import dev.tideline.control.kv.Versioned;
 import dev.tideline.control.spec.ConnectionSpec;
 import dev.tideline.control.spec.DatabaseInstanceSpec;
 import dev.tideline.control.spec.PipelineSpec;
@@ -12,6 +13,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -91,11 +93,58 @@ public class ConnectionsResource {
         return ConnectionInfo.of(store.connection(name).orElseThrow(() -> ApiException.notFound("Connection", name)));
     }
 
+    /**
+     * Replaces the options of a connection, e.g. to rotate its password: the gateways and synced tables that use
+     * it reconnect with the new options. A {@code password} left out keeps the stored one. {@code new_name}
+     * renames a connection that no gateway or database instance uses.
+     */
+    @PATCH
+    @Path("/{name}")
+    @Operation(summary = "Update a connection's options (rotate its password), or rename an unused connection")
+    @RequestBody(content = @Content(schema = @Schema(implementation = ConnectionUpdate.class)))
+    public ConnectionInfo update(@PathParam("name") String name, String body) {
+        ConnectionUpdate request = RequestBodies.read(body, ConnectionUpdate.class);
+        Versioned<ConnectionSpec> current = store.connectionEntry(name).orElseThrow(() -> ApiException.notFound("Connection", name));
+        Map<String, String> options = validOptions(request.options());
+        String newName = request.newName() == null || request.newName().equals(name) ? name
+                : FieldRules.objectName("new_name", request.newName(), "\"neon_source_v2\"");
+        String password = options.remove("password");
+        boolean newPassword = password != null;
+        if (password == null && current.value().encryptedPassword() != null) {
+            password = secrets.password(current.value()); // kept; sealed again when the name changes (it is bound in)
+        }
+        ConnectionSpec updated = new ConnectionSpec(newName, ConnectionSpec.POSTGRESQL, options,
+                password == null ? null : secrets.seal(newName, password), current.value().comment(), current.value().connectionId(),
+                current.value().createdAtMillis());
+        if (newName.equals(name)) {
+            if (!store.update(KvKeys.connection(name), updated, current.revision())) {
+                throw ApiException.conflict("Connection '" + name + "' changed while it was being updated; read it again and retry");
+            }
+            LOG.infof("connection %s updated (host %s, port %d, user %s%s)", name, updated.host(), updated.port(), updated.user(),
+                    newPassword ? ", new password" : "");
+        } else {
+            requireUnused(name, "rename");
+            if (!store.create(KvKeys.connection(newName), updated)) {
+                throw ApiException.alreadyExists("Connection", newName, "choose another new_name");
+            }
+            store.delete(KvKeys.connection(name));
+            LOG.infof("connection %s renamed to %s", name, newName);
+        }
+        return ConnectionInfo.of(updated);
+    }
+
     @DELETE
     @Path("/{name}")
     @Operation(summary = "Delete a connection that no gateway or database instance uses")
     public Map<String, Object> delete(@PathParam("name") String name) {
         store.connection(name).orElseThrow(() -> ApiException.notFound("Connection", name));
+        requireUnused(name, "delete");
+        store.delete(KvKeys.connection(name));
+        LOG.infof("connection %s deleted", name);
+        return Map.of();
+    }
+
+    private void requireUnused(String name, String action) {
         List<String> users = new java.util.ArrayList<>();
         for (PipelineSpec pipeline : store.pipelines()) {
             if (pipeline.isGateway() && name.equals(pipeline.gatewayDefinition().connectionName())) {
@@ -108,11 +157,9 @@ public class ConnectionsResource {
             }
         }
         if (!users.isEmpty()) {
-            throw ApiException.conflict("Connection '" + name + "' is used by " + String.join(", ", users) + "; delete those first");
+            throw ApiException.conflict("Connection '" + name + "' is used by " + String.join(", ", users) + "; " + action
+                    + (action.equals("delete") ? " those first" : " it only when nothing uses it, or create a new connection"));
         }
-        store.delete(KvKeys.connection(name));
-        LOG.infof("connection %s deleted", name);
-        return Map.of();
     }
 
     private static Map<String, String> validOptions(Map<String, String> given) {

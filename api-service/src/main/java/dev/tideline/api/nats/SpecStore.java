@@ -36,12 +36,22 @@ public class SpecStore {
         return access.specs().create(key, value).isPresent();
     }
 
+    /** Replaces the value under {@code key} if it is still at {@code revision}; returns whether it was replaced. */
+    public boolean update(String key, Object value, long revision) {
+        return access.specs().update(key, value, revision).isPresent();
+    }
+
     public void delete(String key) {
         access.specs().delete(key);
     }
 
     public Optional<ConnectionSpec> connection(String name) {
         return access.specs().value(KvKeys.connection(name), ConnectionSpec.class);
+    }
+
+    /** The connection with its KV revision, for a compare-and-set update. */
+    public Optional<Versioned<ConnectionSpec>> connectionEntry(String name) {
+        return access.specs().get(KvKeys.connection(name), ConnectionSpec.class);
     }
 
     public List<ConnectionSpec> connections() {
@@ -55,6 +65,14 @@ public class SpecStore {
             return Optional.empty();
         }
         return access.specs().value(KvKeys.pipeline(id), PipelineSpec.class);
+    }
+
+    /** The pipeline with its KV revision, for a compare-and-set update. */
+    public Optional<Versioned<PipelineSpec>> pipelineEntry(String id) {
+        if (!ResourceIds.isValid(id)) {
+            return Optional.empty();
+        }
+        return access.specs().get(KvKeys.pipeline(id), PipelineSpec.class);
     }
 
     public List<PipelineSpec> pipelines() {

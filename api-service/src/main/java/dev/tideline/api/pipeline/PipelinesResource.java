@@ -9,6 +9,7 @@ import dev.tideline.control.message.RefreshRequest;
 import dev.tideline.control.message.UpdateRequest;
 import dev.tideline.control.spec.CapturePlan;
 import dev.tideline.control.spec.IngestionDefinition.IngestionObject;
+import dev.tideline.control.kv.Versioned;
 import dev.tideline.control.spec.PipelineSpec;
 import dev.tideline.control.spec.SyncedTableSpec;
 import dev.tideline.control.status.PipelineStatus;
@@ -18,6 +19,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -62,6 +64,50 @@ public class PipelinesResource {
     @RequestBody(content = @Content(schema = @Schema(implementation = PipelineRequest.class)))
     public PipelineViews.Created create(String body) {
         PipelineRequest request = RequestBodies.read(body, PipelineRequest.class);
+        if (request.pipelineId() != null) {
+            throw ApiException.invalid("pipeline_id", "Tideline mints pipeline ids on create; remove it (it belongs in a PUT edit)");
+        }
+        String id = UUID.randomUUID().toString();
+        PipelineSpec spec = validated(id, request, System.currentTimeMillis(), store.pipelines());
+        if (!store.create(KvKeys.pipeline(id), spec)) {
+            throw new IllegalStateException("freshly minted pipeline id " + id + " already exists");
+        }
+        LOG.infof("%s pipeline %s (%s) created", spec.isGateway() ? "gateway" : "ingestion", id, spec.name());
+        return new PipelineViews.Created(id);
+    }
+
+    /**
+     * Replaces a pipeline's settings, as Databricks' EditPipeline: the whole definition is given again. The running
+     * services follow: a gateway restarts from its slot and snapshots tables that are new to it, an ingestion
+     * pipeline starts writing its new tables. What would need a new slot or a new staging stream cannot change:
+     * the kind, {@code ingestion_gateway_id} and {@code source_configurations}.
+     */
+    @PUT
+    @Path("/{pipeline_id}")
+    @Operation(summary = "Edit a pipeline: name, continuous, tables, table configuration, gateway connection")
+    @RequestBody(content = @Content(schema = @Schema(implementation = PipelineRequest.class)))
+    public Map<String, Object> edit(@PathParam("pipeline_id") String id, String body) {
+        PipelineRequest request = RequestBodies.read(body, PipelineRequest.class);
+        if (request.pipelineId() != null && !request.pipelineId().equals(id)) {
+            throw ApiException.invalid("pipeline_id", "'" + request.pipelineId() + "' differs from the pipeline id in the path, '" + id
+                    + "'; leave it out or make them equal");
+        }
+        Versioned<PipelineSpec> current = store.pipelineEntry(id).orElseThrow(() -> ApiException.notFound("Pipeline", id));
+        List<PipelineSpec> others = store.pipelines().stream().filter(p -> !p.id().equals(id)).toList();
+        PipelineSpec edited = validated(id, request, current.value().createdAtMillis(), others);
+        PipelineEdits.requireCompatible(current.value(), edited);
+        if (edited.equals(current.value())) {
+            return Map.of();
+        }
+        if (!store.update(KvKeys.pipeline(id), edited, current.revision())) {
+            throw ApiException.conflict("Pipeline " + id + " changed while it was being edited; read it again and retry");
+        }
+        LOG.infof("%s pipeline %s (%s) edited", edited.isGateway() ? "gateway" : "ingestion", id, edited.name());
+        return Map.of();
+    }
+
+    /** The spec a create or edit request describes, validated against the {@code others} stored. */
+    private PipelineSpec validated(String id, PipelineRequest request, long createdAtMillis, List<PipelineSpec> others) {
         String name = request.name() == null ? null : FieldRules.required("name", request.name(), "\"neon_gateway\"");
         boolean gateway = request.gatewayDefinition() != null;
         if (gateway && Boolean.FALSE.equals(request.continuous())) {
@@ -69,22 +115,15 @@ public class PipelinesResource {
                     + " consumed and WAL does not grow on the source; remove \"continuous\": false");
         }
         boolean continuous = gateway || Boolean.TRUE.equals(request.continuous());
-        String id = UUID.randomUUID().toString();
-        PipelineSpec spec = new PipelineSpec(id, name, continuous, request.gatewayDefinition(), request.ingestionDefinition(),
-                System.currentTimeMillis());
-        List<PipelineSpec> stored = store.pipelines();
-        PipelineValidator.validate(spec, stored, store::connection);
+        PipelineSpec spec = new PipelineSpec(id, name, continuous, request.gatewayDefinition(), request.ingestionDefinition(), createdAtMillis);
+        PipelineValidator.validate(spec, others, store::connection);
         if (name != null && !Boolean.TRUE.equals(request.allowDuplicateNames())) {
-            stored.stream().filter(p -> name.equals(p.name())).findFirst().ifPresent(p -> {
+            others.stream().filter(p -> name.equals(p.name())).findFirst().ifPresent(p -> {
                 throw ApiException.alreadyExists("Pipeline named", name, "it has pipeline_id " + p.id()
                         + "; choose another name or set \"allow_duplicate_names\": true");
             });
         }
-        if (!store.create(KvKeys.pipeline(id), spec)) {
-            throw new IllegalStateException("freshly minted pipeline id " + id + " already exists");
-        }
-        LOG.infof("%s pipeline %s (%s) created", gateway ? "gateway" : "ingestion", id, name);
-        return new PipelineViews.Created(id);
+        return spec;
     }
 
     @GET

@@ -151,6 +151,52 @@ class ConnectionsTest {
         assertFalse(logged.contains(PASSWORD), "a password reached the log");
     }
 
+    @Test
+    void patchRotatesThePasswordKeepsItWhenLeftOutAndRenamesOnlyUnusedConnections() throws Exception {
+        String name = unique("rotate");
+        String rotated = "Rotated-Pa55word!";
+        api().body(body(name)).when().post("/api/2.1/unity-catalog/connections").then().statusCode(200);
+        String path = "/api/2.1/unity-catalog/connections/" + name;
+        String answer = apiTextJson().body("""
+                {"options": {"host": "ep-cool-darkness-123456.us-east-2.aws.neon.tech", "port": "5433",
+                             "user": "databricks_replication", "password": "%s",}, "owner": "someone",}
+                """.formatted(rotated)).when().patch(path)
+                .then().statusCode(200).body("options.port", equalTo("5433")).body("comment", equalTo("neon source")).extract().asString();
+        assertFalse(answer.contains(rotated), answer);
+        SecretBox box = SecretBox.fromConfiguredKey("test-only-secrets-key-0123456789");
+        try (Connection connection = ApiTestSupport.nats(nats.url())) {
+            assertEquals(rotated, box.open(stored(connection, name).encryptedPassword(), name));
+
+            // options without a password keep the stored one
+            api().body("{\"options\": {\"host\": \"db.example.com\", \"user\": \"databricks_replication\"}}").when().patch(path)
+                    .then().statusCode(200).body("options.host", equalTo("db.example.com"));
+            assertEquals(rotated, box.open(stored(connection, name).encryptedPassword(), name));
+
+            // an unused connection can be renamed; its password is sealed again under the new name
+            String renamed = unique("renamed");
+            api().body("{\"new_name\": \"" + renamed + "\", \"options\": {\"host\": \"db.example.com\", \"user\": \"u\"}}")
+                    .when().patch(path).then().statusCode(200).body("name", equalTo(renamed));
+            api().when().get(path).then().statusCode(404);
+            assertEquals(rotated, box.open(stored(connection, renamed).encryptedPassword(), renamed));
+
+            // a used one cannot, and nothing changes
+            connection.keyValue(KvBuckets.SPECS).put(KvKeys.databaseInstance("uses-" + renamed),
+                    ControlJson.toBytes(new dev.tideline.control.spec.DatabaseInstanceSpec("uses-" + renamed, renamed, "uid", 1)));
+            api().body("{\"new_name\": \"other\", \"options\": {\"host\": \"h\", \"user\": \"u\"}}")
+                    .when().patch("/api/2.1/unity-catalog/connections/" + renamed).then().statusCode(409)
+                    .body("message", containsString("database instance uses-" + renamed));
+            api().when().get("/api/2.1/unity-catalog/connections/" + renamed).then().statusCode(200).body("options.host", equalTo("db.example.com"));
+        }
+        api().body("{\"options\": {\"host\": \"h\", \"user\": \"u\", \"database\": \"d\"}}").when().patch("/api/2.1/unity-catalog/connections/nope")
+                .then().statusCode(404);
+        api().body("{\"options\": {\"host\": \"h\", \"user\": \"u\"}, \"typo\": 1}").when().patch("/api/2.1/unity-catalog/connections/nope")
+                .then().statusCode(400).body("message", containsString("typo: unknown field"));
+    }
+
+    private static ConnectionSpec stored(Connection connection, String name) throws Exception {
+        return ControlJson.fromBytes(connection.keyValue(KvBuckets.SPECS).get(KvKeys.connection(name)).getValue(), ConnectionSpec.class);
+    }
+
     private static void expect400(String body, String message) {
         api().body(body).when().post("/api/2.1/unity-catalog/connections")
                 .then().statusCode(400).body("error_code", equalTo("INVALID_PARAMETER_VALUE")).body("message", containsString(message));

@@ -207,6 +207,47 @@ class PipelinesTest {
         api().when().get("/api/2.0/pipelines").then().body("statuses.name", hasItem(name));
     }
 
+    @Test
+    void editReplacesTheDefinitionButNotWhatTheRunningSystemIsBuiltOn() {
+        String gateway = gateway(connection());
+        String catalog = unique("main");
+        String pipeline = ingestion(gateway, catalog);
+        String path = "/api/2.0/pipelines/" + pipeline;
+        String twoTables = ingestionBody(gateway, catalog, "databricks_slot", null)
+                .replace("\"continuous\": false", "\"pipeline_id\": \"" + pipeline + "\", \"continuous\": true")
+                .replace("\"destination_schema\": \"neon\"}}]", "\"destination_schema\": \"neon\"}},"
+                        + " {\"table\": {\"source_catalog\": \"neondb\", \"source_schema\": \"public\", \"source_table\": \"orders\","
+                        + " \"destination_catalog\": \"" + catalog + "\", \"destination_schema\": \"neon\","
+                        + " \"table_configuration\": {\"scd_type\": \"SCD_TYPE_2\"}}}]");
+        api().body(twoTables).when().put(path).then().statusCode(200);
+        api().when().get(path).then().statusCode(200)
+                .body("spec.continuous", equalTo(true))
+                .body("spec.ingestion_definition.objects.size()", equalTo(2))
+                .body("spec.ingestion_definition.objects[1].table.source_table", equalTo("orders"));
+
+        // what a new slot or another stream would need is refused, naming the field, and nothing changes
+        api().body(ingestionBody(gateway, catalog, "other_slot", null)).when().put(path).then().statusCode(400)
+                .body("message", containsString("ingestion_definition.source_configurations"));
+        api().body(ingestionBody(gateway(connection()), catalog, "databricks_slot", null)).when().put(path).then().statusCode(400)
+                .body("message", containsString("ingestion_definition.ingestion_gateway_id"));
+        api().body("{\"gateway_definition\": {\"connection_name\": \"" + connection() + "\"}}").when().put(path).then().statusCode(400)
+                .body("message", containsString("stays one"));
+        api().body(twoTables.replace("\"pipeline_id\": \"" + pipeline + "\"", "\"pipeline_id\": \"another\"")).when().put(path)
+                .then().statusCode(400).body("message", containsString("pipeline_id"));
+        api().when().get(path).then().body("spec.ingestion_definition.objects.size()", equalTo(2));
+
+        // a gateway can move to another connection; it stays continuous
+        String other = connection();
+        api().body("{\"name\": \"renamed\", \"gateway_definition\": {\"connection_name\": \"" + other + "\"}}")
+                .when().put("/api/2.0/pipelines/" + gateway).then().statusCode(200);
+        api().when().get("/api/2.0/pipelines/" + gateway).then()
+                .body("spec.gateway_definition.connection_name", equalTo(other)).body("spec.continuous", equalTo(true));
+        api().body("{\"gateway_definition\": {\"connection_name\": \"nope\"}}").when().put("/api/2.0/pipelines/" + gateway)
+                .then().statusCode(404);
+        api().body(ingestionBody(gateway, catalog, "databricks_slot", null)).when().put("/api/2.0/pipelines/missing-id").then().statusCode(404);
+        expect(400, "{\"pipeline_id\": \"x\", \"gateway_definition\": {\"connection_name\": \"" + other + "\"}}", "pipeline_id");
+    }
+
     private static void expect(int status, String body, String message) {
         api().body(body).when().post("/api/2.0/pipelines").then().statusCode(status).body("message", containsString(message));
     }

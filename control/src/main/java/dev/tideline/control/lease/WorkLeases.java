@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -72,7 +73,12 @@ public final class WorkLeases implements AutoCloseable {
     private final Listener listener;
     private final long memberSinceMillis = System.currentTimeMillis();
     private final ScheduledExecutorService thread;
+    /** Leases this replica renews: the units it works on, and those it is still stopping. */
     private final Map<String, Held> held = new ConcurrentHashMap<>();
+    /** Units whose work is being stopped ({@link Listener#released} running); their leases are renewed until it returns. */
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
+    /** Runs {@link Listener#released}, which may block, so the lease thread keeps renewing meanwhile. */
+    private final ExecutorService stopper;
     private volatile Set<String> offered = Set.of();
     private long presenceRevision;
 
@@ -84,6 +90,11 @@ public final class WorkLeases implements AutoCloseable {
         this.listener = listener;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tideline-leases-" + service);
+            t.setDaemon(true);
+            return t;
+        });
+        this.stopper = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "tideline-leases-stop-" + service);
             t.setDaemon(true);
             return t;
         });
@@ -119,14 +130,16 @@ public final class WorkLeases implements AutoCloseable {
         }
     }
 
-    /** Whether this replica holds {@code unit} now. */
+    /** Whether this replica holds {@code unit} now (and is not giving it up). */
     public boolean holds(String unit) {
-        return held.containsKey(unit);
+        return held.containsKey(unit) && !stopping.contains(unit);
     }
 
-    /** The units this replica holds now. */
+    /** The units this replica holds now (and is not giving up). */
     public Set<String> held() {
-        return Set.copyOf(held.keySet());
+        Set<String> units = new java.util.HashSet<>(held.keySet());
+        units.removeAll(stopping);
+        return Set.copyOf(units);
     }
 
     public String memberId() {
@@ -149,8 +162,21 @@ public final class WorkLeases implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (String unit : List.copyOf(held.keySet())) {
-            giveBack(unit);
+            if (stopping.add(unit)) {
+                notifyReleased(unit);
+            }
         }
+        stopper.shutdown();
+        try {
+            stopper.awaitTermination(ttl.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Map.Entry<String, Held> entry : List.copyOf(held.entrySet())) {
+            free(entry.getKey(), entry.getValue());
+        }
+        held.clear();
+        stopping.clear();
         try {
             kv.delete(memberKey());
         } catch (RuntimeException e) {
@@ -173,20 +199,24 @@ public final class WorkLeases implements AutoCloseable {
         int share = (units.size() + members - 1) / members;
         List<String> preferred = new ArrayList<>(units);
         preferred.sort(Comparator.comparingLong(this::preference).reversed());
-        for (int i = preferred.size() - 1; i >= 0 && held.size() > share; i--) {
-            if (held.containsKey(preferred.get(i))) {
+        for (int i = preferred.size() - 1; i >= 0 && working() > share; i--) {
+            if (holds(preferred.get(i))) {
                 LOG.infof("%s gives %s back: it holds more than its share of %d", member, preferred.get(i), share);
                 giveBack(preferred.get(i));
             }
         }
         for (String unit : preferred) {
-            if (held.size() >= share || Thread.currentThread().isInterrupted()) {
+            if (working() >= share || Thread.currentThread().isInterrupted()) {
                 break;
             }
-            if (!held.containsKey(unit)) {
+            if (!held.containsKey(unit) && !stopping.contains(unit)) { // a unit still stopping here is not free yet
                 tryAcquire(unit);
             }
         }
+    }
+
+    private int working() {
+        return held.size() - stopping.size();
     }
 
     /**
@@ -279,13 +309,32 @@ public final class WorkLeases implements AutoCloseable {
         }
     }
 
-    /** Stops the unit's work, then frees its lease for another replica. */
+    /**
+     * Stops the unit's work on the stopper thread, renewing its lease meanwhile, and frees the lease for another
+     * replica once the work has stopped.
+     */
     private void giveBack(String unit) {
-        Held h = held.remove(unit);
-        if (h == null) {
+        if (!held.containsKey(unit) || !stopping.add(unit)) {
             return;
         }
-        notifyReleased(unit);
+        stopper.execute(() -> {
+            notifyReleased(unit);
+            try {
+                thread.execute(() -> {
+                    Held h = held.remove(unit);
+                    stopping.remove(unit);
+                    if (h != null) {
+                        free(unit, h);
+                    }
+                });
+            } catch (RejectedExecutionException closed) {
+                // close() frees what is left
+            }
+        });
+    }
+
+    /** Deletes the lease key if it is still this replica's. */
+    private void free(String unit, Held h) {
         try {
             kv.delete(leaseKey(unit), h.revision());
         } catch (RuntimeException e) {
@@ -293,10 +342,16 @@ public final class WorkLeases implements AutoCloseable {
         }
     }
 
+    /** The lease is gone already (expired or taken over): stop the unit's work without waiting. */
     private void lose(String unit, String why) {
-        if (held.remove(unit) != null) {
+        if (held.remove(unit) != null && stopping.add(unit)) {
             LOG.warnf("%s stops %s %s: %s", member, service, unit, why);
-            notifyReleased(unit);
+            stopper.execute(() -> {
+                notifyReleased(unit);
+                stopping.remove(unit);
+            });
+        } else {
+            LOG.warnf("%s lost %s %s while stopping it: %s", member, service, unit, why);
         }
     }
 
