@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -61,6 +63,31 @@ public final class WorkLeases implements AutoCloseable {
          * it. The lease key is deleted after this returns, so block until the work has stopped.
          */
         void released(String unit);
+
+        /**
+         * The usual listener: {@code start} and {@code stop} run on {@code thread}, the owner's single thread that
+         * also handles its specs, so lease changes and spec changes never interleave. Starting is handed over
+         * without waiting; stopping waits until {@code stop} returned, as {@link #released} requires.
+         */
+        static Listener on(ExecutorService thread, Consumer<String> start, Consumer<String> stop) {
+            return new Listener() {
+                @Override
+                public void acquired(String unit) {
+                    thread.execute(() -> start.accept(unit));
+                }
+
+                @Override
+                public void released(String unit) {
+                    try {
+                        thread.submit(() -> stop.accept(unit)).get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (ExecutionException | RejectedExecutionException e) {
+                        LOG.errorf(e, "stopping %s failed", unit);
+                    }
+                }
+            };
+        }
     }
 
     private record Held(long revision, long renewedNanos, long sinceMillis) {
