@@ -27,10 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -105,17 +103,7 @@ public class ApplyService {
                         .reconnectWait(Duration.ofSeconds(1)).connectionName("tideline-apply").build());
                 control = ControlPlane.open(connection);
                 leases = WorkLeases.start(control, LEASE_SERVICE, LeaseSettings.of(config.lease().memberId().orElse(null),
-                        config.lease().ttl()), new WorkLeases.Listener() {
-                            @Override
-                            public void acquired(String id) {
-                                specThread.execute(() -> startRunner(id));
-                            }
-
-                            @Override
-                            public void released(String id) {
-                                onSpecThread(() -> stopRunner(id));
-                            }
-                        });
+                        config.lease().ttl()), WorkLeases.Listener.on(specThread, this::startRunner, this::stopRunner));
                 subscriptions.add(control.specs().watch("pipeline.*", PipelineSpec.class,
                         (key, spec) -> specThread.execute(() -> onSpec(key, spec)),
                         (key, e) -> LOG.errorf("ignoring %s: %s", key, e.getMessage())));
@@ -194,17 +182,6 @@ public class ApplyService {
         ApplyRunner runner = runners.remove(id);
         if (runner != null) {
             runner.close();
-        }
-    }
-
-    /** Runs {@code task} on the spec thread and waits for it: a lease is freed only after the runner stopped. */
-    private void onSpecThread(Runnable task) {
-        try {
-            specThread.submit(task).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | RejectedExecutionException e) {
-            LOG.errorf(e, "stopping a pipeline failed");
         }
     }
 

@@ -142,17 +142,7 @@ public class GatewayRunner {
             control = ControlPlane.open(nats);
             secrets = config.secrets().key().map(SecretBox::fromConfiguredKey).orElse(null);
             leases = WorkLeases.start(control, LEASE_SERVICE, LeaseSettings.of(config.lease().memberId().orElse(null),
-                    config.lease().ttl()), new WorkLeases.Listener() {
-                        @Override
-                        public void acquired(String gatewayId) {
-                            queueReconcile();
-                        }
-
-                        @Override
-                        public void released(String gatewayId) {
-                            onLoop(() -> stop(gatewayId));
-                        }
-                    });
+                    config.lease().ttl()), WorkLeases.Listener.on(loop, gatewayId -> queueReconcile(), this::stop));
             listeners.add(control.specs().watch("pipeline.>", Object.class, (k, v) -> queueReconcile(), (k, e) -> queueReconcile()));
             listeners.add(control.specs().watch("connection.>", Object.class, (k, v) -> queueReconcile(), (k, e) -> queueReconcile()));
             queueReconcile();
@@ -228,17 +218,6 @@ public class GatewayRunner {
         GatewayPipeline gateway = running.remove(gatewayId);
         if (gateway != null) {
             gateway.close();
-        }
-    }
-
-    /** Runs {@code task} on the loop thread and waits: a lease is freed only after the gateway stopped. */
-    private void onLoop(Runnable task) {
-        try {
-            loop.submit(task).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.RejectedExecutionException e) {
-            LOG.errorf(e, "stopping a gateway failed");
         }
     }
 

@@ -90,17 +90,7 @@ public final class SyncSupervisor implements AutoCloseable {
 
     /** Joins the other replicas, watches the specs and subscribes to commit events. */
     public void start() {
-        leases = WorkLeases.start(control, LEASE_SERVICE, leaseSettings, new WorkLeases.Listener() {
-            @Override
-            public void acquired(String name) {
-                specThread.execute(() -> startRunner(name));
-            }
-
-            @Override
-            public void released(String name) {
-                onSpecThread(() -> stopRunner(name));
-            }
-        });
+        leases = WorkLeases.start(control, LEASE_SERVICE, leaseSettings, WorkLeases.Listener.on(specThread, this::startRunner, this::stopRunner));
         subscriptions.add(control.specs().watch("synced.>", SyncedTableSpec.class,
                 (key, spec) -> specThread.execute(() -> onSpec(key, spec)),
                 (key, error) -> LOG.errorf("synced table spec %s is unreadable: %s", key, error.getMessage())));
@@ -206,17 +196,6 @@ public final class SyncSupervisor implements AutoCloseable {
         SyncRunner runner = runners.remove(name);
         if (runner != null) {
             runner.close();
-        }
-    }
-
-    /** Runs {@code task} on the spec thread and waits for it: a lease is freed only after the runner stopped. */
-    private void onSpecThread(Runnable task) {
-        try {
-            specThread.submit(task).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.RejectedExecutionException e) {
-            LOG.errorf(e, "stopping a synced table failed");
         }
     }
 
