@@ -82,7 +82,7 @@ public interface ApplyConfig {
         @WithDefault("8388608")
         long smallFileBytes();
 
-        /** Compact a table when it has at least this many small files. */
+        /** Compact a table's small files of similar size (within 4x) once this many of them exist. */
         @WithDefault("32")
         int compactAfterFiles();
 

@@ -2,6 +2,7 @@ package dev.tideline.delta;
 
 import dev.tideline.core.TidelineException;
 import io.delta.kernel.defaults.engine.DefaultEngine;
+import io.delta.kernel.defaults.engine.hadoopio.HadoopFileIO;
 import io.delta.kernel.engine.Engine;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,7 +26,8 @@ import org.apache.hadoop.conf.Configuration;
  *
  * <p>Both write Parquet with {@link EngineSettings#parquetCompression()} (ZSTD by default; Kernel's own
  * default is uncompressed) and start a new data file at {@link EngineSettings#targetFileSizeBytes()}.
- * Engines are thread-safe and meant to be shared per warehouse.
+ * Engines are thread-safe and meant to be shared per warehouse. The engine is a {@link FileIOEngine}:
+ * writers reach its file layer for files Kernel cannot write itself (deletion vectors).
  */
 public final class DeltaEngines {
 
@@ -55,11 +57,11 @@ public final class DeltaEngines {
         conf.put(PARQUET_COMPRESSION, settings.parquetCompression().toUpperCase(Locale.ROOT));
         conf.put(TARGET_FILE_SIZE, Long.toString(settings.targetFileSizeBytes()));
         if (isLocal(normalized)) {
-            return DefaultEngine.create(new NioFileIO(conf, settings.fsync()));
+            return new FileIOEngine(new NioFileIO(conf, settings.fsync()));
         }
         Configuration hadoop = new Configuration();
         conf.forEach(hadoop::set);
-        return DefaultEngine.create(hadoop);
+        return new FileIOEngine(new HadoopFileIO(hadoop));
     }
 
     /** True for warehouses served by the {@code java.nio} file layer ({@code file:} URIs). */

@@ -275,4 +275,16 @@ class DeltaEnginesTest {
             return values[rowId];
         }
     }
+
+    @Test
+    void enginesExposeTheirFileLayerForFilesKernelDoesNotWrite(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Engine local = DeltaEngines.forWarehouse(dir.toString(), EngineSettings.defaults());
+        assertTrue(local instanceof FileIOEngine);
+        String path = dir.resolve("deletion_vector_x.bin").toUri().toString();
+        try (var out = ((FileIOEngine) local).fileIO().newOutputFile(path).create(true)) {
+            out.write(new byte[] {1, 2, 3});
+        }
+        assertEquals(3, Files.size(dir.resolve("deletion_vector_x.bin")));
+        assertTrue(DeltaEngines.forWarehouse("s3a://bucket/warehouse", EngineSettings.defaults()) instanceof FileIOEngine);
+    }
 }

@@ -83,7 +83,7 @@ class ChangeDataFeedIT {
                 NullBytePolicy.FAIL);
         RowChanges changes = new DeltaChangeReader(source).read(plan, encoder, false);
         assertEquals(4, changes.rowsRead(), "only the change data rows are read, not the 200-row rewritten file");
-        assertEquals(2, changes.upserts().size());
+        assertEquals(2, changes.upsertKeys().size());
         assertEquals(1, changes.deletes().size());
 
         SyncOutcome outcome = f.syncer(def).sync(false);

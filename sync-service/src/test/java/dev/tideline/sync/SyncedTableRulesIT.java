@@ -80,6 +80,120 @@ class SyncedTableRulesIT {
     }
 
     @Test
+    void aNewRowDuplicatingAKeyInAnUntouchedFileFailsTheRefreshNamingTheKey(PostgresServer pg) throws Exception {
+        SyncFixture f = new SyncFixture(pg);
+        f.snapshotFraction = 100; // keep every refresh incremental on this small table
+        DeltaTestTable table = f.createTable("dups_untouched", SyncFixture.SIMPLE);
+        table.append(SyncFixture.rows(0, 100, "r"));
+        SyncedTableDefinition def = f.definition("dups_untouched", SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
+        f.syncer(def).sync(false);
+
+        // keys that come back after a delete, and keys inserted then updated, are no duplicates
+        table.mutate(r -> (Long) r[0] == 42L, r -> null);
+        table.append(List.<Object[]>of(new Object[] {42L, "back", 1}, new Object[] {600L, "new", 1}));
+        table.mutate(r -> (Long) r[0] == 600L, r -> new Object[] {600L, "updated", 2});
+        SyncOutcome outcome = f.syncer(def).sync(false);
+        assertEquals(SyncOutcome.Mode.INCREMENTAL, outcome.mode(), outcome.reason());
+        f.assertEqualsRecordedVersion(table, def);
+
+        // a new file adds key 7, which a file no version touched still holds: two rows with key 7
+        long before = table.version();
+        table.append(List.<Object[]>of(new Object[] {700L, "fine", 1}, new Object[] {7L, "duplicate", 1}));
+        DuplicateKeyException e = assertThrows(DuplicateKeyException.class, () -> f.syncer(def).sync(false));
+        assertTrue(e.getMessage().contains("(id)=(7)") && e.getMessage().contains("main.src.dups_untouched"), e.getMessage());
+        assertTrue(e.hint().contains("timeseries_key"), e.hint());
+        assertEquals(before, f.syncer(def).syncedState().orElseThrow().deltaVersion(), "nothing of the failed refresh is committed");
+
+        // the same across two versions: the key first rewritten unchanged (copy-on-write of a neighbour), then added again
+        DeltaTestTable cow = f.createTable("dups_cow", SyncFixture.SIMPLE);
+        cow.append(SyncFixture.rows(0, 10, "r"));
+        SyncedTableDefinition cowDef = f.definition("dups_cow", SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
+        f.syncer(cowDef).sync(false);
+        cow.mutate(r -> (Long) r[0] == 3L, r -> new Object[] {3L, "changed", 3});
+        cow.append(List.<Object[]>of(new Object[] {4L, "again", 4}));
+        DuplicateKeyException twoVersions = assertThrows(DuplicateKeyException.class, () -> f.syncer(cowDef).sync(false));
+        assertTrue(twoVersions.getMessage().contains("(id)=(4)"), twoVersions.getMessage());
+    }
+
+    @Test
+    void viewsOnASyncedTableSurviveSnapshotSwapsButMaterializedViewsStopThemNamingThem(PostgresServer pg) throws Exception {
+        SyncFixture f = new SyncFixture(pg);
+        DeltaTestTable table = f.createTable("viewed", SyncFixture.SIMPLE);
+        table.append(SyncFixture.rows(0, 50, "r"));
+        SyncedTableDefinition def = f.definition("viewed", SchedulingPolicy.SNAPSHOT, List.of("id"), Optional.empty());
+        f.syncer(def).sync(false);
+        String t = def.target().quoted();
+        try (Connection c = f.connect(); Statement s = c.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS reader_views");
+            s.execute("CREATE ROLE reader_views");
+            s.execute("CREATE VIEW public.small_ids WITH (security_barrier) AS SELECT id, name FROM " + t + " WHERE id < 10");
+            s.execute("CREATE VIEW public.small_count AS SELECT count(*) AS n FROM public.small_ids");
+            s.execute("GRANT SELECT ON public.small_count TO reader_views");
+        }
+
+        table.mutate(r -> (Long) r[0] == 3L, r -> null);
+        table.append(SyncFixture.rows(50, 60, "s"));
+        assertEquals(SyncOutcome.Mode.SNAPSHOT, f.syncer(def).sync(false).mode());
+        f.assertEqualsRecordedVersion(table, def);
+        try (Connection c = f.connect(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT n FROM public.small_count")) {
+                rs.next();
+                assertEquals(9, rs.getLong(1), "the views read the new table");
+            }
+            try (ResultSet rs = s.executeQuery("SELECT has_table_privilege('reader_views', 'public.small_count', 'SELECT'), "
+                    + "(SELECT reloptions::text FROM pg_class WHERE oid = 'public.small_ids'::regclass)")) {
+                rs.next();
+                assertTrue(rs.getBoolean(1), "view grants survive the swap");
+                assertEquals("{security_barrier=true}", rs.getString(2));
+            }
+            s.execute("CREATE MATERIALIZED VIEW public.frozen AS SELECT * FROM " + t);
+        }
+        long synced = f.syncer(def).syncedState().orElseThrow().deltaVersion();
+        table.append(SyncFixture.rows(60, 70, "u"));
+        TidelineException e = assertThrows(TidelineException.class, () -> f.syncer(def).sync(false));
+        assertTrue(e.getMessage().contains("public.frozen") && e.getMessage().contains("materialized"), e.getMessage());
+        assertTrue(e.hint().contains("DROP MATERIALIZED VIEW public.frozen"), e.hint());
+        assertEquals(synced, f.syncer(def).syncedState().orElseThrow().deltaVersion(), "the old table stays in place");
+        try (Connection c = f.connect(); Statement s = c.createStatement()) {
+            s.execute("DROP MATERIALIZED VIEW public.frozen");
+        }
+        f.syncer(def).sync(false);
+        f.assertEqualsRecordedVersion(table, def);
+    }
+
+    @Test
+    void anUpdatedRowMissingFromPostgresIsWrittenAgain(PostgresServer pg) throws Exception {
+        SyncFixture f = new SyncFixture(pg);
+        f.snapshotFraction = 100;
+        DeltaTestTable table = f.createTable("missing", SyncFixture.SIMPLE);
+        table.append(SyncFixture.rows(0, 20, "r"));
+        SyncedTableDefinition def = f.definition("missing", SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
+        f.syncer(def).sync(false);
+        try (Connection c = f.connect(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("SET LOCAL tideline.sync_writer = 'on'"); // deliberately past the read-only guard
+            s.execute("DELETE FROM " + def.target().quoted() + " WHERE id = 5");
+            c.commit();
+        }
+        table.mutate(r -> (Long) r[0] == 5L || (Long) r[0] == 6L, r -> new Object[] {r[0], "updated", 0});
+        SyncOutcome outcome = f.syncer(def).sync(false);
+        assertEquals(SyncOutcome.Mode.INCREMENTAL, outcome.mode(), outcome.reason());
+        f.assertEqualsRecordedVersion(table, def);
+    }
+
+    @Test
+    void aNullPrimaryKeyFailsTheSnapshotNamingTheKeyColumns(PostgresServer pg) throws Exception {
+        SyncFixture f = new SyncFixture(pg);
+        StructType schema = new StructType().add("id", LongType.LONG, true).add("name", StringType.STRING, true);
+        DeltaTestTable table = f.createTable("null_key", schema);
+        table.append(List.of(new Object[] {1L, "a"}, new Object[] {null, "no key"}));
+        SyncedTableDefinition def = f.definition("null_key", SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
+        TidelineException e = assertThrows(TidelineException.class, () -> f.syncer(def).sync(false));
+        assertEquals(TidelineException.Kind.NEEDS_OPERATOR, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("primary key (id) is NULL") && e.getMessage().contains("main.src.null_key"), e.getMessage());
+    }
+
+    @Test
     void timeseriesKeyKeepsTheLatestRowPerKey(PostgresServer pg) throws Exception {
         SyncFixture f = new SyncFixture(pg);
         f.snapshotFraction = 100; // exercise the incremental path on a tiny table

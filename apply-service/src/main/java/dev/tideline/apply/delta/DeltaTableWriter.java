@@ -22,6 +22,7 @@ import io.delta.kernel.expressions.Column;
 import io.delta.kernel.expressions.Literal;
 import io.delta.kernel.hook.PostCommitHook;
 import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
 import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.transaction.UpdateTableTransactionBuilder;
@@ -36,19 +37,21 @@ import io.delta.kernel.utils.DataFileStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
- * Writes one destination Delta table with Delta Kernel: create, copy-on-write apply of row
- * operations, atomic replace (full refresh), small-file compaction.
+ * Writes one destination Delta table with Delta Kernel: create, apply of row operations with
+ * deletion vectors, atomic replace (full refresh), compaction.
  *
  * <p><b>Exactly once.</b> Every data commit carries Kernel's transaction identifier
  * ({@code appId}, version = commit LSN of the last source transaction it contains); Kernel refuses
@@ -56,19 +59,20 @@ import org.jboss.logging.Logger;
  * that callers skip what is already applied. A replace records the snapshot's id and LSN as table
  * properties ({@link #SNAPSHOT_ID_PROPERTY}, {@link #SNAPSHOT_LSN_PROPERTY}).
  *
- * <p><b>Copy-on-write.</b> Only files whose key statistics (min/max of the first key column) can
- * hold a touched key are read; of those, only files that do hold one are rewritten, each into one
- * file with its untouched rows and the new versions of its keys, sorted by key. Rows of keys found in
- * no file go to new files, sorted by key, so files keep narrow key ranges.
+ * <p><b>Deletion vectors.</b> Only files whose key statistics (min/max of every key column) can hold
+ * a touched key are searched, through their key columns only ({@link FileKeys}, cached per file).
+ * Rows replaced or deleted are marked in their file's deletion vector ({@link DeletionVectorFile});
+ * the file is re-added with it. New row versions go to one new file per commit, sorted by key, so
+ * files keep narrow key ranges. Every read of stored rows applies the vectors.
  *
  * <p><b>Tables</b> are created with column mapping ({@code delta.columnMapping.mode=name}), which
- * lets Kernel add columns; Tideline writes the physical column names itself (Kernel's
- * {@code transformLogicalData} refuses column-mapped tables). No change data feed (Kernel cannot
- * write {@code _change_data} files and refuses copy-on-write commits on CDF tables), no deletion
- * vectors.
+ * lets Kernel add columns, and deletion vectors ({@value #ENABLE_DELETION_VECTORS}); older tables
+ * get the latter with their next data commit. Tideline writes the physical column names itself
+ * (Kernel's {@code transformLogicalData} refuses column-mapped tables). No change data feed (Kernel
+ * cannot write {@code _change_data} files and refuses commits with removes on CDF tables).
  *
  * <p>Not thread-safe; one writer per table (Kernel's conflict detection does not cover
- * copy-on-write against concurrent writers).
+ * row-level changes against concurrent writers).
  */
 public final class DeltaTableWriter {
 
@@ -82,8 +86,16 @@ public final class DeltaTableWriter {
      * never applies later changes on top of a table that missed some.
      */
     public static final String FAILED_PROPERTY = "tideline.failed";
+    /** Delta table property that makes the table support deletion vectors (table feature {@code deletionVectors}). */
+    static final String ENABLE_DELETION_VECTORS = "delta.enableDeletionVectors";
 
     private static final Logger LOG = Logger.getLogger(DeltaTableWriter.class);
+    /** Writes the checkpoints Kernel asks for after commits, off the apply threads. */
+    private static final ExecutorService CHECKPOINTS = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tideline-delta-checkpoints");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final Engine engine;
     private final String tablePath;
@@ -93,6 +105,10 @@ public final class DeltaTableWriter {
 
     private Snapshot snapshot;
     private TableLayout layout;
+    private Snapshot scanStateOf;
+    private Row scanState;
+    /** Deletion vectors this writer committed, by data file path. */
+    private final Map<String, KnownVector> deletedRows = new HashMap<>();
 
     private DeltaTableWriter(Engine engine, String tablePath, String appId, TableId source, WriterSettings settings) {
         this.engine = engine;
@@ -124,6 +140,11 @@ public final class DeltaTableWriter {
         } catch (RuntimeException e) {
             throw wrap("read the Delta log", e);
         }
+    }
+
+    /** Whether the table supports deletion vectors (every table created or written by this version does). */
+    boolean deletionVectorsEnabled() {
+        return snapshot != null && "true".equalsIgnoreCase(snapshot.getTableProperties().get(ENABLE_DELETION_VECTORS));
     }
 
     public boolean exists() {
@@ -198,7 +219,7 @@ public final class DeltaTableWriter {
                     .build(engine);
             TransactionCommitResult result = txn.commit(engine, CloseableIterable.emptyIterable());
             finish(result);
-            return new CommitOutcome(result.getVersion(), 0, 0, 0, millisSince(start));
+            return new CommitOutcome(result.getVersion(), 0, 0, 0, 0, millisSince(start));
         } catch (RuntimeException e) {
             throw wrap("create the table", e);
         }
@@ -207,6 +228,7 @@ public final class DeltaTableWriter {
     private static Map<String, String> tableProperties(TableLayout layout, Map<String, String> extra) {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("delta.columnMapping.mode", "name");
+        props.put(ENABLE_DELETION_VECTORS, "true");
         props.putAll(layout.properties());
         props.putAll(extra);
         return props;
@@ -214,6 +236,14 @@ public final class DeltaTableWriter {
 
     /**
      * Applies row operations in one commit with transaction identifier version {@code commitLsn}.
+     *
+     * <p>Rows are changed with deletion vectors: the key columns of the files whose statistics can
+     * hold a touched key are searched (cached per file), the positions of the touched keys' live rows
+     * are added to their file's deletion vector, and the commit re-adds each such file with its new
+     * vector ({@code remove} of the old entry, {@code add} of the same path) plus one new file with
+     * the new row versions. Full rows are read only where the merge needs stored values (unchanged
+     * TOAST, SCD type 2). A file whose rows are all deleted is removed. A table without the
+     * {@code deletionVectors} feature (created before Tideline wrote them) is upgraded by this commit.
      *
      * @param target the layout to write with: the current one, or one {@link TableLayout#evolve evolved}
      *               from it (then the commit also updates the schema)
@@ -233,86 +263,53 @@ public final class DeltaTableWriter {
             if (!target.schema().equals(layout.schema())) {
                 builder = builder.withUpdatedSchema(target.schema());
             }
+            if (!deletionVectorsEnabled()) {
+                builder = builder.withTablePropertiesAdded(Map.of(ENABLE_DELETION_VECTORS, "true"));
+            }
             Transaction txn = builder.build(engine);
             Row state = txn.getTransactionState(engine);
             StructType physical = KernelInternals.physicalSchema(state);
             DataWriteContext ctx = Transaction.getWriteContext(engine, state, Map.of());
             List<Column> statsColumns = statsColumns(ctx, physical, target);
 
+            RowChanges changes = findChanges(target, ops);
+            List<Object[]> merged = RowMerge.apply(target, ops, changes.live);
+            for (Object[] row : merged) {
+                if (row == UNREAD) {
+                    throw new IllegalStateException("table " + source + ": a row that was not read survived the merge");
+                }
+            }
+
             List<Row> actions = new ArrayList<>();
+            int removed = 0;
+            List<FileEntry> rewritten = new ArrayList<>();
+            List<DeletionVectorBitmap> vectors = new ArrayList<>();
+            for (Map.Entry<FileEntry, DeletionVectorBitmap> e : changes.deletes.entrySet()) {
+                actions.add(KernelInternals.removeAction(e.getKey().add, true));
+                removed++;
+                if (e.getValue() != null) {
+                    rewritten.add(e.getKey());
+                    vectors.add(e.getValue());
+                }
+            }
+            List<DeletionVectorDescriptor> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
+            for (int i = 0; i < rewritten.size(); i++) {
+                actions.add(KernelInternals.addWithDeletionVector(rewritten.get(i).add, physical, descriptors.get(i)));
+            }
             long rowsWritten = 0;
             int added = 0;
-            int removed = 0;
-
-            Set<RowKey> touched = RowMerge.touchedKeys(ops);
-            boolean truncates = RowMerge.truncates(ops);
-            List<FileEntry> candidates = truncates ? listFiles(null) : listFiles(candidateFilter(touched));
-
-            // Load the live rows of touched keys (all live rows on TRUNCATE), remembering their files.
-            Map<RowKey, Object[]> live = new HashMap<>();
-            Map<RowKey, FileEntry> origin = new HashMap<>();
-            Map<FileEntry, List<Object[]>> kept = new IdentityHashMap<>();
-            List<FileEntry> rewritten = new ArrayList<>();
-            for (FileEntry file : candidates) {
-                List<Object[]> rows = readRows(file, target);
-                List<Object[]> keep = new ArrayList<>(rows.size());
-                boolean hit = false;
-                for (Object[] row : rows) {
-                    RowKey key = target.keyOf(row);
-                    if (RowMerge.isLive(target, row) && (truncates || touched.contains(key))) {
-                        live.put(key, row);
-                        origin.put(key, file);
-                        hit = true;
-                    } else {
-                        keep.add(row);
-                    }
-                }
-                if (hit) {
-                    rewritten.add(file);
-                    kept.put(file, keep);
-                }
-            }
-
-            List<Object[]> merged = RowMerge.apply(target, ops, live);
-            Map<FileEntry, List<Object[]>> perFile = new IdentityHashMap<>();
-            List<Object[]> fresh = new ArrayList<>();
-            for (FileEntry file : rewritten) {
-                perFile.put(file, new ArrayList<>(kept.get(file)));
-            }
-            for (Object[] row : merged) {
-                FileEntry from = truncates ? null : origin.get(target.keyOf(row));
-                if (from != null) {
-                    perFile.get(from).add(row);
-                } else {
-                    fresh.add(row);
-                }
-            }
-            if (truncates) {
-                // After a TRUNCATE the surviving rows (SCD2 history) and the new ones are all new files.
-                for (FileEntry file : rewritten) {
-                    fresh.addAll(perFile.remove(file));
-                }
-            }
-            for (FileEntry file : rewritten) {
-                actions.add(KernelInternals.removeAction(file.add, true));
-                removed++;
-                List<Object[]> rows = perFile.get(file);
-                if (rows != null && !rows.isEmpty()) {
-                    List<DataFileStatus> written = write(ctx, physical, statsColumns, target, rows);
-                    rowsWritten += rows.size();
-                    added += written.size();
-                    appendActions(state, ctx, written, actions);
-                }
-            }
-            if (!fresh.isEmpty()) {
-                List<DataFileStatus> written = write(ctx, physical, statsColumns, target, fresh);
-                rowsWritten += fresh.size();
-                added += written.size();
+            if (!merged.isEmpty()) {
+                List<DataFileStatus> written = write(ctx, physical, statsColumns, target, merged);
+                rowsWritten = merged.size();
+                added = written.size();
                 appendActions(state, ctx, written, actions);
             }
             TransactionCommitResult result = txn.commit(engine, inMemory(actions));
+            for (int i = 0; i < rewritten.size(); i++) {
+                deletedRows.put(rewritten.get(i).add.getPath(), new KnownVector(descriptors.get(i).getUniqueId(), vectors.get(i)));
+            }
             finish(result);
-            return Optional.of(new CommitOutcome(result.getVersion(), rowsWritten, added, removed, millisSince(start)));
+            return Optional.of(new CommitOutcome(result.getVersion(), rowsWritten, added, removed, changes.searched, millisSince(start)));
         } catch (ConcurrentTransactionException e) {
             // Another writer (or an earlier run of ours) recorded this LSN meanwhile: already applied.
             LOG.infof("table %s: transaction %s already recorded; skipping (%s)", source, commitLsn, e.getMessage());
@@ -323,6 +320,121 @@ public final class DeltaTableWriter {
         } catch (RuntimeException | IOException e) {
             throw wrap("apply changes up to " + commitLsn, e);
         }
+    }
+
+    /** Stands for a live row whose stored values the merge does not need (SCD1 without unchanged TOAST). */
+    private static final Object[] UNREAD = new Object[0];
+
+    /**
+     * What a batch changes in existing files: the live rows it replaces, and each touched file's new
+     * deletion vector (null: every row of the file is deleted, so the file is removed).
+     */
+    private static final class RowChanges {
+        final Map<RowKey, Object[]> live = new HashMap<>();
+        final Map<FileEntry, DeletionVectorBitmap> deletes = new LinkedHashMap<>();
+        int searched;
+    }
+
+    private RowChanges findChanges(TableLayout target, List<RowOp> ops) throws IOException {
+        RowChanges changes = new RowChanges();
+        boolean truncates = RowMerge.truncates(ops);
+        boolean scd2 = target.scdType() == ScdType.SCD_TYPE_2;
+        if (truncates && !scd2) {
+            // Every row goes: remove every file, read nothing.
+            for (FileEntry file : listFiles(null)) {
+                changes.deletes.put(file, null);
+            }
+            return changes;
+        }
+        List<RowKey> touched = new ArrayList<>(RowMerge.touchedKeys(ops));
+        touched.sort(null);
+        // Stored values are needed for SCD2 (closed versions keep theirs) and for rows an update
+        // left TOASTed values out of; every other replaced row is only deleted.
+        Set<RowKey> needValues = scd2 ? null : RowMerge.keysNeedingStoredValues(ops);
+        for (FileEntry file : truncates ? listFiles(null) : listFiles(candidateFilter(touched))) {
+            FileKeys keys = keysOf(file, target);
+            changes.searched++;
+            DeletionVectorBitmap deleted = deletedRowsOf(file);
+            List<Integer> hits = new ArrayList<>();
+            if (truncates) {
+                for (int p = 0; p < keys.rowCount(); p++) {
+                    if (keys.isLive(p) && !deleted.contains(p)) {
+                        hits.add(p);
+                    }
+                }
+            } else {
+                // Only the touched keys within this file's own key range (both lists are sorted).
+                for (int i = keys.firstAtOrAbove(touched); i < touched.size() && keys.notAboveLast(touched.get(i)); i++) {
+                    keys.positionsOf(touched.get(i), p -> {
+                        if (!deleted.contains(p)) {
+                            hits.add(p);
+                        }
+                    });
+                }
+            }
+            if (hits.isEmpty()) {
+                continue;
+            }
+            DeletionVectorBitmap vector = deleted.copy();
+            List<Integer> toRead = new ArrayList<>();
+            for (int p : hits) {
+                vector.add(p);
+                RowKey key = keys.keyAt(p);
+                if (needValues == null || needValues.contains(key)) {
+                    toRead.add(p);
+                } else {
+                    changes.live.put(key, UNREAD);
+                }
+            }
+            if (!toRead.isEmpty()) {
+                for (Object[] row : readRows(file, target, toRead)) {
+                    changes.live.put(target.keyOf(row), row);
+                }
+            }
+            changes.deletes.put(file, vector.cardinality() >= keys.rowCount() ? null : vector);
+        }
+        return changes;
+    }
+
+    /** The key columns of a data file, from the shared cache or read now. */
+    private FileKeys keysOf(FileEntry file, TableLayout target) throws IOException {
+        StructType physical = KernelInternals.physicalReadSchema(scanState());
+        StructType logical = snapshot.getSchema();
+        StructType keySchema = new StructType();
+        StringBuilder cacheKey = new StringBuilder(file.add.getPath()).append('|');
+        for (int k : target.keyIndexes()) {
+            StructField field = physical.at(logical.indexOf(target.schema().at(k).getName()));
+            keySchema = keySchema.add(field);
+            cacheKey.append(field.getName()).append(',');
+        }
+        StructType endAt = null;
+        if (target.scdType() == ScdType.SCD_TYPE_2) {
+            endAt = new StructType().add(physical.at(logical.indexOf(TableLayout.END_AT)));
+        }
+        String path = tablePath + "/" + cacheKey;
+        FileKeys keys = FileKeyCache.SHARED.get(path);
+        if (keys == null) {
+            keys = FileKeys.read(engine, KernelInternals.fileStatusOf(file.scanFileRow), keySchema, endAt);
+            FileKeyCache.SHARED.put(path, keys);
+        }
+        return keys;
+    }
+
+    /** A deletion vector this writer committed, kept so that the next batch need not read it back. */
+    private record KnownVector(String uniqueId, DeletionVectorBitmap rows) {
+    }
+
+    /** The rows a file's current deletion vector removes (empty without one). */
+    private DeletionVectorBitmap deletedRowsOf(FileEntry file) throws IOException {
+        Optional<DeletionVectorDescriptor> dv = file.add.getDeletionVector();
+        if (dv.isEmpty()) {
+            return DeletionVectorBitmap.of();
+        }
+        KnownVector known = deletedRows.get(file.add.getPath());
+        if (known != null && known.uniqueId().equals(dv.get().getUniqueId())) {
+            return known.rows();
+        }
+        return DeletionVectorBitmap.of(KernelInternals.deletedPositions(engine, tablePath, dv.get()));
     }
 
     /** An open full refresh: files staged under the new layout, committed at once by {@link #commit}. */
@@ -367,7 +479,7 @@ public final class DeltaTableWriter {
                 appendActions(state, ctx, files, actions);
                 TransactionCommitResult result = txn.commit(engine, inMemory(actions));
                 finish(result);
-                return new CommitOutcome(result.getVersion(), rows, files.size(), 0, millisSince(start));
+                return new CommitOutcome(result.getVersion(), rows, files.size(), 0, 0, millisSince(start));
             } catch (RuntimeException e) {
                 throw wrap("commit the full refresh", e);
             }
@@ -397,9 +509,15 @@ public final class DeltaTableWriter {
     }
 
     /**
-     * Rewrites small files (below {@link WriterSettings#smallFileBytes()}) into few large ones, sorted
-     * by key, when at least {@link WriterSettings#compactAfterFiles()} exist. The commit is marked
-     * {@code dataChange=false}: readers of changes skip it. Carries no transaction identifier.
+     * Rewrites, in one commit marked {@code dataChange=false} (readers of changes skip it; no
+     * transaction identifier: it changes no data), sorted by key and without their deleted rows:
+     * <ul>
+     *   <li>small files (below {@link WriterSettings#smallFileBytes()}) in size tiers — files within 4x
+     *       of each other's size — once a tier holds {@link WriterSettings#compactAfterFiles()} files:
+     *       a large file is never rewritten for a few small ones, each row is rewritten O(log n)
+     *       times, and the cost of one compaction stays proportional to the tier it merges;</li>
+     *   <li>files whose deletion vector removes at least {@link #PURGE_DELETED_FRACTION} of their rows.</li>
+     * </ul>
      *
      * @return the outcome, or empty when there was nothing to compact
      */
@@ -409,13 +527,8 @@ public final class DeltaTableWriter {
         }
         long start = System.nanoTime();
         try {
-            List<FileEntry> small = new ArrayList<>();
-            for (FileEntry f : listFiles(null)) {
-                if (f.size < settings.smallFileBytes()) {
-                    small.add(f);
-                }
-            }
-            if (small.size() < settings.compactAfterFiles()) {
+            List<FileEntry> chosen = compactionInput(listFiles(null));
+            if (chosen.isEmpty()) {
                 return Optional.empty();
             }
             Transaction txn = snapshot.buildUpdateTableTransaction(settings.engineInfo(), Operation.WRITE).build(engine);
@@ -425,22 +538,59 @@ public final class DeltaTableWriter {
             List<Column> stats = statsColumns(ctx, physical, layout);
             List<Object[]> rows = new ArrayList<>();
             List<Row> actions = new ArrayList<>();
-            for (FileEntry f : small) {
+            for (FileEntry f : chosen) {
                 rows.addAll(readRows(f, layout));
                 actions.add(KernelInternals.removeAction(f.add, false));
             }
-            List<DataFileStatus> written = write(ctx, physical, stats, layout, rows);
+            List<DataFileStatus> written = rows.isEmpty() ? List.of() : write(ctx, physical, stats, layout, rows);
             for (DataFileStatus file : written) {
                 actions.add(KernelInternals.addAction(physical, tablePath, file, false));
             }
             TransactionCommitResult result = txn.commit(engine, inMemory(actions));
+            chosen.forEach(f -> deletedRows.remove(f.add.getPath()));
             finish(result);
-            LOG.infof("table %s: compacted %d small files into %d (version %d)", source, small.size(), written.size(),
-                    result.getVersion());
-            return Optional.of(new CommitOutcome(result.getVersion(), rows.size(), written.size(), small.size(), millisSince(start)));
+            LOG.infof("table %s: compacted %d files into %d (version %d)", source, chosen.size(), written.size(), result.getVersion());
+            return Optional.of(new CommitOutcome(result.getVersion(), rows.size(), written.size(), chosen.size(), 0, millisSince(start)));
         } catch (RuntimeException | IOException e) {
             throw wrap("compact small files", e);
         }
+    }
+
+    /** A file whose deletion vector removes at least this fraction of its rows is rewritten by compaction. */
+    static final double PURGE_DELETED_FRACTION = 0.3;
+
+    private List<FileEntry> compactionInput(List<FileEntry> files) {
+        List<FileEntry> small = new ArrayList<>();
+        for (FileEntry f : files) {
+            if (f.size < settings.smallFileBytes()) {
+                small.add(f);
+            }
+        }
+        // Size tiers: sorted by size, a tier is a run of files within 4x of its smallest one.
+        small.sort((x, y) -> Long.compare(x.size, y.size));
+        Set<FileEntry> chosen = new LinkedHashSet<>();
+        List<FileEntry> tier = new ArrayList<>();
+        for (FileEntry f : small) {
+            if (!tier.isEmpty() && f.size > 4 * Math.max(1, tier.get(0).size)) {
+                if (tier.size() >= settings.compactAfterFiles()) {
+                    chosen.addAll(tier);
+                }
+                tier = new ArrayList<>();
+            }
+            tier.add(f);
+        }
+        if (tier.size() >= settings.compactAfterFiles()) {
+            chosen.addAll(tier);
+        }
+        for (FileEntry f : files) {
+            Optional<DeletionVectorDescriptor> dv = f.add.getDeletionVector();
+            Optional<Long> records = f.add.getNumRecords();
+            if (dv.isPresent() && records.isPresent() && records.get() > 0
+                    && dv.get().getCardinality() >= PURGE_DELETED_FRACTION * records.get()) {
+                chosen.add(f);
+            }
+        }
+        return new ArrayList<>(chosen);
     }
 
     /** Reads every row of the table (tests, verification). */
@@ -486,49 +636,85 @@ public final class DeltaTableWriter {
         boolean mayContain(AddFile add, StructType physical);
     }
 
-    private FileFilter candidateFilter(Set<RowKey> touched) {
+    /**
+     * A filter passing the files whose statistics can hold one of {@code touched} (sorted): each key
+     * column's value must lie within that column's min/max. The first column picks the range of
+     * touched keys to check by binary search; the others are checked per key. A key value that is
+     * null, or a column without usable statistics, never excludes a file.
+     */
+    private FileFilter candidateFilter(List<RowKey> touched) {
         if (touched.isEmpty()) {
             return (add, physical) -> false;
         }
-        int keyIndex = layout.keyIndexes()[0];
-        StructField keyField = layout.schema().at(keyIndex);
-        List<Object> firstValues = new ArrayList<>(touched.size());
-        for (RowKey k : touched) {
-            firstValues.add(k.get(0));
+        int[] keyIndexes = layout.keyIndexes();
+        StructType logical = snapshot.getSchema();
+        int nullFirst = 0;
+        while (nullFirst < touched.size() && touched.get(nullFirst).get(0) == null) {
+            nullFirst++;
         }
-        firstValues.sort(RowKey::compareValues);
+        int firstNonNull = nullFirst;
         return (add, physical) -> {
-            String physicalName = physical.at(keyIndex).getName();
             Optional<DataFileStatistics> stats = KernelInternals.statsOf(add, physical);
             if (stats.isEmpty()) {
                 return true;
             }
-            Literal min = stats.get().getMinValues().get(new Column(physicalName));
-            Literal max = stats.get().getMaxValues().get(new Column(physicalName));
-            if (min == null || max == null || min.getValue() == null || max.getValue() == null) {
-                return true;
+            Object[] lo = new Object[keyIndexes.length];
+            Object[] hi = new Object[keyIndexes.length];
+            for (int c = 0; c < keyIndexes.length; c++) {
+                StructField field = layout.schema().at(keyIndexes[c]);
+                String physicalName = physical.at(logical.indexOf(field.getName())).getName();
+                Literal min = stats.get().getMinValues().get(new Column(physicalName));
+                Literal max = stats.get().getMaxValues().get(new Column(physicalName));
+                lo[c] = min == null ? null : min.getValue();
+                hi[c] = max == null ? null : max.getValue();
+                if (field.getDataType() instanceof TimestampType || field.getDataType() instanceof TimestampNTZType) {
+                    // Delta statistics keep milliseconds: widen to cover the microseconds they dropped.
+                    lo[c] = lo[c] == null ? null : ((Number) lo[c]).longValue() - 1000;
+                    hi[c] = hi[c] == null ? null : ((Number) hi[c]).longValue() + 1000;
+                }
+                if (field.getDataType() instanceof StringType && hi[c] != null && ((String) hi[c]).length() >= 32) {
+                    hi[c] = null; // possibly a truncated prefix: no upper bound
+                }
             }
-            Object lo = min.getValue();
-            Object hi = max.getValue();
-            if (keyField.getDataType() instanceof TimestampType || keyField.getDataType() instanceof TimestampNTZType) {
-                // Delta statistics keep milliseconds: widen to cover the microseconds they dropped.
-                lo = ((Number) lo).longValue() - 1000;
-                hi = ((Number) hi).longValue() + 1000;
+            for (int i = 0; i < firstNonNull; i++) {
+                if (withinBounds(touched.get(i), lo, hi)) {
+                    return true;
+                }
             }
-            if (keyField.getDataType() instanceof StringType && ((String) hi).length() >= 32) {
-                hi = null; // possibly a truncated prefix: no upper bound
+            int from = lo[0] == null ? firstNonNull : Math.max(firstNonNull, lowerBound(touched, lo[0]));
+            for (int i = from; i < touched.size(); i++) {
+                RowKey key = touched.get(i);
+                if (hi[0] != null && RowKey.compareValues(key.get(0), hi[0]) > 0) {
+                    break;
+                }
+                if (withinBounds(key, lo, hi)) {
+                    return true;
+                }
             }
-            int i = lowerBound(firstValues, lo);
-            return i < firstValues.size() && (hi == null || RowKey.compareValues(firstValues.get(i), hi) <= 0);
+            return false;
         };
     }
 
-    private static int lowerBound(List<Object> sorted, Object value) {
+    private static boolean withinBounds(RowKey key, Object[] lo, Object[] hi) {
+        for (int c = 0; c < lo.length; c++) {
+            Object v = key.get(c);
+            if (v == null) {
+                continue;
+            }
+            if ((lo[c] != null && RowKey.compareValues(v, lo[c]) < 0) || (hi[c] != null && RowKey.compareValues(v, hi[c]) > 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first index of {@code sorted} whose first key value is not below {@code value}. */
+    private static int lowerBound(List<RowKey> sorted, Object value) {
         int lo = 0;
         int hi = sorted.size();
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (RowKey.compareValues(sorted.get(mid), value) < 0) {
+            if (RowKey.compareValues(sorted.get(mid).get(0), value) < 0) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -539,8 +725,8 @@ public final class DeltaTableWriter {
 
     private List<FileEntry> listFiles(FileFilter filter) throws IOException {
         List<FileEntry> out = new ArrayList<>();
-        Scan scan = snapshot.getScanBuilder().build();
-        StructType physical = KernelInternals.physicalReadSchema(scan.getScanState(engine));
+        Scan scan = snapshot.getScanBuilder().build(); // a Scan hands out its files once
+        StructType physical = KernelInternals.physicalReadSchema(scanState());
         try (CloseableIterator<FilteredColumnarBatch> files = scan.getScanFiles(engine, true)) {
             while (files.hasNext()) {
                 try (CloseableIterator<Row> rows = files.next().getRows()) {
@@ -557,10 +743,33 @@ public final class DeltaTableWriter {
         return out;
     }
 
-    /** Reads a data file's rows, reshaped to {@code target} (columns matched by name, missing ones null). */
+    /** The state of a full scan of the current snapshot, built once per snapshot: every file read needs it. */
+    private Row scanState() {
+        if (scanStateOf != snapshot) {
+            scanState = snapshot.getScanBuilder().build().getScanState(engine);
+            scanStateOf = snapshot;
+        }
+        return scanState;
+    }
+
+    /** Reads a data file's live rows (its deletion vector applied), reshaped to {@code target}. */
     private List<Object[]> readRows(FileEntry file, TableLayout target) throws IOException {
-        Scan scan = snapshot.getScanBuilder().build();
-        Row scanState = scan.getScanState(engine);
+        return readRows(file, target, null);
+    }
+
+    /**
+     * Reads rows of a data file, reshaped to {@code target} (columns matched by name, missing ones
+     * null): those at the given physical positions, or, when {@code positions} is null, every row its
+     * deletion vector keeps.
+     */
+    private List<Object[]> readRows(FileEntry file, TableLayout target, List<Integer> positions) throws IOException {
+        BitSet wanted = null;
+        if (positions != null) {
+            wanted = new BitSet();
+            positions.forEach(wanted::set);
+        }
+        int position = 0;
+        Row scanState = scanState();
         StructType physicalRead = KernelInternals.physicalReadSchema(scanState);
         StructType logical = snapshot.getSchema();
         int[] from = new int[target.columnCount()];
@@ -580,8 +789,11 @@ public final class DeltaTableWriter {
                 for (int i = 0; i < from.length; i++) {
                     vectors[i] = from[i] < 0 ? null : b.getColumnVector(from[i]);
                 }
+                int batchStart = position;
+                position += b.getSize();
                 for (int r = 0; r < b.getSize(); r++) {
-                    if (selection.isPresent() && (selection.get().isNullAt(r) || !selection.get().getBoolean(r))) {
+                    if (wanted != null ? !wanted.get(batchStart + r)
+                            : selection.isPresent() && (selection.get().isNullAt(r) || !selection.get().getBoolean(r))) {
                         continue;
                     }
                     Object[] row = new Object[from.length];
@@ -598,14 +810,20 @@ public final class DeltaTableWriter {
     /** Writes rows sorted by key into one or more files (split at the engine's target file size). */
     private List<DataFileStatus> write(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
                                        List<Object[]> rows) throws IOException {
-        List<Object[]> sorted = new ArrayList<>(rows);
-        sorted.sort((a, b) -> {
-            int c = target.keyOf(a).compareTo(target.keyOf(b));
+        // Keys computed once per row, not once per comparison.
+        List<Map.Entry<RowKey, Object[]>> keyed = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            keyed.add(Map.entry(target.keyOf(row), row));
+        }
+        keyed.sort((a, b) -> {
+            int c = a.getKey().compareTo(b.getKey());
             if (c != 0 || target.scdType() != ScdType.SCD_TYPE_2) {
                 return c;
             }
-            return RowKey.compareValues(a[target.startAtIndex()], b[target.startAtIndex()]);
+            return RowKey.compareValues(a.getValue()[target.startAtIndex()], b.getValue()[target.startAtIndex()]);
         });
+        List<Object[]> sorted = new ArrayList<>(keyed.size());
+        keyed.forEach(e -> sorted.add(e.getValue()));
         int per = settings.rowsPerBatch();
         List<FilteredColumnarBatch> batches = new ArrayList<>();
         for (int i = 0; i < sorted.size(); i += per) {
@@ -640,12 +858,14 @@ public final class DeltaTableWriter {
 
     private void finish(TransactionCommitResult result) {
         for (PostCommitHook hook : result.getPostCommitHooks()) {
-            try {
-                hook.threadSafeInvoke(engine);
-            } catch (IOException | RuntimeException e) {
-                // A checkpoint or checksum that fails leaves the table correct, only slower to load.
-                LOG.warnf("table %s: post-commit hook %s after version %d failed: %s", source, hook.getType(), result.getVersion(),
-                        e.toString());
+            if (hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT) {
+                // A checkpoint takes ~0.5 s and nothing waits for it (the next commit reads the log
+                // either way): written off the apply thread, one at a time per process. Its files
+                // are written atomically, so a crash meanwhile leaves the previous checkpoint.
+                CHECKPOINTS.execute(() -> runHook(hook, result.getVersion()));
+            } else {
+                // Checksums stay in line: the next commit's simple checksum builds on this one's.
+                runHook(hook, result.getVersion());
             }
         }
         Optional<Snapshot> post = result.getPostCommitSnapshot();
@@ -654,6 +874,16 @@ public final class DeltaTableWriter {
             layout = TableLayout.existing(source, snapshot.getSchema(), snapshot.getTableProperties());
         } else {
             reload();
+        }
+    }
+
+    private void runHook(PostCommitHook hook, long version) {
+        try {
+            hook.threadSafeInvoke(engine);
+        } catch (IOException | RuntimeException e) {
+            // A checkpoint or checksum that fails leaves the table correct, only slower to load.
+            LOG.warnf("table %s: post-commit hook %s after version %d failed: %s", source, hook.getType(), version, e.toString());
+            LOG.debugf(e, "post-commit hook failure");
         }
     }
 

@@ -1,24 +1,31 @@
 package dev.tideline.apply.delta;
 
 import io.delta.kernel.data.Row;
+import io.delta.kernel.engine.Engine;
 import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.actions.AddFile;
+import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
 import io.delta.kernel.internal.actions.SingleAction;
 import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.internal.data.TransactionStateRow;
+import io.delta.kernel.internal.deletionvectors.Base85Codec;
+import io.delta.kernel.internal.deletionvectors.DeletionVectorStoredBitmap;
 import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.DataFileStatus;
 import io.delta.kernel.utils.FileStatus;
+import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The only place that touches Delta Kernel's {@code internal} classes. Kernel 4.4 has no public API
- * for what copy-on-write needs: remove actions for files of a scan, add actions with
- * {@code dataChange=false} (compaction), the physical (column-mapped) schema of a transaction, and
- * parsed file statistics. Upgrading Kernel means re-checking this class only.
+ * for what row-level changes need: remove actions for files of a scan, add actions with
+ * {@code dataChange=false} (compaction) or with a deletion vector, deletion-vector descriptors and
+ * their loading, the physical (column-mapped) schema of a transaction, and parsed file statistics.
+ * Upgrading Kernel means re-checking this class only.
  */
 final class KernelInternals {
 
@@ -58,5 +65,32 @@ final class KernelInternals {
 
     static Optional<DataFileStatistics> statsOf(AddFile file, StructType physicalSchema) {
         return file.getStats(physicalSchema);
+    }
+
+    /** The base85 form of a UUID that names a deletion-vector file (storage type {@code u}). */
+    static String encodeUuid(UUID uuid) {
+        return Base85Codec.encodeUUID(uuid);
+    }
+
+    /** A descriptor of a deletion vector stored at {@code offset} of the file named by {@code encodedUuid}. */
+    static DeletionVectorDescriptor onDiskDeletionVector(String encodedUuid, int offset, int sizeInBytes, long cardinality) {
+        return new DeletionVectorDescriptor(DeletionVectorDescriptor.UUID_DV_MARKER, encodedUuid, Optional.of(offset), sizeInBytes,
+                cardinality);
+    }
+
+    /** The row positions a file's deletion vector removes, read (and checksum-verified) by Kernel's own reader. */
+    static long[] deletedPositions(Engine engine, String tablePath, DeletionVectorDescriptor dv) throws IOException {
+        return new DeletionVectorStoredBitmap(dv, Optional.of(tablePath)).load(engine.getFileSystemClient()).toArray();
+    }
+
+    /**
+     * The {@code add} action that re-adds an existing data file with a new deletion vector: same path,
+     * size and statistics (which describe the physical file, so they are marked not tight).
+     */
+    static Row addWithDeletionVector(AddFile file, StructType physicalSchema, DeletionVectorDescriptor dv) {
+        Row add = AddFile.createAddFileRow(physicalSchema, file.getPath(), file.getPartitionValues(), file.getSize(),
+                file.getModificationTime(), true, Optional.of(dv), file.getTags(), file.getBaseRowId(),
+                file.getDefaultRowCommitVersion(), file.getStats(physicalSchema).map(DataFileStatistics::withoutTightBounds));
+        return SingleAction.createAddFileSingleAction(add);
     }
 }

@@ -32,6 +32,20 @@ final class RowMerge {
         return keys;
     }
 
+    /**
+     * The keys whose stored row an SCD1 replay needs: base keys of updates that left TOASTed values
+     * out ({@link DeltaRows#KEEP}). Every other replaced row is only deleted, never read.
+     */
+    static Set<RowKey> keysNeedingStoredValues(List<RowOp> ops) {
+        Set<RowKey> keys = new HashSet<>();
+        for (RowOp op : ops) {
+            if (op.kind() == RowOp.Kind.UPSERT && DeltaRows.hasKeep(op.row())) {
+                keys.add(op.baseKey());
+            }
+        }
+        return keys;
+    }
+
     static boolean truncates(List<RowOp> ops) {
         return ops.stream().anyMatch(op -> op.kind() == RowOp.Kind.TRUNCATE);
     }

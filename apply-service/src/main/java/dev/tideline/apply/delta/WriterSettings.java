@@ -6,7 +6,7 @@ package dev.tideline.apply.delta;
  * @param engineInfo          written into each commit's {@code commitInfo.engineInfo}
  * @param rowsPerBatch        rows per in-memory columnar batch handed to the Parquet writer
  * @param smallFileBytes      a data file below this size counts as small
- * @param compactAfterFiles   compact when at least this many small files exist
+ * @param compactAfterFiles   compact small files of similar size (within 4x) once this many of them exist
  */
 public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles) {
 

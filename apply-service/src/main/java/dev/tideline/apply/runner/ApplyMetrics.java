@@ -38,7 +38,7 @@ public final class ApplyMetrics {
         Timer.builder(COMMIT_LATENCY).description("From the start of a table's apply to its durable Delta commit")
                 .tag("pipeline", pipelineId).tag("table", table).publishPercentiles(0.5, 0.99)
                 .register(registry).record(Duration.ofMillis(outcome.commitMillis()));
-        DistributionSummary.builder(FILES_REWRITTEN).description("Data files removed (rewritten) per commit")
+        DistributionSummary.builder(FILES_REWRITTEN).description("Data file entries replaced per commit (re-added with a new deletion vector, or removed)")
                 .tag("pipeline", pipelineId).tag("table", table).register(registry).record(outcome.filesRemoved());
         versions.computeIfAbsent(pipelineId + "|" + table, k -> {
             AtomicLong v = new AtomicLong();

@@ -180,13 +180,18 @@ public final class ApplyRunner implements AutoCloseable {
     }
 
     private void closeConnection() {
+        close(connection);
+        connection = null;
+    }
+
+    /** Closes a NATS connection (null: nothing), keeping the thread's interrupt; shared with {@link ApplyService}. */
+    static void close(Connection connection) {
         if (connection != null) {
             try {
                 connection.close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            connection = null;
         }
     }
 

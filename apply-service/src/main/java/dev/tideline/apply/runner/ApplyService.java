@@ -213,13 +213,7 @@ public class ApplyService {
     }
 
     private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            connection = null;
-        }
+        ApplyRunner.close(connection);
+        connection = null;
     }
 }

@@ -130,7 +130,7 @@ class DeltaTableWriterTest {
     }
 
     @Test
-    void updatesRewriteOnlyTheFilesWhoseKeyRangeHoldsTheKeys() {
+    void updatesMarkDeletedRowsOnlyInFilesWhoseKeyRangeHoldsTheKeys() throws Exception {
         for (int f = 0; f < 4; f++) {
             List<RowChange> inserts = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -144,18 +144,127 @@ class DeltaTableWriterTest {
         List<RowOp> ops = new ArrayList<>();
         RowOps.add(update, writer.layout().converter(V1), ops);
         CommitOutcome outcome = writer.apply(writer.layout(), ops, update.commitLsn()).orElseThrow();
-        assertEquals(1, outcome.filesRemoved(), "only the file holding keys 100..199 is rewritten");
+        assertEquals(1, outcome.filesSearched(), "only the file holding keys 100..199 is searched");
+        assertEquals(1, outcome.filesRemoved(), "... and re-added with a deletion vector");
         assertEquals(1, outcome.filesAdded());
-        assertEquals(100, outcome.rowsWritten());
+        assertEquals(2, outcome.rowsWritten(), "only the new versions are written");
+        assertEquals(5, writer.fileCount());
         assertEquals(400, table().size());
         assertEquals("changed", table().get(150L).get(0));
+        assertEquals(List.of(2L), DeltaLogFiles.deletionVectorCardinalities(writer.tablePath(), writer.version()),
+                "one data file got a deletion vector of two rows");
+        // Updating one of them again, and a neighbour: the vector grows, the file stays.
+        ChangeBatch.Rows again = rows(V1, RowChange.update(0, OldRowKind.NONE, null, row(150, "again", "3", "d")),
+                RowChange.delete(1, OldRowKind.KEY, key(151)));
+        ops.clear();
+        RowOps.add(again, writer.layout().converter(V1), ops);
+        outcome = writer.apply(writer.layout(), ops, again.commitLsn()).orElseThrow();
+        assertEquals(2, outcome.filesRemoved(), "the original file (key 151) and the file of the first update (key 150)");
+        assertEquals(399, table().size());
+        assertEquals("again", table().get(150L).get(0));
         // A new key goes to a new file, leaving the others alone.
         ops.clear();
         ChangeBatch.Rows insert = rows(V1, RowChange.insert(0, row(10_000, "new", "1", "d")));
         RowOps.add(insert, writer.layout().converter(V1), ops);
         outcome = writer.apply(writer.layout(), ops, insert.commitLsn()).orElseThrow();
         assertEquals(0, outcome.filesRemoved());
+        assertEquals(0, outcome.filesSearched());
         assertEquals(1, outcome.rowsWritten());
+    }
+
+    @Test
+    void compositeKeysPruneFilesOnEveryKeyColumn() {
+        RelationSchema schema = new RelationSchema(16385, ORDERS, ReplicaIdentity.DEFAULT, List.of(
+                new ColumnSchema("region", PgType.INT4, -1, true),
+                new ColumnSchema("id", PgType.INT8, -1, true),
+                new ColumnSchema("name", PgType.TEXT, -1, false)));
+        writer = DeltaTableWriter.open(engine, TableLocations.of(warehouse.toString(), "main", "public", "composite"), "p1/composite",
+                ORDERS, WriterSettings.DEFAULT);
+        writer.create(TableLayout.create(schema, List.of(), ScdType.SCD_TYPE_1));
+        // Four files, all of region 1..2, each with its own id range: only the second column tells them apart.
+        for (int f = 0; f < 4; f++) {
+            List<RowChange> inserts = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                inserts.add(RowChange.insert(i, Row.of(1 + i % 2, (long) (f * 100 + i), "n")));
+            }
+            commit(rows(schema, inserts.toArray(RowChange[]::new)));
+        }
+        ChangeBatch.Rows update = rows(schema, RowChange.update(0, OldRowKind.NONE, null, Row.of(2, 211L, "changed")),
+                RowChange.delete(1, OldRowKind.KEY, Row.of(1, 220L, null)));
+        List<RowOp> ops = new ArrayList<>();
+        RowOps.add(update, writer.layout().converter(schema), ops);
+        CommitOutcome outcome = writer.apply(writer.layout(), ops, update.commitLsn()).orElseThrow();
+        assertEquals(1, outcome.filesSearched(), "ids 211 and 220 only fit the third file's id range");
+        assertEquals(1, outcome.filesRemoved());
+        int rows = 0;
+        boolean changed = false;
+        for (Object[] r : writer.readAll()) {
+            rows++;
+            changed |= Integer.valueOf(2).equals(r[0]) && Long.valueOf(211).equals(r[1]) && "changed".equals(r[2]);
+            assertTrue(!(Integer.valueOf(1).equals(r[0]) && Long.valueOf(220).equals(r[1])), "deleted row is gone");
+        }
+        assertEquals(199, rows);
+        assertTrue(changed);
+    }
+
+    @Test
+    void aTableWithoutDeletionVectorsIsUpgradedByItsNextCommit() throws Exception {
+        // As tables were created before apply wrote deletion vectors: column mapping only.
+        String path = TableLocations.of(warehouse.toString(), "main", "public", "old");
+        TableLayout layout = TableLayout.create(V1, List.of(), ScdType.SCD_TYPE_1);
+        Map<String, String> props = new HashMap<>(layout.properties());
+        props.put("delta.columnMapping.mode", "name");
+        io.delta.kernel.TableManager.buildCreateTableTransaction(path, layout.schema(), "old-tideline").withTableProperties(props)
+                .build(engine).commit(engine, io.delta.kernel.utils.CloseableIterable.emptyIterable());
+        writer = DeltaTableWriter.open(engine, path, "p1/public.orders", ORDERS, WriterSettings.DEFAULT);
+        assertTrue(!writer.deletionVectorsEnabled());
+        commit(rows(V1, RowChange.insert(0, row(1, "a", "1", "d")), RowChange.insert(1, row(2, "b", "1", "d"))));
+        assertTrue(writer.deletionVectorsEnabled());
+        assertTrue(DeltaLogFiles.protocolFeatures(path).contains("deletionVectors"), "the protocol lists the feature");
+        commit(rows(V1, RowChange.update(0, OldRowKind.NONE, null, row(1, "a2", "1", "d"))));
+        commit(rows(V1, RowChange.update(0, OldRowKind.NONE, null, row(2, "b2", "1", "d"))));
+        commit(rows(V1, RowChange.update(0, OldRowKind.NONE, null, row(2, "b", "1", "d"))));
+        assertEquals(Map.of(1L, values("a2", "1.00", "d"), 2L, values("b", "1.00", "d")), table());
+    }
+
+    @Test
+    void compactionMergesATierOfSimilarFilesAndLeavesALargerFileAlone() {
+        writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS, WriterSettings.DEFAULT.withCompactAfterFiles(3));
+        List<RowChange> inserts = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            inserts.add(RowChange.insert(i, row(i, "name " + i * 7919L, i + ".5", "doc " + i * 31L)));
+        }
+        commit(rows(V1, inserts.toArray(RowChange[]::new)));
+        for (int i = 0; i < 3; i++) {
+            commit(rows(V1, RowChange.insert(0, row(10_000 + i, "n", "1", "d"))));
+        }
+        Map<Long, List<Object>> before = table();
+        CommitOutcome outcome = writer.compactIfNeeded().orElseThrow();
+        assertEquals(3, outcome.filesRemoved(), "the three one-row files, not the 2,000-row file");
+        assertEquals(3, outcome.rowsWritten());
+        assertEquals(2, writer.fileCount());
+        assertEquals(before, table());
+    }
+
+    @Test
+    void compactionPurgesFilesWhoseRowsAreMostlyDeleted() throws Exception {
+        List<RowChange> inserts = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            inserts.add(RowChange.insert(i, row(i, "n", "1", "d")));
+        }
+        commit(rows(V1, inserts.toArray(RowChange[]::new)));
+        List<RowChange> deletes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            deletes.add(RowChange.delete(i, OldRowKind.KEY, key(i * 2)));
+        }
+        commit(rows(V1, deletes.toArray(RowChange[]::new)));
+        assertEquals(List.of(40L), DeltaLogFiles.deletionVectorCardinalities(writer.tablePath(), writer.version()));
+        Map<Long, List<Object>> before = table();
+        CommitOutcome outcome = writer.compactIfNeeded().orElseThrow();
+        assertEquals(1, outcome.filesRemoved());
+        assertEquals(60, outcome.rowsWritten(), "deleted rows are dropped");
+        assertEquals(before, table());
+        assertTrue(writer.compactIfNeeded().isEmpty());
     }
 
     @Test
@@ -213,6 +322,9 @@ class DeltaTableWriterTest {
                     ((BigDecimal) new BigDecimal(v.get(1).toString())).setScale(2).toPlainString(), (String) v.get(2))));
             assertEquals(expected, table(), "after transaction " + txn);
         }
+        // Kernel's checkpoints are written off the apply thread, but written.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                java.nio.file.Files.exists(DeltaLogFiles.log(writer.tablePath()).resolve("00000000000000000010.checkpoint.parquet")));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.tideline.apply.delta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tideline.core.Lsn;
@@ -77,20 +78,29 @@ class SparkReadsTablesIT {
         List<Object> v = new ArrayList<>(row(1000, "new").values());
         v.add("extra");
         apply(writer, v2, List.of(RowChange.insert(0, Row.of(v))));
+        // The first file again: its deletion vector grows (5, 6, 7 → also 8 and 9).
+        List<Object> eight = new ArrayList<>(row(8, "eight").values());
+        eight.add(null);
+        apply(writer, v2, List.of(RowChange.update(0, OldRowKind.NONE, null, Row.of(eight)),
+                RowChange.delete(1, OldRowKind.KEY, Row.of(9L, null, null, null, null, null, null, null, null))));
+        assertTrue(DeltaLogFiles.protocolFeatures(writer.tablePath()).contains("deletionVectors"));
+        assertEquals(List.of(5L), DeltaLogFiles.deletionVectorCardinalities(writer.tablePath(), writer.version()),
+                "the first file's vector now removes 5, 6, 7, 8 (old version) and 9");
 
         Object spark = spark();
         String path = writer.tablePath();
         Object df = call(call(call(spark, "read"), "format", "delta"), "load", path);
-        assertEquals(100L, call(df, "count"), "rows: 100 inserted, 1 deleted, 1 key-changed, 1 inserted after the new column");
+        assertEquals(99L, call(df, "count"), "rows: 100 inserted, 2 deleted, 1 key-changed, 1 inserted after the new column");
         List<?> rows = (List<?>) call(call(spark, "sql", "SELECT id, `name with space`, CAST(amount AS STRING), CAST(d AS STRING), "
                 + "CAST(ts AS STRING), CAST(tstz AS STRING), CAST(tags AS STRING), hex(raw), added FROM delta.`" + path
-                + "` WHERE id IN (5, 700, 1000) ORDER BY id"), "collectAsList");
+                + "` WHERE id IN (5, 6, 7, 8, 9, 700, 1000) ORDER BY id"), "collectAsList");
         List<String> got = new ArrayList<>();
         for (Object r : rows) {
             got.add(r.toString());
         }
         assertEquals(List.of(
                 "[5,five,5.25,2024-02-29,2024-02-29 23:59:59.123456,2024-05-01 12:00:00.000001,[1, null, 3],00FF07,null]",
+                "[8,eight,8.25,2024-02-29,2024-02-29 23:59:59.123456,2024-05-01 12:00:00.000001,[1, null, 3],00FF07,null]",
                 "[700,moved,700.25,2024-02-29,2024-02-29 23:59:59.123456,2024-05-01 12:00:00.000001,[1, null, 3],00FF07,null]",
                 "[1000,new,1000.25,2024-02-29,2024-02-29 23:59:59.123456,2024-05-01 12:00:00.000001,[1, null, 3],00FF07,extra]"), got);
         call(spark, "stop");

@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Splits one service's units of work (gateway ids, pipeline ids, synced table names) between its replicas
@@ -108,6 +109,7 @@ public final class WorkLeases implements AutoCloseable {
     private final ExecutorService stopper;
     private volatile Set<String> offered = Set.of();
     private long presenceRevision;
+    private final AtomicBoolean tickQueued = new AtomicBoolean();
 
     private WorkLeases(JsonKv kv, String service, String member, Duration ttl, Listener listener) {
         this.kv = kv;
@@ -150,6 +152,9 @@ public final class WorkLeases implements AutoCloseable {
     /** The units that exist now (all of them, not only this replica's); work is re-split at once. */
     public void offer(Collection<String> units) {
         offered = Set.copyOf(units);
+        if (!tickQueued.compareAndSet(false, true)) {
+            return; // a burst of spec changes (a watch starting) is one re-split
+        }
         try {
             thread.execute(this::tick);
         } catch (RejectedExecutionException closed) {
@@ -212,6 +217,7 @@ public final class WorkLeases implements AutoCloseable {
     }
 
     private void tick() {
+        tickQueued.set(false);
         dropOverdue();
         renewPresence();
         Set<String> units = offered;

@@ -2,6 +2,7 @@ package dev.tideline.sync.delta;
 
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.types.CopyRowEncoder;
+import dev.tideline.sync.types.RowKey;
 import io.delta.kernel.CommitActions;
 import io.delta.kernel.CommitRange;
 import io.delta.kernel.CommitRangeBuilder.CommitBoundary;
@@ -18,12 +19,19 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Reads the row changes of a Delta table between two versions, following the Delta protocol's
@@ -170,47 +178,16 @@ public final class DeltaChangeReader {
         Row scanState = plan.to().getScanBuilder().build().getScanState(source.engine());
         String root = KernelFiles.tableRoot(scanState);
         for (ChangePlan.VersionFiles version : plan.versions()) {
-            Map<String, RowChanges.Pending> upserts = new HashMap<>();
-            Set<String> deletes = new HashSet<>();
+            Map<RowKey, RowChanges.Pending> upserts = new HashMap<>();
+            Set<RowKey> deletes = new HashSet<>();
             if (version.usesChangeDataFiles()) {
                 for (ChangePlan.FileAction f : version.cdc()) {
                     readCdc(scanState, root, f, encoder, timeseriesKey, version.version(), upserts, deletes, changes);
                 }
             } else {
-                Map<String, List<RowChanges.Pending>> before = new HashMap<>();
-                Set<String> addedLines = new HashSet<>();
-                for (List<Image> file : readImages(scanState, root, version.removed(), encoder, timeseriesKey, changes)) {
-                    for (Image image : file) {
-                        before.computeIfAbsent(image.key(), k -> new ArrayList<>()).add(new RowChanges.Pending(image.line(), image.ts()));
-                    }
-                }
-                for (List<Image> file : readImages(scanState, root, version.added(), encoder, timeseriesKey, changes)) {
-                    for (Image image : file) {
-                        addUpsert(image, encoder, timeseriesKey, version.version(), upserts);
-                        addedLines.add(image.line());
-                    }
-                }
-                for (Map.Entry<String, List<RowChanges.Pending>> old : before.entrySet()) {
-                    RowChanges.Pending now = upserts.get(old.getKey());
-                    if (now == null) {
-                        deletes.add(old.getKey());
-                        continue;
-                    }
-                    boolean existedBefore = false;
-                    for (RowChanges.Pending removed : old.getValue()) {
-                        existedBefore |= removed.line().equals(now.line());
-                        if (timeseriesKey && !addedLines.contains(removed.line()) && supersedes(removed, now)) {
-                            // The key's latest row went away and nothing newer replaced it: the new latest row
-                            // may live in a file this version did not touch.
-                            changes.markDeleteUnderTimeseriesKey();
-                        }
-                    }
-                    if (existedBefore) {
-                        upserts.remove(old.getKey()); // rewritten unchanged (deletion-vector rewrite, copy-on-write of neighbours)
-                    }
-                }
+                readFileDiff(scanState, root, version, encoder, timeseriesKey, upserts, deletes, changes);
             }
-            for (String key : deletes) {
+            for (RowKey key : deletes) {
                 if (!upserts.containsKey(key)) {
                     changes.delete(key);
                     if (timeseriesKey) {
@@ -218,19 +195,69 @@ public final class DeltaChangeReader {
                     }
                 }
             }
-            upserts.forEach((key, p) -> changes.upsert(key, p.line(), p.timeseries()));
+            // A key both deleted and inserted by one version (a CDC delete + insert) replaced a row: not new.
+            upserts.forEach((key, p) -> changes.upsert(key, p.row(), p.timeseries(), p.insert() && !deletes.contains(key)));
         }
         return changes;
     }
 
+    /**
+     * A version without change data files: its removed rows compared by key with its added rows. A
+     * key only among the removed rows is deleted; an added row is written unless an identical row
+     * was removed (a rewrite without change), and is an insert when no removed row had its key.
+     */
+    private void readFileDiff(Row scanState, String root, ChangePlan.VersionFiles version, CopyRowEncoder encoder, boolean timeseriesKey,
+            Map<RowKey, RowChanges.Pending> upserts, Set<RowKey> deletes, RowChanges changes) {
+        // Removed and added files are read together, so both sides of the diff use all readers at once.
+        List<ChangePlan.FileAction> all = new ArrayList<>(version.removed());
+        all.addAll(version.added());
+        List<List<Image>> images = readImages(scanState, root, all, encoder, timeseriesKey, changes);
+        Map<RowKey, List<RowChanges.Pending>> before = new HashMap<>();
+        for (List<Image> file : images.subList(0, version.removed().size())) {
+            for (Image image : file) {
+                before.computeIfAbsent(image.key(), k -> new ArrayList<>(1)).add(new RowChanges.Pending(image.row(), image.ts(), false));
+            }
+        }
+        Set<ByteBuffer> addedRows = new HashSet<>();
+        for (List<Image> file : images.subList(version.removed().size(), images.size())) {
+            for (Image image : file) {
+                addUpsert(image, encoder, timeseriesKey, version.version(), !before.containsKey(image.key()), upserts);
+                if (timeseriesKey) {
+                    addedRows.add(ByteBuffer.wrap(image.row()));
+                }
+            }
+        }
+        for (Map.Entry<RowKey, List<RowChanges.Pending>> old : before.entrySet()) {
+            RowChanges.Pending now = upserts.get(old.getKey());
+            if (now == null) {
+                deletes.add(old.getKey());
+                continue;
+            }
+            boolean existedBefore = false;
+            for (RowChanges.Pending removed : old.getValue()) {
+                existedBefore |= Arrays.equals(removed.row(), now.row());
+                if (timeseriesKey && !addedRows.contains(ByteBuffer.wrap(removed.row())) && supersedes(removed, now)) {
+                    // The key's latest row went away and nothing newer replaced it: the new latest row
+                    // may live in a file this version did not touch.
+                    changes.markDeleteUnderTimeseriesKey();
+                }
+            }
+            if (existedBefore) {
+                upserts.remove(old.getKey()); // rewritten unchanged (deletion-vector rewrite, copy-on-write of neighbours)
+            }
+        }
+    }
+
     private void readCdc(Row scanState, String root, ChangePlan.FileAction f, CopyRowEncoder encoder, boolean timeseriesKey,
-            long version, Map<String, RowChanges.Pending> upserts, Set<String> deletes, RowChanges changes) {
+            long version, Map<RowKey, RowChanges.Pending> upserts, Set<RowKey> deletes, RowChanges changes) {
         forEachRow(scanState, root, f, CHANGE_TYPE_COLUMN, encoder, changes, (batch, rowId) -> {
             ColumnVector type = batch.getColumnVector(batch.getSchema().indexOf(CHANGE_TYPE));
             String changeType = type.isNullAt(rowId) ? "" : type.getString(rowId);
             switch (changeType) {
-                case "insert", "update_postimage" -> addUpsert(encoder, rowId, timeseriesKey, version, upserts);
-                case "delete" -> deletes.add(encoder.keyText(rowId));
+                case "insert", "update_postimage" -> addUpsert(new Image(encoder.key(rowId), encoder.row(rowId),
+                        timeseriesKey ? encoder.timeseriesValue(rowId) : null), encoder, timeseriesKey, version, "insert".equals(changeType),
+                        upserts);
+                case "delete" -> deletes.add(encoder.key(rowId));
                 case "update_preimage" -> {
                 }
                 default -> throw new TidelineException(TidelineException.Kind.FATAL,
@@ -240,27 +267,8 @@ public final class DeltaChangeReader {
         });
     }
 
-    /** Records an added row as an upsert (the latest per key under a timeseries key); returns its COPY line. */
-    @SuppressWarnings({"rawtypes", "unchecked"})
-    private String addUpsert(CopyRowEncoder encoder, int rowId, boolean timeseriesKey, long version, Map<String, RowChanges.Pending> upserts) {
-        String key = encoder.keyText(rowId);
-        Comparable ts = timeseriesKey ? encoder.timeseriesValue(rowId) : null;
-        String line = line(encoder, rowId);
-        RowChanges.Pending existing = upserts.get(key);
-        if (existing != null) {
-            if (!timeseriesKey) {
-                throw new DuplicateKeyException(source.tableName(), encoder.describeKey(rowId), version);
-            }
-            if (existing.timeseries() != null && (ts == null || ts.compareTo(existing.timeseries()) < 0)) {
-                return line; // keep the later row
-            }
-        }
-        upserts.put(key, new RowChanges.Pending(line, ts));
-        return line;
-    }
-
-    /** One row read from a data file: its key and COPY line, and its timeseries value (or null). */
-    private record Image(String key, String line, @SuppressWarnings("rawtypes") Comparable ts) {
+    /** One row read from a data file: its key, its binary COPY tuple, and its timeseries value (or null). */
+    private record Image(RowKey key, byte[] row, @SuppressWarnings("rawtypes") Comparable ts) {
     }
 
     /**
@@ -269,14 +277,14 @@ public final class DeltaChangeReader {
      */
     private List<List<Image>> readImages(Row scanState, String root, List<ChangePlan.FileAction> files, CopyRowEncoder template,
             boolean timeseriesKey, RowChanges changes) {
-        List<java.util.concurrent.Callable<List<Image>>> tasks = new ArrayList<>();
+        List<Callable<List<Image>>> tasks = new ArrayList<>();
         for (ChangePlan.FileAction f : files) {
             tasks.add(() -> {
                 CopyRowEncoder encoder = template.copy();
                 RowChanges counter = new RowChanges();
                 List<Image> images = new ArrayList<>();
-                forEachRow(scanState, root, f, null, encoder, counter, (batch, rowId) -> images.add(new Image(encoder.keyText(rowId),
-                        line(encoder, rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
+                forEachRow(scanState, root, f, null, encoder, counter, (batch, rowId) -> images.add(new Image(encoder.key(rowId),
+                        encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
                 return images;
             });
         }
@@ -286,20 +294,20 @@ public final class DeltaChangeReader {
                 out.add(call(task));
             }
         } else {
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(parallelism, tasks.size()), r -> {
+            ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, tasks.size()), r -> {
                 Thread t = new Thread(r, "tideline-change-read");
                 t.setDaemon(true);
                 return t;
             });
             try {
-                List<java.util.concurrent.Future<List<Image>>> futures = new ArrayList<>();
+                List<Future<List<Image>>> futures = new ArrayList<>();
                 for (var task : tasks) {
                     futures.add(pool.submit(task));
                 }
                 for (var future : futures) {
                     try {
                         out.add(future.get());
-                    } catch (java.util.concurrent.ExecutionException e) {
+                    } catch (ExecutionException e) {
                         throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -317,7 +325,7 @@ public final class DeltaChangeReader {
         return out;
     }
 
-    private static List<Image> call(java.util.concurrent.Callable<List<Image>> task) {
+    private static List<Image> call(Callable<List<Image>> task) {
         try {
             return task.call();
         } catch (RuntimeException e) {
@@ -327,19 +335,26 @@ public final class DeltaChangeReader {
         }
     }
 
+    /**
+     * Records an added row of one version: the latest per key under a timeseries key, otherwise a
+     * second row with one key fails naming the key.
+     *
+     * @param insert whether the version added the key without removing a row with it
+     */
     @SuppressWarnings({"rawtypes", "unchecked"})
-    private void addUpsert(Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version, Map<String, RowChanges.Pending> upserts) {
+    private void addUpsert(Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version, boolean insert,
+            Map<RowKey, RowChanges.Pending> upserts) {
         RowChanges.Pending existing = upserts.get(image.key());
         if (existing != null) {
             if (!timeseriesKey) {
-                throw new DuplicateKeyException(source.tableName(), encoder.describeKeyText(image.key()), version);
+                throw new DuplicateKeyException(source.tableName(), encoder.describeKey(image.key()), version);
             }
             Comparable ts = image.ts();
             if (existing.timeseries() != null && (ts == null || ts.compareTo(existing.timeseries()) < 0)) {
                 return; // keep the later row
             }
         }
-        upserts.put(image.key(), new RowChanges.Pending(image.line(), image.ts()));
+        upserts.put(image.key(), new RowChanges.Pending(image.row(), image.ts(), insert));
     }
 
     /** Whether the removed row ranks above the key's new row (so removing it lowers the key's latest value). */
@@ -351,12 +366,6 @@ public final class DeltaChangeReader {
             return false;
         }
         return n == null || n.compareTo(r) < 0;
-    }
-
-    private static String line(CopyRowEncoder encoder, int rowId) {
-        StringBuilder sb = new StringBuilder(128);
-        encoder.appendRow(rowId, sb);
-        return sb.toString();
     }
 
     private static boolean isMissingFile(Throwable e) {

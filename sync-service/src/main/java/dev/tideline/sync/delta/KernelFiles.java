@@ -11,7 +11,11 @@ import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.actions.AddFile;
 import io.delta.kernel.internal.data.GenericRow;
 import io.delta.kernel.internal.data.ScanStateRow;
+import io.delta.kernel.internal.util.ColumnMapping;
 import io.delta.kernel.internal.util.Utils;
+import io.delta.kernel.types.BinaryType;
+import io.delta.kernel.types.StringType;
+import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
@@ -108,6 +112,23 @@ final class KernelFiles {
     }
 
     /**
+     * Top-level STRING columns read as BINARY: the Parquet reader then hands over the UTF-8 bytes
+     * as stored, which binary COPY sends as they are, instead of decoding each value into a Java
+     * string that is encoded straight back (a quarter of a snapshot's Java time). Only without
+     * column mapping: Kernel then renames the batch to the logical schema and insists the types
+     * match. {@code CopyRowEncoder} accepts both forms.
+     */
+    private static StructType stringsAsBinary(StructType physical) {
+        StructType out = new StructType();
+        for (StructField field : physical.fields()) {
+            out = out.add(field.getDataType() instanceof StringType
+                    ? new StructField(field.getName(), BinaryType.BINARY, field.isNullable(), field.getMetadata())
+                    : field);
+        }
+        return out;
+    }
+
+    /**
      * Reads one data file as logical rows: deletion vector applied (as a selection vector),
      * partition columns added, column mapping undone. The caller closes the iterator.
      *
@@ -115,6 +136,9 @@ final class KernelFiles {
      */
     static CloseableIterator<FilteredColumnarBatch> read(Engine engine, Row scanState, Row scanFile, StructType extraPhysicalColumns) {
         StructType physical = physicalReadSchema(scanState);
+        if (ScanStateRow.getColumnMappingMode(scanState) == ColumnMapping.ColumnMappingMode.NONE) {
+            physical = stringsAsBinary(physical);
+        }
         if (extraPhysicalColumns != null) {
             for (var field : extraPhysicalColumns.fields()) {
                 physical = physical.add(field);

@@ -1,35 +1,59 @@
 package dev.tideline.sync.delta;
 
+import dev.tideline.sync.types.RowKey;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The net row changes of a Delta table between two versions, by primary key: the rows to upsert
- * (as COPY text lines of all columns) and the keys to delete (as COPY text lines of the key
- * columns). A key is in at most one of the two. Built by {@link DeltaChangeReader}; not thread-safe.
+ * The net row changes of a Delta table between two versions, by primary key: the rows to write
+ * (binary COPY tuples of all columns) and the keys to delete. A key is in at most one of the two.
+ *
+ * <p>A written row is an <em>insert</em> when its key did not exist at the start version (no
+ * version of the range replaced or deleted a row with that key before adding it), otherwise an
+ * <em>update</em>. Without a timeseries key an insert whose key Postgres already holds means the
+ * Delta table now has two rows with that key — one in a file no version of the range touched — so
+ * inserts are written without {@code ON CONFLICT}, where such a key fails the refresh.
+ *
+ * <p>Built by {@link DeltaChangeReader}; not thread-safe.
  */
 public final class RowChanges {
 
-    private final Map<String, Pending> upserts = new LinkedHashMap<>();
-    private final Set<String> deletes = new LinkedHashSet<>();
+    private final Map<RowKey, Pending> upserts = new LinkedHashMap<>();
+    private final Set<RowKey> deletes = new LinkedHashSet<>();
     private boolean deletesUnderTimeseriesKey;
     private long rowsRead;
 
-    /** One row to upsert, with its timeseries key value (or {@code null}). */
-    record Pending(String line, @SuppressWarnings("rawtypes") Comparable timeseries) {
+    /** One row to write, with its timeseries key value (or {@code null}) and whether its key is new. */
+    record Pending(byte[] row, @SuppressWarnings("rawtypes") Comparable timeseries, boolean insert) {
     }
 
-    void upsert(String key, String line, @SuppressWarnings("rawtypes") Comparable timeseries) {
-        deletes.remove(key);
-        upserts.put(key, new Pending(line, timeseries));
+    /**
+     * Folds in a version's row for {@code key}.
+     *
+     * @param insert whether that version added the key without replacing a row with it
+     */
+    void upsert(RowKey key, byte[] row, @SuppressWarnings("rawtypes") Comparable timeseries, boolean insert) {
+        Pending earlier = upserts.get(key);
+        if (deletes.remove(key)) {
+            insert = false; // the key existed at the start version: Postgres holds it
+        } else if (earlier != null) {
+            insert = earlier.insert(); // what matters is whether the key existed at the start version
+        }
+        upserts.put(key, new Pending(row, timeseries, insert));
     }
 
-    void delete(String key) {
-        upserts.remove(key);
-        deletes.add(key);
+    /** Folds in a version's delete of {@code key}. */
+    void delete(RowKey key) {
+        Pending earlier = upserts.remove(key);
+        if (earlier == null || !earlier.insert()) {
+            deletes.add(key);
+        } // else: inserted and deleted within the range; Postgres never had it
     }
 
     void markDeleteUnderTimeseriesKey() {
@@ -40,15 +64,35 @@ public final class RowChanges {
         rowsRead += rows;
     }
 
-    /** Key text → full COPY line of each row to insert or update. */
-    public Map<String, String> upserts() {
-        Map<String, String> lines = new LinkedHashMap<>();
-        upserts.forEach((k, p) -> lines.put(k, p.line()));
-        return Collections.unmodifiableMap(lines);
+    /** Binary COPY tuples of the rows whose key is new (see the class comment). */
+    public List<byte[]> inserts() {
+        List<byte[]> rows = new ArrayList<>();
+        upserts.values().forEach(p -> {
+            if (p.insert()) {
+                rows.add(p.row());
+            }
+        });
+        return rows;
     }
 
-    /** COPY lines of the primary keys to delete. */
-    public Set<String> deletes() {
+    /** Binary COPY tuples of the rows whose key existed at the start version. */
+    public List<byte[]> updates() {
+        List<byte[]> rows = new ArrayList<>();
+        upserts.values().forEach(p -> {
+            if (!p.insert()) {
+                rows.add(p.row());
+            }
+        });
+        return rows;
+    }
+
+    /** The keys of all rows to write, inserts and updates. */
+    public Set<RowKey> upsertKeys() {
+        return Collections.unmodifiableSet(upserts.keySet());
+    }
+
+    /** Keys to delete, as binary COPY tuples of the key columns. */
+    public Collection<RowKey> deletes() {
         return Collections.unmodifiableSet(deletes);
     }
 

@@ -15,6 +15,7 @@ import dev.tideline.sync.target.IncrementalApplier;
 import dev.tideline.sync.target.PostgresTarget;
 import dev.tideline.sync.target.SnapshotLoader;
 import dev.tideline.sync.target.SyncState;
+import dev.tideline.sync.target.TableDdl;
 import dev.tideline.sync.types.CopyRowEncoder;
 import dev.tideline.sync.types.PostgresTypeMapping;
 import dev.tideline.sync.types.TargetColumn;
@@ -84,7 +85,7 @@ public final class SyncedTableSyncer {
     /** The version Postgres reflects, from the target's bookkeeping; empty before the first sync. */
     public Optional<SyncState> syncedState() {
         try (Connection c = target.open()) {
-            if (!TableDdlQueries.bookkeepingExists(c)) {
+            if (!TableDdl.bookkeepingExists(c)) {
                 return Optional.empty();
             }
             return Bookkeeping.read(c, def.name(), false);
@@ -209,7 +210,7 @@ public final class SyncedTableSyncer {
      */
     public void release() {
         try (Connection c = target.open()) {
-            if (!TableDdlQueries.bookkeepingExists(c)) {
+            if (!TableDdl.bookkeepingExists(c)) {
                 return;
             }
             c.setAutoCommit(false);
@@ -269,7 +270,7 @@ public final class SyncedTableSyncer {
             // Concurrent CREATE ... IF NOT EXISTS of the same objects can still collide in the catalogs.
             s.execute("SELECT pg_advisory_xact_lock(hashtextextended('tideline.bookkeeping', 0))");
             Bookkeeping.ensure(c);
-            if (!TableDdlQueries.schemaExists(c, def.target().schema())) {
+            if (!TableDdl.schemaExists(c, def.target().schema())) {
                 if (!def.createDatabaseObjectsIfMissing()) {
                     throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                             "schema '" + def.target().schema() + "' does not exist in database '" + def.target().database() + "'",
@@ -303,6 +304,6 @@ public final class SyncedTableSyncer {
     }
 
     private boolean exists(Connection c) throws SQLException {
-        return TableDdlQueries.tableExists(c, def.target().schema(), def.target().table());
+        return TableDdl.exists(c, def.target().schema(), def.target().table());
     }
 }

@@ -1,13 +1,14 @@
 package dev.tideline.sync.target;
 
 import dev.tideline.core.TidelineException;
+import dev.tideline.sync.delta.DuplicateKeyException;
 import dev.tideline.sync.delta.RowChanges;
 import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
+import dev.tideline.sync.types.CopyBuffer;
+import dev.tideline.sync.types.RowKey;
 import dev.tideline.sync.types.TargetColumn;
-import java.io.IOException;
-import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -16,16 +17,31 @@ import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.util.PSQLException;
 
 /**
  * TRIGGERED/CONTINUOUS refresh: applies the net row changes between the synced version and a newer
- * one in ONE Postgres transaction, set-based — COPY into temporary staging tables, then one
- * {@code DELETE … USING} and one {@code INSERT … ON CONFLICT DO UPDATE} — together with new columns
- * (additive schema changes) and the bookkeeping row carrying the new version. Either all of it
- * commits or none of it, so a refresh stopped anywhere is simply redone from the recorded version.
+ * one in ONE Postgres transaction, set-based, all data by binary COPY:
+ * <ol>
+ *   <li>deleted keys: COPY into a temporary table, one {@code DELETE … USING};</li>
+ *   <li>rows whose key is new (see {@link RowChanges}): COPY straight into the synced table. Without
+ *       a timeseries key, a key Postgres already holds fails the COPY with a unique violation: the
+ *       Delta table then has two rows with that key (one in a file the change did not touch), and
+ *       the refresh fails naming it, as a snapshot would;</li>
+ *   <li>rows whose key existed: COPY into a temporary table, one {@code UPDATE … FROM}; with a
+ *       timeseries key every written row goes this way but through {@code INSERT … ON CONFLICT DO
+ *       UPDATE}, only where the incoming value is not older;</li>
+ * </ol>
+ * together with new columns (additive schema changes) and the bookkeeping row carrying the new
+ * version. Either all of it commits or none of it, so a refresh stopped anywhere is simply redone
+ * from the recorded version.
  */
 public final class IncrementalApplier {
+
+    private static final int FLUSH_BYTES = 1 << 20;
+    /** Session buffers for the staging tables; allocated only as they fill. */
+    private static final String TEMP_BUFFERS = "128MB";
 
     private final SyncFaults faults;
 
@@ -36,14 +52,18 @@ public final class IncrementalApplier {
     /**
      * @param c            a connection to the target database in autocommit mode (left so on return)
      * @param previous     the bookkeeping row the changes start from; the refresh fails RETRYABLE if it moved meanwhile
-     * @param columns      the columns at {@code toVersion}, in the order of the change lines
+     * @param columns      the columns at {@code toVersion}, in the order of the change rows
      * @param addedColumns columns new since {@code previous} (added to the table first)
      * @return rows applied (upserted plus deleted)
+     * @throws DuplicateKeyException when a new row's key is already held by a row the change did not touch (no timeseries key)
      */
     public long apply(Connection c, SyncedTableDefinition def, SyncState previous, List<TargetColumn> columns, List<TargetColumn> addedColumns,
             RowChanges changes, long toVersion) {
         String table = def.target().quoted();
+        String names = TableDdl.columnList(columns.stream().map(TargetColumn::name).toList());
+        boolean timeseries = def.timeseriesKey().isPresent();
         try {
+            roomForStaging(c);
             c.setAutoCommit(false);
             try {
                 Bookkeeping.allowSyncWrites(c);
@@ -62,31 +82,37 @@ public final class IncrementalApplier {
                         s.execute("ALTER TABLE " + table + " ADD COLUMN " + Sql.quote(added.name()) + " " + added.postgresType());
                     }
                 }
-                CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
                 if (!changes.deletes().isEmpty()) {
                     List<TargetColumn> keyColumns = def.primaryKey().stream()
                             .map(k -> columns.stream().filter(col -> col.name().equals(k)).findFirst().orElseThrow()).toList();
                     try (Statement s = c.createStatement()) {
                         s.execute("CREATE TEMP TABLE tideline_deletes (" + TableDdl.columnDefinitions(keyColumns) + ") ON COMMIT DROP");
                     }
-                    copy.copyIn("COPY tideline_deletes FROM STDIN", new StringReader(joinLines(changes.deletes())));
+                    copy(c, "COPY tideline_deletes FROM STDIN (FORMAT binary)", keys(changes.deletes()));
                     try (Statement s = c.createStatement()) {
-                        s.executeUpdate("DELETE FROM " + table + " t USING tideline_deletes d WHERE "
-                                + def.primaryKey().stream().map(k -> "t." + Sql.quote(k) + " = d." + Sql.quote(k))
-                                        .collect(Collectors.joining(" AND ")));
+                        s.executeUpdate("DELETE FROM " + table + " t USING tideline_deletes d WHERE " + keyMatch(def, "t", "d"));
                     }
                 }
-                java.util.Map<String, String> upserts = changes.upserts();
-                if (!upserts.isEmpty()) {
-                    String names = TableDdl.columnList(columns.stream().map(TargetColumn::name).toList());
+                List<byte[]> inserts = timeseries ? List.of() : changes.inserts();
+                if (!inserts.isEmpty()) {
+                    copyNewRows(c, def, table, names, inserts, toVersion);
+                }
+                List<byte[]> updates = timeseries ? concat(changes.inserts(), changes.updates()) : changes.updates();
+                if (!updates.isEmpty()) {
                     try (Statement s = c.createStatement()) {
                         s.execute("CREATE TEMP TABLE tideline_upserts (" + TableDdl.columnDefinitions(columns) + ") ON COMMIT DROP");
                     }
-                    copy.copyIn("COPY tideline_upserts (" + names + ") FROM STDIN",
-                            new StringReader(String.join("", upserts.values())));
+                    copy(c, "COPY tideline_upserts (" + names + ") FROM STDIN (FORMAT binary)", updates);
                     try (Statement s = c.createStatement()) {
-                        s.executeUpdate("INSERT INTO " + table + " AS t (" + names + ") SELECT " + names + " FROM tideline_upserts "
-                                + onConflict(def, columns));
+                        if (timeseries) {
+                            s.executeUpdate("INSERT INTO " + table + " AS t (" + names + ") SELECT " + names + " FROM tideline_upserts "
+                                    + onConflict(def, columns));
+                        } else if (s.executeUpdate(update(def, table, columns)) < updates.size()) {
+                            // Postgres lacks rows it should hold at the synced version (removed behind the sync's back):
+                            // the changed rows are the truth, so the missing ones are inserted.
+                            s.executeUpdate("INSERT INTO " + table + " (" + names + ") SELECT " + names + " FROM tideline_upserts u "
+                                    + "WHERE NOT EXISTS (SELECT 1 FROM " + table + " t WHERE " + keyMatch(def, "t", "u") + ")");
+                        }
                     }
                 }
                 Bookkeeping.write(c, new SyncState(def.name(), def.target().schema(), def.target().table(), def.sourceTableName(),
@@ -96,7 +122,7 @@ public final class IncrementalApplier {
                 c.commit();
                 c.setAutoCommit(true);
                 return changes.size();
-            } catch (SQLException | IOException | RuntimeException e) {
+            } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();
                     c.setAutoCommit(true);
@@ -107,9 +133,93 @@ public final class IncrementalApplier {
             }
         } catch (SQLException e) {
             throw PostgresErrors.wrap("refresh of synced table " + def.name() + " to version " + toVersion, e);
-        } catch (IOException e) {
-            throw new TidelineException(TidelineException.Kind.RETRYABLE, "refresh of synced table " + def.name() + " failed: " + e, null, e);
         }
+    }
+
+    /**
+     * Temporary tables live in the session's own buffers (8 MB by default); a staging table larger
+     * than that spills to disk. The setting can only change before the session first touches a
+     * temporary table, which a fresh sync connection has not: if it has, the default stays.
+     */
+    private static void roomForStaging(Connection c) {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET temp_buffers = '" + TEMP_BUFFERS + "'");
+        } catch (SQLException e) {
+            // already used temporary tables: keep the default
+        }
+    }
+
+    /**
+     * New keys go straight into the table: no staging, no conflict handling. The primary key index
+     * turns a key that is already there into a unique violation, which names the key.
+     */
+    private static void copyNewRows(Connection c, SyncedTableDefinition def, String table, String names, List<byte[]> rows, long toVersion)
+            throws SQLException {
+        try {
+            copy(c, "COPY " + table + " (" + names + ") FROM STDIN (FORMAT binary)", rows);
+        } catch (PSQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                String detail = e.getServerErrorMessage() == null ? null : e.getServerErrorMessage().getDetail();
+                String key = detail == null ? "(" + String.join(", ", def.primaryKey()) + ")"
+                        : detail.replaceFirst("^Key ", "").replaceFirst(" already exists\\.?$", "");
+                throw new DuplicateKeyException(def.sourceTableName(), key, toVersion);
+            }
+            throw e;
+        }
+    }
+
+    /** Streams binary COPY tuples, framed by the format's header and trailer, in 1 MiB writes. */
+    private static void copy(Connection c, String sql, Collection<byte[]> tuples) throws SQLException {
+        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        try {
+            CopyBuffer buffer = new CopyBuffer(FLUSH_BYTES + 4096).header();
+            for (byte[] tuple : tuples) {
+                buffer.write(tuple);
+                if (buffer.size() >= FLUSH_BYTES) {
+                    copy.writeToCopy(buffer.array(), 0, buffer.size());
+                    buffer.clear();
+                }
+            }
+            buffer.trailer();
+            copy.writeToCopy(buffer.array(), 0, buffer.size());
+            copy.endCopy();
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        }
+    }
+
+    private static List<byte[]> keys(Collection<RowKey> keys) {
+        return keys.stream().map(RowKey::bytes).toList();
+    }
+
+    private static List<byte[]> concat(List<byte[]> a, List<byte[]> b) {
+        List<byte[]> all = new java.util.ArrayList<>(a.size() + b.size());
+        all.addAll(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /**
+     * The rows of existing keys, by one {@code UPDATE … FROM}: cheaper for Postgres than {@code INSERT
+     * … ON CONFLICT} (no speculative insertion per row), and still an UPDATE for anyone decoding the
+     * synced table's WAL.
+     */
+    private static String update(SyncedTableDefinition def, String table, List<TargetColumn> columns) {
+        List<String> others = columns.stream().map(TargetColumn::name).filter(n -> !def.primaryKey().contains(n)).toList();
+        if (others.isEmpty()) {
+            // Only key columns: nothing to change, but the statement still counts the rows that exist.
+            return "UPDATE " + table + " t SET " + Sql.quote(def.primaryKey().get(0)) + " = t." + Sql.quote(def.primaryKey().get(0))
+                    + " FROM tideline_upserts u WHERE " + keyMatch(def, "t", "u");
+        }
+        return "UPDATE " + table + " t SET " + others.stream().map(n -> Sql.quote(n) + " = u." + Sql.quote(n)).collect(Collectors.joining(", "))
+                + " FROM tideline_upserts u WHERE " + keyMatch(def, "t", "u");
+    }
+
+    private static String keyMatch(SyncedTableDefinition def, String left, String right) {
+        return def.primaryKey().stream().map(k -> left + "." + Sql.quote(k) + " = " + right + "." + Sql.quote(k))
+                .collect(Collectors.joining(" AND "));
     }
 
     private static String onConflict(SyncedTableDefinition def, List<TargetColumn> columns) {
@@ -123,13 +233,5 @@ public final class IncrementalApplier {
                 .map(ts -> " WHERE t." + Sql.quote(ts) + " IS NULL OR t." + Sql.quote(ts) + " <= EXCLUDED." + Sql.quote(ts))
                 .orElse("");
         return "ON CONFLICT (" + key + ") DO UPDATE SET " + set + guard;
-    }
-
-    private static String joinLines(Collection<String> keys) {
-        StringBuilder sb = new StringBuilder(keys.size() * 16);
-        for (String k : keys) {
-            sb.append(k).append('\n');
-        }
-        return sb.toString();
     }
 }

@@ -6,6 +6,7 @@ import dev.tideline.sync.delta.DuplicateKeyException;
 import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
+import dev.tideline.sync.types.CopyBuffer;
 import dev.tideline.sync.types.CopyRowEncoder;
 import dev.tideline.sync.types.TargetColumn;
 import io.delta.kernel.data.ColumnVector;
@@ -14,7 +15,6 @@ import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.utils.CloseableIterator;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,10 +36,11 @@ import org.postgresql.copy.CopyIn;
 
 /**
  * SNAPSHOT: copies a whole Delta table at one version into a scratch table in the {@code tideline}
- * schema with COPY, in parallel over data files (one connection per worker, at most
- * {@code maxConnections}), checks the primary key, and swaps the scratch table in for the synced
- * table in one transaction that also recreates the indexes users created on the old table, restores
- * its grants, attaches the read-only trigger and records the synced version. Readers see the old
+ * schema with binary COPY, in parallel over data files (one connection per worker; workers: one
+ * per core, at most {@code maxConnections} and the number of files), builds the primary key, and
+ * swaps the scratch table in for the synced table in one transaction that also recreates the
+ * indexes users created on the old table, restores its grants, recreates the views built on it
+ * ({@link DependentViews}), attaches the read-only trigger and records the synced version. Readers see the old
  * table until that commit and the new one after it, never a half-loaded table.
  *
  * <p>A snapshot stopped anywhere leaves the synced table and its bookkeeping untouched (the scratch
@@ -49,6 +50,8 @@ public final class SnapshotLoader {
 
     private static final Logger LOG = Logger.getLogger(SnapshotLoader.class);
     private static final int FLUSH_BYTES = 1 << 20;
+    /** For the primary key's sort: enough that a table of tens of millions of rows sorts in memory. */
+    private static final String MAINTENANCE_WORK_MEM = "256MB";
     private static final Pattern DUPLICATE_KEY = Pattern.compile("Key (\\(.*\\))=(\\(.*\\)) is duplicated");
 
     private final PostgresTarget target;
@@ -84,13 +87,18 @@ public final class SnapshotLoader {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + scratchQuoted);
                 s.execute("DROP TABLE IF EXISTS " + rawQuoted);
-                s.execute("CREATE TABLE " + scratchQuoted + " (" + TableDdl.columnDefinitions(columns) + ")");
+                // Key columns NOT NULL from the start: COPY refuses a NULL key at once, and adding the primary
+                // key later needs no extra scan of the whole table to check for NULLs.
+                String definitions = TableDdl.columnDefinitions(columns, def.primaryKey());
+                s.execute("CREATE TABLE " + scratchQuoted + " (" + definitions + ")");
                 if (dedupe) {
                     // Only a way station for DISTINCT ON: unlogged, it costs no WAL.
-                    s.execute("CREATE UNLOGGED TABLE " + rawQuoted + " (" + TableDdl.columnDefinitions(columns) + ")");
+                    s.execute("CREATE UNLOGGED TABLE " + rawQuoted + " (" + definitions + ")");
                 }
             }
+            long t0 = System.nanoTime();
             long copied = copyAll(def, files, columns, dedupe ? rawQuoted : scratchQuoted);
+            long t1 = System.nanoTime();
             long rows = copied;
             try (Statement s = c.createStatement()) {
                 if (dedupe) {
@@ -99,13 +107,23 @@ public final class SnapshotLoader {
                             + " ORDER BY " + key + ", " + Sql.quote(def.timeseriesKey().get()) + " DESC NULLS LAST");
                     s.execute("DROP TABLE " + rawQuoted);
                 }
+                // The key is built once, after the load: one sort instead of a b-tree insert per row.
+                s.execute("SET maintenance_work_mem = '" + MAINTENANCE_WORK_MEM + "'");
                 addPrimaryKey(s, def, scratchQuoted, scratch);
+                s.execute("RESET maintenance_work_mem");
+            }
+            long t2 = System.nanoTime();
+            try (Statement s = c.createStatement()) {
                 s.execute("ANALYZE " + scratchQuoted);
             }
+            long t3 = System.nanoTime();
             faults.at(SyncFaults.SNAPSHOT_BEFORE_SWAP);
             swap(c, def, columns, scratch, files.snapshot().getVersion(), rows);
-            LOG.infof("synced table %s: snapshot of %s at version %d swapped in (%d rows, %d files)", def.name(), def.sourceTableName(),
-                    files.snapshot().getVersion(), rows, files.files().size());
+            long t4 = System.nanoTime();
+            LOG.infof("synced table %s: snapshot of %s at version %d swapped in (%d rows, %d files; copy %d ms on %d connections, "
+                    + "primary key %d ms, analyze %d ms, swap %d ms)", def.name(), def.sourceTableName(), files.snapshot().getVersion(), rows,
+                    files.files().size(), (t1 - t0) / 1_000_000, workers(files), (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
+                    (t4 - t3) / 1_000_000);
             return rows;
         } catch (SQLException e) {
             throw PostgresErrors.wrap("snapshot of synced table " + def.name(), e);
@@ -122,21 +140,33 @@ public final class SnapshotLoader {
                 String key = m.find() ? m.group(1) + "=" + m.group(2) : "(" + String.join(", ", def.primaryKey()) + ")";
                 throw new DuplicateKeyException(def.sourceTableName(), key, -1);
             }
-            if ("23502".equals(e.getSQLState())) {
-                throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
-                        "source table " + def.sourceTableName() + " has rows whose primary key (" + String.join(", ", def.primaryKey())
-                                + ") is NULL; a primary key cannot hold NULL",
-                        "fill or filter the NULL keys in the source table, or choose primary key columns without NULLs");
-            }
             throw e;
         }
     }
 
+    private static TidelineException nullKey(SyncedTableDefinition def, SQLException e) {
+        return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
+                "source table " + def.sourceTableName() + " has rows whose primary key (" + String.join(", ", def.primaryKey())
+                        + ") is NULL; a primary key cannot hold NULL",
+                "fill or filter the NULL keys in the source table, or choose primary key columns without NULLs", e);
+    }
+
+    /**
+     * One connection per file at most, and per core of this host: each connection keeps one core
+     * busy decoding Parquet, so more connections than cores only make them take turns (and, with
+     * Postgres on the same host, take its cores too).
+     */
+    private int workers(DeltaSource.SnapshotFiles files) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return Math.max(1, Math.min(Math.min(maxConnections, cores), files.files().size()));
+    }
+
     private long copyAll(SyncedTableDefinition def, DeltaSource.SnapshotFiles files, List<TargetColumn> columns, String into) {
         Queue<Row> queue = new ConcurrentLinkedQueue<>(files.files());
-        int workers = Math.max(1, Math.min(maxConnections, files.files().size()));
+        int workers = workers(files);
         AtomicLong rows = new AtomicLong();
-        String copySql = "COPY " + into + " (" + TableDdl.columnList(columns.stream().map(TargetColumn::name).toList()) + ") FROM STDIN";
+        String copySql = "COPY " + into + " (" + TableDdl.columnList(columns.stream().map(TargetColumn::name).toList())
+                + ") FROM STDIN (FORMAT binary)";
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "tideline-snapshot-copy");
             t.setDaemon(true);
@@ -156,9 +186,17 @@ public final class SnapshotLoader {
                     f.get();
                 } catch (java.util.concurrent.ExecutionException e) {
                     queue.clear(); // let the other workers stop after their current file
-                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
-                            : new TidelineException(TidelineException.Kind.RETRYABLE, "snapshot copy of " + def.name() + " failed: "
-                                    + e.getCause(), null, e.getCause());
+                    RuntimeException cause;
+                    if (e.getCause() instanceof RuntimeException r) {
+                        cause = r;
+                    } else if (e.getCause() instanceof SQLException sql && "23502".equals(sql.getSQLState())) {
+                        cause = nullKey(def, sql);
+                    } else if (e.getCause() instanceof SQLException sql) {
+                        cause = PostgresErrors.wrap("snapshot copy of " + def.name(), sql);
+                    } else {
+                        cause = new TidelineException(TidelineException.Kind.RETRYABLE, "snapshot copy of " + def.name() + " failed: "
+                                + e.getCause(), null, e.getCause());
+                    }
                     if (first == null) {
                         first = cause;
                     }
@@ -183,7 +221,7 @@ public final class SnapshotLoader {
         try (Connection c = target.open()) {
             CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
             try {
-                StringBuilder buffer = new StringBuilder(FLUSH_BYTES + 4096);
+                CopyBuffer buffer = new CopyBuffer(FLUSH_BYTES + 4096).header();
                 Row file;
                 while ((file = queue.poll()) != null) {
                     long fileRows = 0;
@@ -199,7 +237,7 @@ public final class SnapshotLoader {
                                 }
                                 encoder.appendRow(r, buffer);
                                 fileRows++;
-                                if (buffer.length() >= FLUSH_BYTES) {
+                                if (buffer.size() >= FLUSH_BYTES) {
                                     write(copy, buffer);
                                 }
                             }
@@ -209,6 +247,7 @@ public final class SnapshotLoader {
                     rows.addAndGet(fileRows);
                     faults.at(SyncFaults.SNAPSHOT_FILE_COPIED);
                 }
+                write(copy, buffer.trailer());
                 copy.endCopy();
             } finally {
                 if (copy.isActive()) {
@@ -222,13 +261,12 @@ public final class SnapshotLoader {
         }
     }
 
-    private static void write(CopyIn copy, StringBuilder buffer) throws SQLException {
-        if (buffer.length() == 0) {
+    private static void write(CopyIn copy, CopyBuffer buffer) throws SQLException {
+        if (buffer.size() == 0) {
             return;
         }
-        byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
-        copy.writeToCopy(bytes, 0, bytes.length);
-        buffer.setLength(0);
+        copy.writeToCopy(buffer.array(), 0, buffer.size());
+        buffer.clear();
     }
 
     private void swap(Connection c, SyncedTableDefinition def, List<TargetColumn> columns, String scratch, long version, long rows)
@@ -244,17 +282,20 @@ public final class SnapshotLoader {
             }
             List<String> indexes = new ArrayList<>();
             List<String> grants = new ArrayList<>();
+            List<DependentViews.View> views = List.of();
             if (TableDdl.exists(c, schema, table)) {
                 indexes = userIndexes(c, finalQuoted);
                 grants = grants(c, finalQuoted);
+                views = DependentViews.of(c, finalQuoted, def.name());
                 try (Statement s = c.createStatement()) {
+                    DependentViews.drop(c, views);
                     s.execute("DROP TABLE " + finalQuoted);
                 } catch (SQLException e) {
                     if ("2BP01".equals(e.getSQLState())) { // dependent_objects_still_exist
                         throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                                 "synced table " + def.name() + " cannot be replaced by the new snapshot: " + e.getMessage(),
-                                "drop the views or foreign keys that depend on " + def.target() + " (a snapshot replaces the table), "
-                                        + "or query it directly", e);
+                                "drop the foreign keys or other objects that depend on " + def.target() + " (a snapshot replaces the "
+                                        + "table; plain views on it are kept)", e);
                     }
                     throw e;
                 }
@@ -267,6 +308,9 @@ public final class SnapshotLoader {
             }
             recreate(c, def, indexes, "index");
             recreate(c, def, grants, "grant");
+            for (String failed : DependentViews.recreate(c, views)) {
+                LOG.warnf("synced table %s: could not restore a view after the snapshot swap: %s", def.name(), failed);
+            }
             Bookkeeping.attachReadOnlyTrigger(c, finalQuoted);
             Bookkeeping.write(c, new SyncState(def.name(), schema, table, def.sourceTableName(), version,
                     columns.stream().map(TargetColumn::name).toList(), columns.stream().map(TargetColumn::postgresType).toList(),

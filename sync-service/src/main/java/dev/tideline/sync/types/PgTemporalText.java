@@ -6,7 +6,8 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
 /**
- * Delta dates and timestamps as Postgres input text. Written by hand rather than with
+ * Delta dates and timestamps as text: in Postgres' own form for messages naming a key, in ISO-8601
+ * for JSON. Written by hand rather than with
  * {@code LocalDate.toString()} because Postgres wants years before 1 as {@code 0044-03-15 BC} (ISO
  * year −43) and years after 9999 without the ISO {@code +} sign.
  */
@@ -22,11 +23,6 @@ final class PgTemporalText {
         appendDate(out, d.getYear(), d.getMonthValue(), d.getDayOfMonth());
         appendEra(out, d.getYear());
         return out.toString();
-    }
-
-    /** Microseconds since the epoch (UTC) → {@code YYYY-MM-DD HH:MM:SS.ffffff+00[ BC]}. */
-    static String timestampUtc(long epochMicros) {
-        return timestamp(epochMicros, "+00");
     }
 
     /** Microseconds since the epoch of a wall-clock time without zone → {@code YYYY-MM-DD HH:MM:SS.ffffff[ BC]}. */

@@ -1,0 +1,149 @@
+package dev.tideline.apply.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tideline.apply.delta.DeltaTableWriter;
+import dev.tideline.apply.delta.WriterSettings;
+import dev.tideline.core.TableId;
+import dev.tideline.delta.DeltaEngines;
+import dev.tideline.delta.EngineSettings;
+import dev.tideline.delta.TableLocations;
+import dev.tideline.testing.NatsServer;
+import dev.tideline.testing.WithNats;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kill -9} of a real applier process ({@link ApplyProcessMain}): between its Delta commit and
+ * its acks, in the middle of a fetched batch, and at random moments of continuous applying (inside
+ * Parquet, deletion-vector and commit writes). A new process then catches up, and the tables equal
+ * the source: no lost change, no duplicate key, and no source transaction committed twice in the
+ * Delta history.
+ */
+@WithNats
+class ApplyProcessKillIT {
+
+    @TempDir
+    Path warehouse;
+
+    @Test
+    void killedApplierProcessesLoseAndDuplicateNothing(NatsServer nats) throws Exception {
+        SourceModel model = new SourceModel(21);
+        Random random = new Random(21);
+        List<String> modes = List.of("AFTER_COMMIT_BEFORE_ACK", "MID_BATCH", "RUN", "AFTER_COMMIT_BEFORE_ACK", "RUN", "MID_BATCH", "RUN");
+        int paused = 0;
+        try (StagingStream stream = new StagingStream(nats.url(), "gwk")) {
+            for (int round = 0; round < modes.size(); round++) {
+                String mode = modes.get(round);
+                int transactions = mode.equals("RUN") ? 60 : 20;
+                for (int i = 0; i < transactions; i++) {
+                    stream.transaction(model.randomTransaction(round % 3 == 2));
+                }
+                Child child = Child.start(nats, warehouse, mode);
+                try {
+                    if (mode.equals("RUN")) {
+                        assertTrue(child.await("STARTED"), "child started: " + child.output);
+                        Thread.sleep(200 + random.nextInt(1500));
+                    } else {
+                        String reached = child.awaitAny("PAUSED at " + mode, "NO FAULT");
+                        assertEquals("PAUSED at " + mode, reached, child.output.toString());
+                        paused++;
+                    }
+                } finally {
+                    child.kill();
+                }
+            }
+            assertEquals(4, paused);
+            Child drain = Child.start(nats, warehouse, "DRAIN");
+            try {
+                assertTrue(drain.await("CAUGHT UP"), "caught up: " + drain.output);
+                assertTrue(drain.process.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, drain.process.exitValue());
+            } finally {
+                drain.kill();
+            }
+        }
+        DeltaTableWriter orders = table(SourceModel.ORDERS, "main", "sales", "orders");
+        DeltaTableWriter items = table(SourceModel.ITEMS, "main", "shop", "line items");
+        assertEquals(model.expected(SourceModel.ORDERS), SourceModel.actual(orders, model.schemas.get(SourceModel.ORDERS).columnCount()));
+        assertEquals(model.expected(SourceModel.ITEMS), SourceModel.actual(items, 2));
+        PipelineApplierIT.assertNoTransactionAppliedTwice(orders);
+        PipelineApplierIT.assertNoTransactionAppliedTwice(items);
+    }
+
+    private DeltaTableWriter table(TableId source, String catalog, String schema, String name) {
+        return DeltaTableWriter.open(DeltaEngines.forWarehouse(warehouse.toString(), EngineSettings.defaults()),
+                TableLocations.of(warehouse.toString(), catalog, schema, name), "pk/" + source.schema() + "." + source.name(), source,
+                WriterSettings.DEFAULT);
+    }
+
+    /** A child JVM running {@link ApplyProcessMain}, its output collected line by line. */
+    private static final class Child {
+        final Process process;
+        final List<String> output = new CopyOnWriteArrayList<>();
+        private final CompletableFuture<Void> reader;
+
+        private Child(Process process) {
+            this.process = process;
+            this.reader = CompletableFuture.runAsync(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        output.add(line);
+                    }
+                } catch (java.io.IOException e) {
+                    // the process was killed
+                }
+            });
+        }
+
+        static Child start(NatsServer nats, Path warehouse, String mode) throws Exception {
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(ApplyProcessMain.class.getName());
+            command.addAll(List.of(nats.url(), "gwk", "pk", warehouse.toString(), mode));
+            return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
+        }
+
+        boolean await(String line) throws InterruptedException {
+            return line.equals(awaitAny(line));
+        }
+
+        /** Waits up to two minutes for a line starting with one of {@code lines}; returns it, or null. */
+        String awaitAny(String... lines) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline) {
+                for (String seen : output) {
+                    for (String l : lines) {
+                        if (seen.startsWith(l)) {
+                            return l;
+                        }
+                    }
+                }
+                if (!process.isAlive() && reader.isDone()) {
+                    return null;
+                }
+                Thread.sleep(20);
+            }
+            return null;
+        }
+
+        /** SIGKILL: no shutdown hooks, no acks, no flush of anything the process still held. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        }
+    }
+}

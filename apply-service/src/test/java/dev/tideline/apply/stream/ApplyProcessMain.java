@@ -1,0 +1,82 @@
+package dev.tideline.apply.stream;
+
+import dev.tideline.apply.delta.CommitOutcome;
+import dev.tideline.apply.delta.WriterSettings;
+import dev.tideline.core.Lsn;
+import dev.tideline.core.TidelineException;
+import dev.tideline.delta.DeltaEngines;
+import dev.tideline.delta.EngineSettings;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.time.Duration;
+
+/**
+ * An applier in a process of its own, for {@link ApplyProcessKillIT}, to be ended with SIGKILL.
+ *
+ * <p>Arguments: natsUrl gateway pipeline warehouse mode, where mode is
+ * <ul>
+ *   <li>{@code AFTER_COMMIT_BEFORE_ACK} / {@code MID_BATCH}: run into that fault point, print {@code PAUSED at <mode>} and wait (the Delta commit is durable, no ack was
+ *       sent; or half a fetched batch is routed and nothing of it committed);</li>
+ *   <li>{@code RUN}: apply continuously (killed at a random moment: mid-fetch, mid-Parquet write,
+ *       mid-deletion-vector write, mid-commit …);</li>
+ *   <li>{@code DRAIN}: apply everything staged, print {@code CAUGHT UP} and exit.</li>
+ * </ul>
+ * The engine fsyncs, as in production.
+ */
+public final class ApplyProcessMain {
+
+    private ApplyProcessMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[4];
+        Connection nats = Nats.connect(new Options.Builder().server(args[0]).maxReconnects(-1).reconnectWait(Duration.ofMillis(200)).build());
+        ApplyListener quiet = new ApplyListener() {
+            @Override
+            public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+                System.out.println("COMMITTED " + target.fullName() + " v" + outcome.version());
+            }
+
+            @Override
+            public void failed(TableTarget target, TidelineException error) {
+                System.out.println("FAILED " + target.fullName() + ": " + error.getMessage());
+            }
+        };
+        PipelineApplier applier = new PipelineApplier(nats, args[1], args[2], PipelineApplierIT.routes(),
+                DeltaEngines.forWarehouse(args[3], EngineSettings.defaults()), args[3],
+                PipelineApplierIT.FAST.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), quiet);
+        applier.start();
+        System.out.println("STARTED");
+        System.out.flush();
+        switch (mode) {
+            case "DRAIN" -> {
+                applier.runUntilCaughtUp(Duration.ofSeconds(120));
+                applier.close();
+                nats.close();
+                System.out.println("CAUGHT UP");
+                System.exit(0);
+            }
+            case "RUN" -> {
+                while (true) {
+                    applier.pollOnce();
+                }
+            }
+            default -> {
+                // Straight into the fault: a normal poll first could apply everything staged and
+                // leave nothing for the fault point to interrupt.
+                PipelineApplier.FaultPoint fault = PipelineApplier.FaultPoint.valueOf(mode);
+                try {
+                    for (int i = 0; i < 200; i++) {
+                        applier.pollOnce(fault);
+                    }
+                    System.out.println("NO FAULT");
+                } catch (PipelineApplier.SimulatedCrash crash) {
+                    System.out.println("PAUSED at " + mode);
+                }
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+    }
+}
