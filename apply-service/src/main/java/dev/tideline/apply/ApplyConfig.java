@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The one configuration root of apply-service ({@code tideline.*}). Every property can also be set
@@ -26,6 +27,21 @@ public interface ApplyConfig {
 
     /** How pipelines are applied. */
     Apply apply();
+
+    /** How replicas of apply-service split the ingestion pipelines between them. */
+    Lease lease();
+
+    interface Lease {
+        /**
+         * This replica's name among its peers, {@code [A-Za-z0-9_-]{1,64}}; by default the host name (the pod name
+         * on Kubernetes). Keep it stable across restarts; give each replica on one host its own.
+         */
+        Optional<String> memberId();
+
+        /** How long a pipeline stays with a replica that stopped renewing its lease, before another takes it. */
+        @WithDefault("15s")
+        Duration ttl();
+    }
 
     interface Nats {
         /** NATS URL(s), comma-separated, e.g. {@code nats://localhost:4222}. */

@@ -22,6 +22,21 @@ public interface GatewayConfig {
     /** Secrets shared with api-service. */
     Secrets secrets();
 
+    /** How replicas of gateway-service split the gateways between them. */
+    Lease lease();
+
+    interface Lease {
+        /**
+         * This replica's name among its peers, {@code [A-Za-z0-9_-]{1,64}}; by default the host name (the pod name
+         * on Kubernetes). Keep it stable across restarts; give each replica on one host its own.
+         */
+        Optional<String> memberId();
+
+        /** How long a gateway stays with a replica that stopped renewing its lease, before another takes it. */
+        @WithDefault("15s")
+        java.time.Duration ttl();
+    }
+
     interface Nats {
         /** NATS URL(s), comma-separated, e.g. {@code nats://localhost:4222}. */
         @WithDefault("nats://localhost:4222")

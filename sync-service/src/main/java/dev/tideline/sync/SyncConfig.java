@@ -25,6 +25,9 @@ public interface SyncConfig {
     /** The sync engine. */
     Sync sync();
 
+    /** How replicas of sync-service split the synced tables between them. */
+    Lease lease();
+
     interface Nats {
         /** NATS URL(s), comma-separated, e.g. {@code nats://localhost:4222}. */
         @WithDefault("nats://localhost:4222")
@@ -34,6 +37,18 @@ public interface SyncConfig {
     interface Secrets {
         /** {@code openssl rand -base64 32}, or a passphrase of at least 16 characters (env {@code TIDELINE_SECRETS_KEY}). */
         Optional<String> key();
+    }
+
+    interface Lease {
+        /**
+         * This replica's name among its peers, {@code [A-Za-z0-9_-]{1,64}}; by default the host name (the pod name
+         * on Kubernetes). Keep it stable across restarts; give each replica on one host its own.
+         */
+        Optional<String> memberId();
+
+        /** How long a synced table stays with a replica that stopped renewing its lease, before another takes it. */
+        @WithDefault("15s")
+        Duration ttl();
     }
 
     interface Sync {

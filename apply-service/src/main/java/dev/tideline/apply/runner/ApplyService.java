@@ -4,9 +4,10 @@ import dev.tideline.apply.ApplyConfig;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.apply.stream.ApplySettings;
 import dev.tideline.control.kv.ControlPlane;
+import dev.tideline.control.lease.LeaseSettings;
+import dev.tideline.control.lease.WorkLeases;
 import dev.tideline.control.message.UpdateRequest;
 import dev.tideline.control.spec.PipelineSpec;
-import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.Streams;
 import dev.tideline.core.naming.Subjects;
 import dev.tideline.delta.DeltaEngines;
@@ -26,23 +27,39 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
- * Runs an {@link ApplyRunner} for every ingestion pipeline in the specs bucket, starting, replacing
- * and stopping them as specs are put and deleted, and routes {@link UpdateRequest}s
- * ({@code tideline.control.pipeline.<id>.update}) to them. Connects to NATS in the background,
+ * Runs an {@link ApplyRunner} for every ingestion pipeline in the specs bucket that this replica holds the
+ * lease of ({@link WorkLeases}: replicas split the pipelines, and one pipeline, with its tables, is applied
+ * by one replica at a time), starting, replacing and stopping them as specs are put and deleted and as
+ * leases move. A held pipeline's {@link UpdateRequest}s ({@code tideline.control.pipeline.<id>.update})
+ * arrive through the pipeline's own durable consumer, so a request waits for whichever replica holds it.
+ * Spec and lease changes are handled on one thread of its own. Connects to NATS in the background,
  * retrying, so the service starts (health, metrics) while NATS is down.
  */
 @ApplicationScoped
 public class ApplyService {
 
     private static final Logger LOG = Logger.getLogger(ApplyService.class);
+    /** The lease service name: keys {@code apply.lease.<pipeline>} in {@code tideline-leases}. */
+    static final String LEASE_SERVICE = "apply";
 
     private final ApplyConfig config;
     private final ApplyMetrics metrics;
+    /** Every ingestion pipeline spec in KV, held or not; written on the spec thread only. */
+    private final Map<String, PipelineSpec> specs = new ConcurrentHashMap<>();
     private final Map<String, ApplyRunner> runners = new ConcurrentHashMap<>();
+    private final Map<String, AutoCloseable> updateConsumers = new ConcurrentHashMap<>();
+    private final ExecutorService specThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "apply-specs");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
+    private volatile WorkLeases leases;
     private volatile boolean stopping;
     private Thread supervisor;
     private Connection connection;
@@ -85,11 +102,13 @@ public class ApplyService {
                 connection = Nats.connect(new Options.Builder().server(config.nats().url()).maxReconnects(-1)
                         .reconnectWait(Duration.ofSeconds(1)).connectionName("tideline-apply").build());
                 control = ControlPlane.open(connection);
-                subscriptions.add(control.specs().watch("pipeline.*", PipelineSpec.class, this::onSpec,
+                leases = WorkLeases.start(control, LEASE_SERVICE, LeaseSettings.of(config.lease().memberId().orElse(null),
+                        config.lease().ttl()), WorkLeases.Listener.on(specThread, this::startRunner, this::stopRunner));
+                subscriptions.add(control.specs().watch("pipeline.*", PipelineSpec.class,
+                        (key, spec) -> specThread.execute(() -> onSpec(key, spec)),
                         (key, e) -> LOG.errorf("ignoring %s: %s", key, e.getMessage())));
-                subscriptions.add(control.listen(Streams.CONTROL, "apply-updates", Subjects.CONTROL_ROOT + ".pipeline.*.update",
-                        UpdateRequest.class, this::onUpdate));
-                LOG.infof("apply-service connected to NATS at %s; warehouse %s", config.nats().url(), warehouse);
+                LOG.infof("apply-service connected to NATS at %s as replica %s; warehouse %s", config.nats().url(), leases.memberId(),
+                        warehouse);
                 return;
             } catch (Exception e) {
                 LOG.warnf("NATS at %s not reachable (%s); retrying in %d ms", config.nats().url(), e.getMessage(), backoff);
@@ -105,17 +124,30 @@ public class ApplyService {
         }
     }
 
-    private synchronized void onSpec(String key, PipelineSpec spec) {
+    private void onSpec(String key, PipelineSpec spec) {
         String id = key.substring("pipeline.".length());
-        ApplyRunner previous = runners.get(id);
-        if (previous != null && previous.spec().equals(spec)) {
-            return; // already running it (started early by an update request, see onUpdate)
+        if (spec == null || !spec.isIngestion()) {
+            specs.remove(id);
+            stopRunner(id);
+            if (spec == null) {
+                control.forget(Streams.CONTROL, updateConsumer(id));
+            }
+        } else {
+            specs.put(id, spec);
+            ApplyRunner running = runners.get(id);
+            if (running != null && running.spec().equals(spec)) {
+                return; // the watch repeats a value we already run
+            }
+            stopRunner(id);
+            startRunner(id); // when this replica holds the pipeline; the lease may also come later
         }
-        runners.remove(id);
-        if (previous != null) {
-            previous.close();
-        }
-        if (spec == null || !spec.isIngestion() || stopping) {
+        leases.offer(specs.keySet());
+    }
+
+    /** Starts applying a held pipeline from its spec (if the spec is known yet; else when it arrives). */
+    private void startRunner(String id) {
+        PipelineSpec spec = specs.get(id);
+        if (spec == null || stopping || runners.containsKey(id) || !leases.holds(id)) {
             return;
         }
         ApplySettings settings = ApplySettings.DEFAULT.withMaxBatchRows(config.apply().maxBatchRows())
@@ -128,25 +160,34 @@ public class ApplyService {
                 engine, warehouse, settings, writer, metrics);
         runners.put(id, runner);
         runner.start();
+        updateConsumers.put(id, control.listenFor(Streams.CONTROL, updateConsumer(id), Subjects.pipelineUpdate(id), UpdateRequest.class,
+                (subject, request) -> {
+                    LOG.infof("pipeline %s: update %s requested%s", id, request.updateId(),
+                            request.refreshesTables() ? " (full refresh)" : "");
+                    runner.requestUpdate(request);
+                }));
         LOG.infof("pipeline %s (%s): applying from gateway %s, %s", id, spec.name(), spec.ingestionDefinition().ingestionGatewayId(),
                 spec.continuous() ? "continuous" : "triggered");
     }
 
-    private synchronized void onUpdate(String subject, UpdateRequest request) {
-        // tideline.control.pipeline.<id>.update
-        String[] tokens = subject.split("\\.");
-        String id = tokens[tokens.length - 2];
-        ApplyRunner runner = runners.get(id);
-        if (runner == null) {
-            // The KV watch and the control consumer deliver on different threads: an update sent right
-            // after the pipeline was created can arrive before its spec. Read the spec rather than drop it.
-            control.specs().value(KvKeys.pipeline(id), PipelineSpec.class).ifPresent(spec -> onSpec(KvKeys.pipeline(id), spec));
-            runner = runners.get(id);
+    private void stopRunner(String id) {
+        AutoCloseable consumer = updateConsumers.remove(id);
+        if (consumer != null) {
+            try {
+                consumer.close();
+            } catch (Exception e) {
+                LOG.debugf("closing the update consumer of %s: %s", id, e.getMessage());
+            }
         }
+        ApplyRunner runner = runners.remove(id);
         if (runner != null) {
-            LOG.infof("pipeline %s: update %s requested%s", id, request.updateId(), request.refreshesTables() ? " (full refresh)" : "");
-            runner.requestUpdate(request);
+            runner.close();
         }
+    }
+
+    /** The pipeline's own update-request consumer. */
+    private static String updateConsumer(String pipelineId) {
+        return "apply-update-" + pipelineId;
     }
 
     /** The runner of a pipeline, if this service runs it. */
@@ -163,8 +204,11 @@ public class ApplyService {
                 LOG.debugf("closing a subscription failed: %s", e.toString());
             }
         }
-        runners.values().forEach(ApplyRunner::close);
-        runners.clear();
+        if (leases != null) {
+            leases.close(); // stops every held runner (on the spec thread) and frees the leases
+        }
+        specThread.shutdown();
+        List.copyOf(runners.keySet()).forEach(this::stopRunner);
         closeConnection();
     }
 

@@ -1,6 +1,8 @@
 package dev.tideline.gateway.run;
 
 import dev.tideline.control.kv.ControlPlane;
+import dev.tideline.control.lease.LeaseSettings;
+import dev.tideline.control.lease.WorkLeases;
 import dev.tideline.control.kv.Versioned;
 import dev.tideline.control.message.UpdateRequest;
 import dev.tideline.control.secret.SecretBox;
@@ -14,6 +16,7 @@ import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.Streams;
+import dev.tideline.core.naming.Subjects;
 import dev.tideline.gateway.GatewayConfig;
 import dev.tideline.gateway.publish.JetStreamPublisher;
 import dev.tideline.gateway.snapshot.SnapshotSettings;
@@ -45,16 +48,19 @@ import org.jboss.logging.Logger;
 /**
  * Runs the gateways of this process. In standalone mode ({@code tideline.gateway.standalone.jdbc-url}
  * set) exactly one, from configuration. Otherwise one per gateway pipeline found in the specs bucket
- * that at least one ingestion pipeline names ({@link CapturePlan}): the specs are watched, and a
- * gateway whose resolved spec changed is restarted (it resumes from its slot and snapshot progress).
- * Update requests with {@code full_refresh} / {@code full_refresh_selection} for a gateway or for an
- * ingestion pipeline of it re-snapshot the selected tables while streaming continues.
+ * that at least one ingestion pipeline names ({@link CapturePlan}) and whose lease this replica holds
+ * ({@link WorkLeases}: replicas split the gateways, one gateway runs in one replica at a time): the specs
+ * are watched, and a gateway whose resolved spec changed is restarted (it resumes from its slot and
+ * snapshot progress). Update requests with {@code full_refresh} / {@code full_refresh_selection} for a
+ * gateway or for an ingestion pipeline of it re-snapshot the selected tables while streaming continues;
+ * they arrive through one durable consumer per pipeline, bound by whichever replica runs its gateway.
  */
 @ApplicationScoped
 public class GatewayRunner {
 
     private static final Logger LOG = Logger.getLogger(GatewayRunner.class);
-    private static final String UPDATE_FILTER = "tideline.control.pipeline.*.update";
+    /** The lease service name: keys {@code gateway.lease.<gateway>} in {@code tideline-leases}. */
+    static final String LEASE_SERVICE = "gateway";
 
     @Inject
     GatewayConfig config;
@@ -63,6 +69,9 @@ public class GatewayRunner {
     MeterRegistry meters;
 
     private final Map<String, GatewayPipeline> running = new ConcurrentHashMap<>();
+    /** The update-request consumers of each running gateway: its own and its ingestion pipelines'. */
+    private final Map<String, List<AutoCloseable>> updateConsumers = new ConcurrentHashMap<>();
+    private volatile WorkLeases leases;
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tideline-gateway-runner");
         t.setDaemon(true);
@@ -83,7 +92,6 @@ public class GatewayRunner {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        loop.shutdownNow();
         for (AutoCloseable l : listeners) {
             try {
                 l.close();
@@ -91,8 +99,11 @@ public class GatewayRunner {
                 // stopping
             }
         }
-        running.values().forEach(GatewayPipeline::close);
-        running.clear();
+        if (leases != null) {
+            leases.close(); // stops every held gateway (on the loop thread) and frees the leases
+        }
+        loop.shutdownNow();
+        List.copyOf(running.keySet()).forEach(this::stop);
         if (nats != null) {
             try {
                 nats.close();
@@ -130,11 +141,12 @@ public class GatewayRunner {
             nats = Nats.connect(new Options.Builder().server(config.nats().url()).maxReconnects(-1).build());
             control = ControlPlane.open(nats);
             secrets = config.secrets().key().map(SecretBox::fromConfiguredKey).orElse(null);
+            leases = WorkLeases.start(control, LEASE_SERVICE, LeaseSettings.of(config.lease().memberId().orElse(null),
+                    config.lease().ttl()), WorkLeases.Listener.on(loop, gatewayId -> queueReconcile(), this::stop));
             listeners.add(control.specs().watch("pipeline.>", Object.class, (k, v) -> queueReconcile(), (k, e) -> queueReconcile()));
             listeners.add(control.specs().watch("connection.>", Object.class, (k, v) -> queueReconcile(), (k, e) -> queueReconcile()));
-            listeners.add(control.listen(Streams.CONTROL, "gateway-updates", UPDATE_FILTER, UpdateRequest.class, this::onUpdate));
             queueReconcile();
-            LOG.infof("watching gateway pipelines in KV at %s", config.nats().url());
+            LOG.infof("watching gateway pipelines in KV at %s as replica %s", config.nats().url(), leases.memberId());
         } catch (IllegalArgumentException e) {
             LOG.errorf("gateway-service configuration is invalid: %s", e.getMessage());
         } catch (Exception e) {
@@ -181,6 +193,32 @@ public class GatewayRunner {
         GatewayPipeline pipeline = new GatewayPipeline(spec, tuning(), meters);
         running.put(spec.gatewayId(), pipeline);
         pipeline.start();
+        if (control != null) {
+            List<AutoCloseable> consumers = new ArrayList<>();
+            Set<String> pipelineIds = new LinkedHashSet<>(spec.destinations().keySet());
+            pipelineIds.add(spec.gatewayId());
+            for (String pipelineId : pipelineIds) {
+                consumers.add(control.listenFor(Streams.CONTROL, "gateway-update-" + pipelineId, Subjects.pipelineUpdate(pipelineId),
+                        UpdateRequest.class, this::onUpdate));
+            }
+            updateConsumers.put(spec.gatewayId(), consumers);
+        }
+    }
+
+    /** Stops a running gateway and its request consumers (it keeps its slot and snapshot progress). */
+    private void stop(String gatewayId) {
+        for (AutoCloseable consumer : updateConsumers.getOrDefault(gatewayId, List.of())) {
+            try {
+                consumer.close();
+            } catch (Exception e) {
+                LOG.debugf("closing an update consumer of %s: %s", gatewayId, e.getMessage());
+            }
+        }
+        updateConsumers.remove(gatewayId);
+        GatewayPipeline gateway = running.remove(gatewayId);
+        if (gateway != null) {
+            gateway.close();
+        }
     }
 
     private void queueReconcile() {
@@ -215,24 +253,23 @@ public class GatewayRunner {
                 }
             } catch (IllegalArgumentException | TidelineException e) {
                 LOG.warnf("gateway pipeline %s cannot run: %s", gateway.id(), e.getMessage());
-                GatewayPipeline old = running.remove(gateway.id());
-                if (old != null) {
-                    old.close();
-                }
+                stop(gateway.id());
                 control.status().put(KvKeys.pipeline(gateway.id()), new PipelineStatus(gateway.id(), PipelineState.FAILED,
                         e.getMessage() + (e instanceof TidelineException t && t.hint() != null ? " Fix: " + t.hint() : ""), List.of(),
                         System.currentTimeMillis()));
             }
         }
+        leases.offer(desired.keySet());
         for (String id : new HashSet<>(running.keySet())) {
             GatewayPipelineSpec want = desired.get(id);
-            if (want == null || !want.equals(running.get(id).spec())) {
-                LOG.infof("gateway %s %s", id, want == null ? "is no longer specified: stopping" : "changed: restarting");
-                running.remove(id).close();
+            if (want == null || !want.equals(running.get(id).spec()) || !leases.holds(id)) {
+                LOG.infof("gateway %s %s", id, want == null ? "is no longer specified: stopping"
+                        : leases.holds(id) ? "changed: restarting" : "moved to another replica: stopping");
+                stop(id);
             }
         }
         for (GatewayPipelineSpec spec : desired.values()) {
-            if (!running.containsKey(spec.gatewayId())) {
+            if (!running.containsKey(spec.gatewayId()) && leases.holds(spec.gatewayId())) {
                 start(spec);
             }
         }
@@ -286,7 +323,7 @@ public class GatewayRunner {
         GatewayPipeline gateway = running.get(pipelineId);
         if (gateway != null) {
             if (gateway.fullRefreshAll()) {
-                restart(gateway);
+                loop.execute(() -> restart(gateway)); // not on this consumer's own thread: restarting closes it
             }
             return;
         }
@@ -322,8 +359,7 @@ public class GatewayRunner {
 
     private void restart(GatewayPipeline gateway) {
         GatewayPipelineSpec spec = gateway.spec();
-        running.remove(spec.gatewayId(), gateway);
-        gateway.close();
+        stop(spec.gatewayId());
         start(new GatewayPipelineSpec(spec.gatewayId(), spec.jdbcUrl(), spec.user(), spec.password(), spec.slot(), spec.publication(),
                 spec.tables(), spec.schemas(), true, spec.destinations()));
     }

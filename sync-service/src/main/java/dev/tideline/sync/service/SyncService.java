@@ -1,6 +1,7 @@
 package dev.tideline.sync.service;
 
 import dev.tideline.control.kv.ControlPlane;
+import dev.tideline.control.lease.LeaseSettings;
 import dev.tideline.control.secret.SecretBox;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.sync.SyncConfig;
@@ -66,7 +67,8 @@ class SyncService {
                 nats = Nats.connect(natsOptions);
                 ControlPlane control = ControlPlane.open(nats);
                 SyncSupervisor s = new SyncSupervisor(control, secrets, warehouse, engine, options,
-                        config.sync().pollInterval(), config.sync().maxRetryBackoff(), SyncFaults.NONE, new MicrometerSyncMetrics(registry));
+                        config.sync().pollInterval(), config.sync().maxRetryBackoff(), SyncFaults.NONE, new MicrometerSyncMetrics(registry),
+                        LeaseSettings.of(config.lease().memberId().orElse(null), config.lease().ttl()));
                 s.start();
                 supervisor = s;
                 LOG.infof("sync-service running; NATS at %s, warehouse %s", config.nats().url(), warehouse);

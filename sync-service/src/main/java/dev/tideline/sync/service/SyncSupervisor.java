@@ -1,6 +1,8 @@
 package dev.tideline.sync.service;
 
 import dev.tideline.control.kv.ControlPlane;
+import dev.tideline.control.lease.LeaseSettings;
+import dev.tideline.control.lease.WorkLeases;
 import dev.tideline.control.message.RefreshRequest;
 import dev.tideline.control.message.TableCommitted;
 import dev.tideline.control.secret.SecretBox;
@@ -27,17 +29,20 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps one {@link SyncRunner} per synced table spec in KV ({@code synced.>} in {@code tideline-specs}):
- * starts runners for new specs, replaces them when a spec changes, and stops them when a spec is
- * deleted (the Postgres table stays, as seed 003 describes). Routes {@link RefreshRequest}s from the
- * control stream and {@link TableCommitted} events from apply-service to the runners. Spec changes
- * are handled on one thread of its own, never on the NATS dispatcher. Thread-safe.
+ * Keeps one {@link SyncRunner} per synced table spec in KV ({@code synced.>} in {@code tideline-specs}) that
+ * this replica holds the lease of ({@link WorkLeases}: replicas of sync-service split the synced tables, and
+ * one table is synced by one replica at a time). Starts runners for new specs it gets, replaces them when a
+ * spec changes, and stops them when a spec is deleted (the Postgres table stays, as seed 003 describes) or
+ * the lease moves to another replica. A held table's {@link RefreshRequest}s arrive through the table's own
+ * durable consumer, so a request waits for whichever replica holds the table; {@link TableCommitted} events
+ * from apply-service are notifications every replica sees and filters. Specs and lease changes are handled
+ * on one thread of its own, never on the NATS dispatcher. Thread-safe.
  */
 public final class SyncSupervisor implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(SyncSupervisor.class);
-    static final String REFRESH_CONSUMER = "tideline-sync-refresh";
-    static final String COMMITTED_CONSUMER = "tideline-sync-table-committed";
+    /** The lease service name: keys {@code sync.lease.<synced table>} in {@code tideline-leases}. */
+    static final String LEASE_SERVICE = "sync";
 
     private final ControlPlane control;
     private final SyncedTableResolver resolver;
@@ -47,18 +52,25 @@ public final class SyncSupervisor implements AutoCloseable {
     private final Duration maxBackoff;
     private final SyncFaults faults;
     private final SyncMetrics metrics;
+    private final LeaseSettings leaseSettings;
+    /** Every synced table spec in KV, held or not, by synced table name; written on the spec thread only. */
+    private final Map<String, SyncedTableSpec> specs = new ConcurrentHashMap<>();
     private final Map<String, SyncRunner> runners = new ConcurrentHashMap<>();
+    private final Map<String, AutoCloseable> refreshConsumers = new ConcurrentHashMap<>();
+    /** The last seen value of each connection (as JSON), to tell a change from a repeat; spec thread only. */
+    private final Map<String, Object> connections = new ConcurrentHashMap<>();
     private final ExecutorService specThread = Executors.newSingleThreadExecutor(r -> daemon(r, "tideline-sync-specs"));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, r -> daemon(r, "tideline-sync-timer"));
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
+    private volatile WorkLeases leases;
 
     public SyncSupervisor(ControlPlane control, SecretBox secrets, String warehouse, Engine engine, SyncOptions options,
             Duration pollInterval, Duration maxBackoff, SyncFaults faults) {
-        this(control, secrets, warehouse, engine, options, pollInterval, maxBackoff, faults, SyncMetrics.NONE);
+        this(control, secrets, warehouse, engine, options, pollInterval, maxBackoff, faults, SyncMetrics.NONE, LeaseSettings.of(null, null));
     }
 
     public SyncSupervisor(ControlPlane control, SecretBox secrets, String warehouse, Engine engine, SyncOptions options,
-            Duration pollInterval, Duration maxBackoff, SyncFaults faults, SyncMetrics metrics) {
+            Duration pollInterval, Duration maxBackoff, SyncFaults faults, SyncMetrics metrics, LeaseSettings leaseSettings) {
         this.control = control;
         this.resolver = new SyncedTableResolver(control.specs(), secrets, warehouse);
         this.engine = engine;
@@ -67,6 +79,7 @@ public final class SyncSupervisor implements AutoCloseable {
         this.maxBackoff = maxBackoff;
         this.faults = faults;
         this.metrics = metrics;
+        this.leaseSettings = leaseSettings;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -75,16 +88,17 @@ public final class SyncSupervisor implements AutoCloseable {
         return t;
     }
 
-    /** Watches the specs and subscribes to refresh requests and commit events. */
+    /** Joins the other replicas, watches the specs and subscribes to commit events. */
     public void start() {
+        leases = WorkLeases.start(control, LEASE_SERVICE, leaseSettings, WorkLeases.Listener.on(specThread, this::startRunner, this::stopRunner));
         subscriptions.add(control.specs().watch("synced.>", SyncedTableSpec.class,
                 (key, spec) -> specThread.execute(() -> onSpec(key, spec)),
                 (key, error) -> LOG.errorf("synced table spec %s is unreadable: %s", key, error.getMessage())));
-        subscriptions.add(control.listen(Streams.CONTROL, REFRESH_CONSUMER, Subjects.CONTROL_ROOT + ".synced.*.refresh",
-                RefreshRequest.class, this::onRefresh));
-        subscriptions.add(control.listen(Streams.EVENTS, COMMITTED_CONSUMER, Subjects.EVENTS_ROOT + ".table.*.*.*.committed",
-                TableCommitted.class, this::onCommitted));
-        LOG.info("sync-service watching synced table specs");
+        subscriptions.add(control.specs().watch("connection.>", Object.class,
+                (key, connection) -> specThread.execute(() -> onConnection(key, connection)),
+                (key, error) -> LOG.errorf("connection spec %s is unreadable: %s", key, error.getMessage())));
+        subscriptions.add(control.subscribe(Subjects.EVENTS_ROOT + ".table.*.*.*.committed", TableCommitted.class, this::onCommitted));
+        LOG.infof("sync-service watching synced table specs as replica %s", leases.memberId());
     }
 
     /** The runners by synced table name (for tests and health). */
@@ -100,24 +114,55 @@ public final class SyncSupervisor implements AutoCloseable {
             LOG.errorf("ignoring KV key %s: not a synced table key", key);
             return;
         }
-        SyncRunner existing = runners.get(name);
         if (spec == null) {
+            specs.remove(name);
+            SyncRunner existing = runners.get(name);
             if (existing != null) {
-                runners.remove(name);
-                existing.close();
+                stopRunner(name);
                 syncerFor(existing.table()).release();
                 new SyncStatusReporter(control, name, existing.table().spec().pipelineId()).remove();
                 LOG.infof("synced table %s deleted: syncing stopped; Postgres table %s left in place", name,
                         existing.table().definition().target());
             }
+            control.forget(Streams.CONTROL, refreshConsumer(name));
+        } else {
+            specs.put(name, spec);
+            SyncRunner existing = runners.get(name);
+            if (existing != null && Objects.equals(existing.table().spec(), spec)) {
+                return; // the watch repeats a value we already run
+            }
+            if (existing != null) {
+                stopRunner(name);
+            }
+            startRunner(name); // when this replica holds the table; the lease may also come later
+        }
+        leases.offer(specs.keySet());
+    }
+
+    /**
+     * A connection changed (PATCH, e.g. a rotated password): the synced tables writing through it restart with
+     * the new options. The first value seen of each connection is only remembered.
+     */
+    private void onConnection(String key, Object connection) {
+        String name = IdentifierTokens.decode(key.substring("connection.".length()));
+        Object previous = connection == null ? connections.remove(name) : connections.put(name, connection);
+        if (connection == null || previous == null || previous.equals(connection)) {
             return;
         }
-        if (existing != null && Objects.equals(existing.table().spec(), spec)) {
-            return; // the watch repeats a value we already run
+        for (Map.Entry<String, SyncRunner> running : List.copyOf(runners.entrySet())) {
+            if (name.equals(running.getValue().table().spec().target().connectionName())) {
+                LOG.infof("connection %s changed: synced table %s reconnects with it", name, running.getKey());
+                stopRunner(running.getKey());
+                startRunner(running.getKey());
+            }
         }
-        if (existing != null) {
-            runners.remove(name);
-            existing.close();
+    }
+
+    /** Starts syncing a held synced table from its spec (if the spec is known yet; else when it arrives). */
+    private void startRunner(String name) {
+        SyncedTableSpec spec = specs.get(name);
+        if (spec == null || runners.containsKey(name) || !leases.holds(name)) {
+            return;
         }
         SyncStatusReporter status = new SyncStatusReporter(control, name, spec.pipelineId());
         ResolvedSyncedTable resolved;
@@ -133,8 +178,30 @@ public final class SyncSupervisor implements AutoCloseable {
                 maxBackoff);
         runners.put(name, runner);
         runner.start();
+        refreshConsumers.put(name, control.listenFor(Streams.CONTROL, refreshConsumer(name), Subjects.syncedTableRefresh(name),
+                RefreshRequest.class, (subject, request) -> runner.refresh(request)));
         LOG.infof("synced table %s: %s sync of %s into %s started", name, resolved.definition().policy(),
                 resolved.definition().sourceTableName(), resolved.definition().target());
+    }
+
+    private void stopRunner(String name) {
+        AutoCloseable consumer = refreshConsumers.remove(name);
+        if (consumer != null) {
+            try {
+                consumer.close();
+            } catch (Exception e) {
+                LOG.debugf("closing the refresh consumer of %s: %s", name, e.getMessage());
+            }
+        }
+        SyncRunner runner = runners.remove(name);
+        if (runner != null) {
+            runner.close();
+        }
+    }
+
+    /** The synced table's own refresh-request consumer (a name NATS accepts: the name's identifier token). */
+    private static String refreshConsumer(String name) {
+        return "sync-refresh-" + IdentifierTokens.encode(name);
     }
 
     private DeltaSource sourceFor(ResolvedSyncedTable t) {
@@ -143,17 +210,6 @@ public final class SyncSupervisor implements AutoCloseable {
 
     private SyncedTableSyncer syncerFor(ResolvedSyncedTable t) {
         return new SyncedTableSyncer(t.definition(), t.target(), sourceFor(t), options, faults);
-    }
-
-    private void onRefresh(String subject, RefreshRequest request) {
-        String[] tokens = subject.split("\\.");
-        String name = IdentifierTokens.decode(tokens[tokens.length - 2]);
-        SyncRunner runner = runners.get(name);
-        if (runner == null) {
-            LOG.warnf("refresh request for unknown synced table %s dropped", name);
-            return;
-        }
-        runner.refresh(request);
     }
 
     private void onCommitted(String subject, TableCommitted event) {
@@ -173,14 +229,16 @@ public final class SyncSupervisor implements AutoCloseable {
                 LOG.debugf("closing a subscription: %s", e.getMessage());
             }
         }
+        if (leases != null) {
+            leases.close(); // stops every held runner (on the spec thread) and frees the leases
+        }
         specThread.shutdown();
         try {
             specThread.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        runners.values().forEach(SyncRunner::close);
-        runners.clear();
+        List.copyOf(runners.keySet()).forEach(this::stopRunner);
         timer.shutdownNow();
     }
 }

@@ -196,6 +196,30 @@ class SyncSupervisorIT {
     }
 
     @Test
+    void aChangedConnectionRestartsTheSyncedTablesUsingIt(PostgresServer pg) throws Exception {
+        DeltaTestTable source = table("rotated");
+        source.append(rows(0, 10));
+        startSupervisor(Duration.ofMillis(300));
+        SyncedTableSpec spec = spec("rotated", SyncedTableSpec.SchedulingPolicy.CONTINUOUS);
+        control.specs().put(KvKeys.syncedTable(spec.name()), spec);
+        awaitStatus(spec.name(), SyncedTableState.ONLINE_CONTINUOUS_UPDATE, source.version());
+        SyncRunner before = supervisor.runners().get(spec.name());
+
+        // what PATCH /connections/target_pg writes, e.g. after a password rotation
+        SecretBox box = SecretBox.fromConfiguredKey(KEY);
+        control.specs().put(KvKeys.connection("target_pg"), new ConnectionSpec("target_pg", ConnectionSpec.POSTGRESQL,
+                Map.of("host", pg.host(), "port", String.valueOf(pg.port()), "user", pg.user(), "sslmode", "prefer"),
+                box.seal(pg.password(), "target_pg"), null, UUID.randomUUID().toString(), System.currentTimeMillis()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            SyncRunner now = supervisor.runners().get(spec.name());
+            return now != null && now != before;
+        });
+        long v = source.append(rows(10, 15));
+        awaitStatus(spec.name(), SyncedTableState.ONLINE_CONTINUOUS_UPDATE, v);
+        assertEquals(15, count(pg, "rotated"));
+    }
+
+    @Test
     void badNamesAndMissingConnectionsAreReported(PostgresServer pg) {
         startSupervisor(Duration.ofHours(1));
         SyncedTableSpec bad = new SyncedTableSpec("cat.public.bad-name", "instance", database,
