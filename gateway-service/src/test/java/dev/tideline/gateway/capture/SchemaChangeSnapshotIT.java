@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 class SchemaChangeSnapshotIT {
 
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
+    private static final String DEADLOCK = "40P01";
 
     @Test
     void addDropAndRetypeColumnsMidSnapshotWithConcurrentWritersReconstructTheSource(PostgresServer pg, NatsServer nats) throws Exception {
@@ -50,7 +51,7 @@ class SchemaChangeSnapshotIT {
             String orders = f.orders.quoted();
             int before = awaitMoreChunks(g, f.orders, 0);
             f.sql("ALTER TABLE " + orders + " ADD COLUMN extra text");
-            f.sql("UPDATE " + orders + " SET extra = 'e' || id WHERE id % 5 = 0");
+            retryOnDeadlock(() -> f.sql("UPDATE " + orders + " SET extra = 'e' || id WHERE id % 5 = 0"));
             assertFalse(g.done(f.orders), "the column should be added mid-snapshot");
             int afterAdd = awaitMoreChunks(g, f.orders, before);
             f.sql("ALTER TABLE " + orders + " ALTER COLUMN qty TYPE bigint"); // rewrites the table
@@ -68,6 +69,24 @@ class SchemaChangeSnapshotIT {
         }
     }
 
+    private interface Sql {
+        void run() throws Exception;
+    }
+
+    /** The test's bulk UPDATE races the random writer; a deadlock victim is simply run again. */
+    private static void retryOnDeadlock(Sql statement) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                statement.run();
+                return;
+            } catch (SQLException e) {
+                if (!DEADLOCK.equals(e.getSQLState()) || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Waits until more than {@code than} chunks of the table are done; returns how many are. */
     private static int awaitMoreChunks(SnapshotIT.Gateway g, TableId table, int than) {
         await().atMost(CATCH_UP).pollInterval(Duration.ofMillis(5)).until(() -> g.chunksDone(table) > than + 1);
@@ -82,21 +101,33 @@ class SchemaChangeSnapshotIT {
             try (java.sql.Connection c = f.pg.connect(); Statement s = c.createStatement()) {
                 c.setAutoCommit(false);
                 while (!stop.get()) {
-                    switch (random.nextInt(4)) {
-                        case 0 -> s.execute("INSERT INTO " + orders + " (id, qty, amount) SELECT nextval('" + f.name + ".ids'), "
-                                + "(random() * 1000)::int, round((random() * 10000)::numeric, 2) FROM generate_series(1, 5)");
-                        case 1 -> s.execute("UPDATE " + orders + " SET qty = qty + 1, amount = amount * 2 WHERE id IN (SELECT id FROM "
-                                + orders + " ORDER BY random() LIMIT 5)");
-                        case 2 -> s.execute("UPDATE " + orders + " SET id = nextval('" + f.name + ".ids') WHERE id IN (SELECT id FROM "
-                                + orders + " ORDER BY random() LIMIT 2)");
-                        default -> s.execute("DELETE FROM " + orders + " WHERE id IN (SELECT id FROM " + orders + " ORDER BY random() LIMIT 3)");
+                    try {
+                        writeOnce(s, random, orders, f.name);
+                        c.commit();
+                    } catch (SQLException e) {
+                        if (!DEADLOCK.equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        c.rollback(); // random rows against the test's own bulk UPDATEs: Postgres picked this side; go on
                     }
-                    c.commit();
                 }
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    private static void writeOnce(Statement s, Random random, String orders, String name) throws SQLException {
+        String ids = name + ".ids";
+        switch (random.nextInt(4)) {
+            case 0 -> s.execute("INSERT INTO " + orders + " (id, qty, amount) SELECT nextval('" + ids + "'), "
+                    + "(random() * 1000)::int, round((random() * 10000)::numeric, 2) FROM generate_series(1, 5)");
+            case 1 -> s.execute("UPDATE " + orders + " SET qty = qty + 1, amount = amount * 2 WHERE id IN (SELECT id FROM "
+                    + orders + " ORDER BY random() LIMIT 5)");
+            case 2 -> s.execute("UPDATE " + orders + " SET id = nextval('" + ids + "') WHERE id IN (SELECT id FROM "
+                    + orders + " ORDER BY random() LIMIT 2)");
+            default -> s.execute("DELETE FROM " + orders + " WHERE id IN (SELECT id FROM " + orders + " ORDER BY random() LIMIT 3)");
+        }
     }
 
     private static void awaitNamedReconstructionEqualsSource(CaptureFixture f) {
