@@ -3,7 +3,9 @@ package dev.tideline.sync.delta;
 import io.delta.kernel.Snapshot;
 import io.delta.kernel.data.MapValue;
 import io.delta.kernel.data.Row;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What the log says changed between two versions, before any data file is read: per version, the
@@ -22,20 +24,28 @@ public record ChangePlan(long fromVersion, Snapshot to, List<VersionFiles> versi
             return !cdc.isEmpty();
         }
 
+        /**
+         * Bytes of the files the change reader reads whole. A deletion-vector rewrite (same path
+         * removed and added with a vector) counts nothing: only its key columns are read, and
+         * only the rows it deletes count, by the row rule after reading.
+         */
         long bytes() {
-            List<FileAction> files = usesChangeDataFiles() ? cdc : null;
             long sum = 0;
-            if (files != null) {
-                for (FileAction f : files) {
+            if (usesChangeDataFiles()) {
+                for (FileAction f : cdc) {
                     sum += f.size();
                 }
                 return sum;
             }
+            Set<String> rewritten = new HashSet<>();
+            for (DeletionVectorRewrite pair : DeletionVectorRewrite.of(this)) {
+                rewritten.add(pair.added().path());
+            }
             for (FileAction f : added) {
-                sum += f.size();
+                sum += rewritten.contains(f.path()) ? 0 : f.size();
             }
             for (FileAction f : removed) {
-                sum += f.size();
+                sum += rewritten.contains(f.path()) ? 0 : f.size();
             }
             return sum;
         }

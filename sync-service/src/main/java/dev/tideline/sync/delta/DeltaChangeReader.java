@@ -22,8 +22,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,7 +45,10 @@ import java.util.concurrent.Future;
  *   <li>otherwise: the rows of its removed files (each read with the deletion vector the remove
  *       carries) and of its added files (with theirs) compared by primary key — a key only in the
  *       removed rows is deleted, a key in the added rows whose row is new or different is upserted,
- *       identical rows (a deletion-vector rewrite, a compaction) are no change.</li>
+ *       identical rows (a deletion-vector rewrite, a compaction) are no change. A file removed and
+ *       re-added under the same path with a deletion vector that contains its old one is not read
+ *       whole: only the keys at the newly deleted positions count as removed rows
+ *       ({@link DeletionVectorRewrite}).</li>
  * </ul>
  * Actions with {@code dataChange=false} (OPTIMIZE, compaction) carry no row change and are skipped.
  * Versions are folded in order, so the result is the net change per key. Checkpoints and log
@@ -177,6 +182,7 @@ public final class DeltaChangeReader {
         }
         Row scanState = plan.to().getScanBuilder().build().getScanState(source.engine());
         String root = KernelFiles.tableRoot(scanState);
+        KeyScan keyScan = new KeyScan(plan.to(), encoder);
         for (ChangePlan.VersionFiles version : plan.versions()) {
             Map<RowKey, RowChanges.Pending> upserts = new HashMap<>();
             Set<RowKey> deletes = new HashSet<>();
@@ -185,7 +191,7 @@ public final class DeltaChangeReader {
                     readCdc(scanState, root, f, encoder, timeseriesKey, version.version(), upserts, deletes, changes);
                 }
             } else {
-                readFileDiff(scanState, root, version, encoder, timeseriesKey, upserts, deletes, changes);
+                readFileDiff(scanState, root, version, encoder, timeseriesKey, keyScan, upserts, deletes, changes);
             }
             for (RowKey key : deletes) {
                 if (!upserts.containsKey(key)) {
@@ -205,21 +211,48 @@ public final class DeltaChangeReader {
      * A version without change data files: its removed rows compared by key with its added rows. A
      * key only among the removed rows is deleted; an added row is written unless an identical row
      * was removed (a rewrite without change), and is an insert when no removed row had its key.
+     *
+     * <p>A deletion-vector rewrite of a file ({@link DeletionVectorRewrite}) whose new vector
+     * contains the old one contributes only the keys at the newly deleted positions, as removed
+     * rows without content: the rest of the file did not change, so neither side of it is read. Such
+     * a key is deleted, or updated when an added file has it (never "rewritten unchanged": the row is
+     * not compared, an update to identical values is written again). Any other pair is read whole.
      */
     private void readFileDiff(Row scanState, String root, ChangePlan.VersionFiles version, CopyRowEncoder encoder, boolean timeseriesKey,
-            Map<RowKey, RowChanges.Pending> upserts, Set<RowKey> deletes, RowChanges changes) {
+            KeyScan keyScan, Map<RowKey, RowChanges.Pending> upserts, Set<RowKey> deletes, RowChanges changes) {
+        Set<ChangePlan.FileAction> rewritten = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<FileRead> removedReads = new ArrayList<>();
+        for (DeletionVectorRewrite pair : DeletionVectorRewrite.of(version)) {
+            long[] gone = pair.newlyDeleted(source.engine(), root);
+            if (gone != null) {
+                rewritten.add(pair.removed());
+                rewritten.add(pair.added());
+                if (gone.length > 0) {
+                    removedReads.add(new FileRead(pair.removed(), gone, keyScan.state()));
+                }
+            }
+        }
+        for (ChangePlan.FileAction f : version.removed()) {
+            if (!rewritten.contains(f)) {
+                removedReads.add(new FileRead(f, null, scanState));
+            }
+        }
+        List<FileRead> reads = new ArrayList<>(removedReads);
+        for (ChangePlan.FileAction f : version.added()) {
+            if (!rewritten.contains(f)) {
+                reads.add(new FileRead(f, null, scanState));
+            }
+        }
         // Removed and added files are read together, so both sides of the diff use all readers at once.
-        List<ChangePlan.FileAction> all = new ArrayList<>(version.removed());
-        all.addAll(version.added());
-        List<List<Image>> images = readImages(scanState, root, all, encoder, timeseriesKey, changes);
+        List<List<Image>> images = readImages(root, reads, encoder, timeseriesKey, changes);
         Map<RowKey, List<RowChanges.Pending>> before = new HashMap<>();
-        for (List<Image> file : images.subList(0, version.removed().size())) {
+        for (List<Image> file : images.subList(0, removedReads.size())) {
             for (Image image : file) {
                 before.computeIfAbsent(image.key(), k -> new ArrayList<>(1)).add(new RowChanges.Pending(image.row(), image.ts(), false));
             }
         }
         Set<ByteBuffer> addedRows = new HashSet<>();
-        for (List<Image> file : images.subList(version.removed().size(), images.size())) {
+        for (List<Image> file : images.subList(removedReads.size(), images.size())) {
             for (Image image : file) {
                 addUpsert(image, encoder, timeseriesKey, version.version(), !before.containsKey(image.key()), upserts);
                 if (timeseriesKey) {
@@ -235,8 +268,10 @@ public final class DeltaChangeReader {
             }
             boolean existedBefore = false;
             for (RowChanges.Pending removed : old.getValue()) {
-                existedBefore |= Arrays.equals(removed.row(), now.row());
-                if (timeseriesKey && !addedRows.contains(ByteBuffer.wrap(removed.row())) && supersedes(removed, now)) {
+                // A key read without its row (deletion-vector rewrite) is never taken as unchanged.
+                existedBefore |= removed.row() != null && Arrays.equals(removed.row(), now.row());
+                if (timeseriesKey && (removed.row() == null || !addedRows.contains(ByteBuffer.wrap(removed.row())))
+                        && supersedes(removed, now)) {
                     // The key's latest row went away and nothing newer replaced it: the new latest row
                     // may live in a file this version did not touch.
                     changes.markDeleteUnderTimeseriesKey();
@@ -246,6 +281,40 @@ public final class DeltaChangeReader {
                 upserts.remove(old.getKey()); // rewritten unchanged (deletion-vector rewrite, copy-on-write of neighbours)
             }
         }
+    }
+
+    /**
+     * The scan state that reads only the key (and timeseries) columns, built on first use: one per
+     * {@link #read}, as the columns are those of the snapshot read up to.
+     */
+    private final class KeyScan {
+        private final Snapshot snapshot;
+        private final CopyRowEncoder encoder;
+        private Row state;
+
+        KeyScan(Snapshot snapshot, CopyRowEncoder encoder) {
+            this.snapshot = snapshot;
+            this.encoder = encoder;
+        }
+
+        Row state() {
+            if (state == null) {
+                StructType all = snapshot.getSchema();
+                StructType keys = new StructType();
+                for (String name : encoder.keyAndTimeseriesColumns()) {
+                    keys = keys.add(all.get(name));
+                }
+                state = snapshot.getScanBuilder().withReadSchema(keys).build().getScanState(source.engine());
+            }
+            return state;
+        }
+    }
+
+    /**
+     * One data file to read: whole (positions {@code null}, rows with content) or only the rows at
+     * {@code positions} through a key-only scan state (keys and timeseries values, no row content).
+     */
+    private record FileRead(ChangePlan.FileAction file, long[] positions, Row scanState) {
     }
 
     private void readCdc(Row scanState, String root, ChangePlan.FileAction f, CopyRowEncoder encoder, boolean timeseriesKey,
@@ -275,16 +344,21 @@ public final class DeltaChangeReader {
      * Reads data files into row images, up to {@link #parallelism} files at once (each with its own
      * encoder); the result keeps the files' order, so folding it is deterministic.
      */
-    private List<List<Image>> readImages(Row scanState, String root, List<ChangePlan.FileAction> files, CopyRowEncoder template,
-            boolean timeseriesKey, RowChanges changes) {
+    private List<List<Image>> readImages(String root, List<FileRead> reads, CopyRowEncoder template, boolean timeseriesKey,
+            RowChanges changes) {
         List<Callable<List<Image>>> tasks = new ArrayList<>();
-        for (ChangePlan.FileAction f : files) {
+        for (FileRead read : reads) {
             tasks.add(() -> {
                 CopyRowEncoder encoder = template.copy();
                 RowChanges counter = new RowChanges();
                 List<Image> images = new ArrayList<>();
-                forEachRow(scanState, root, f, null, encoder, counter, (batch, rowId) -> images.add(new Image(encoder.key(rowId),
-                        encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
+                if (read.positions() == null) {
+                    forEachRow(read.scanState(), root, read.file(), null, encoder, counter, (batch, rowId) -> images.add(new Image(
+                            encoder.key(rowId), encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
+                } else {
+                    forEachRowAt(read.scanState(), root, read.file(), read.positions(), encoder, (batch, rowId) -> images.add(new Image(
+                            encoder.key(rowId), null, timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
+                }
                 return images;
             });
         }
@@ -381,35 +455,54 @@ public final class DeltaChangeReader {
         void visit(ColumnarBatch batch, int rowId);
     }
 
+    /** Visits the rows at {@code positions} of a file, its deletion vector ignored (see {@link KernelFiles#readPositions}). */
+    private void forEachRowAt(Row scanState, String root, ChangePlan.FileAction f, long[] positions, CopyRowEncoder encoder,
+            RowVisitor visitor) {
+        Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), null);
+        try (CloseableIterator<FilteredColumnarBatch> batches = KernelFiles.readPositions(source.engine(), scanState, scanFile, positions)) {
+            visitSelected(batches, encoder, visitor);
+        } catch (IOException | RuntimeException e) {
+            throw readFailure(f, e);
+        }
+    }
+
+    private static long visitSelected(CloseableIterator<FilteredColumnarBatch> batches, CopyRowEncoder encoder, RowVisitor visitor) {
+        long read = 0;
+        while (batches.hasNext()) {
+            FilteredColumnarBatch filtered = batches.next();
+            ColumnarBatch batch = filtered.getData();
+            encoder.bind(batch);
+            ColumnVector selection = filtered.getSelectionVector().orElse(null);
+            for (int rowId = 0; rowId < batch.getSize(); rowId++) {
+                if (selection != null && (selection.isNullAt(rowId) || !selection.getBoolean(rowId))) {
+                    continue;
+                }
+                visitor.visit(batch, rowId);
+                read++;
+            }
+        }
+        return read;
+    }
+
+    private RuntimeException readFailure(ChangePlan.FileAction f, Exception e) {
+        if (isMissingFile(e)) {
+            // VACUUM removed a file an old version names: the history can no longer be replayed.
+            return new ChangesUnavailableException("data file " + f.path() + " of " + source.tableName()
+                    + " named by a version after the synced one no longer exists (VACUUM?)", e);
+        }
+        if (e instanceof IOException io) {
+            return new UncheckedIOException("reading " + f.path() + " of " + source.tableName() + " failed", io);
+        }
+        return (RuntimeException) e;
+    }
+
     private void forEachRow(Row scanState, String root, ChangePlan.FileAction f, StructType extra, CopyRowEncoder encoder,
             RowChanges changes, RowVisitor visitor) {
         Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), f.deletionVector());
-        long read = 0;
         try (CloseableIterator<FilteredColumnarBatch> batches = KernelFiles.read(source.engine(), scanState, scanFile, extra)) {
-            while (batches.hasNext()) {
-                FilteredColumnarBatch filtered = batches.next();
-                ColumnarBatch batch = filtered.getData();
-                encoder.bind(batch);
-                ColumnVector selection = filtered.getSelectionVector().orElse(null);
-                for (int rowId = 0; rowId < batch.getSize(); rowId++) {
-                    if (selection != null && (selection.isNullAt(rowId) || !selection.getBoolean(rowId))) {
-                        continue;
-                    }
-                    visitor.visit(batch, rowId);
-                    read++;
-                }
-            }
+            changes.countRead(visitSelected(batches, encoder, visitor));
         } catch (IOException | RuntimeException e) {
-            if (isMissingFile(e)) {
-                // VACUUM removed a file an old version names: the history can no longer be replayed.
-                throw new ChangesUnavailableException("data file " + f.path() + " of " + source.tableName()
-                        + " named by a version after the synced one no longer exists (VACUUM?)", e);
-            }
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("reading " + f.path() + " of " + source.tableName() + " failed", io);
-            }
-            throw (RuntimeException) e;
+            throw readFailure(f, e);
         }
-        changes.countRead(read);
     }
 }

@@ -13,7 +13,11 @@ import io.delta.kernel.internal.data.GenericRow;
 import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.internal.util.ColumnMapping;
 import io.delta.kernel.internal.util.Utils;
+import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.types.BinaryType;
+import io.delta.kernel.types.BooleanType;
+import io.delta.kernel.types.DataType;
+import io.delta.kernel.types.MetadataColumnSpec;
 import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
@@ -21,6 +25,8 @@ import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +35,8 @@ import java.util.Optional;
  * The one place sync-service touches Delta Kernel's {@code internal} classes. Kernel 4.4 has no
  * public way to read one data file with its deletion vector and partition values, except through a
  * "scan file" row; the change reader needs that for files named by {@code add}/{@code remove}/{@code
- * cdc} actions of older versions, so this class builds such rows itself.
+ * cdc} actions of older versions, so this class builds such rows itself. (Deletion vectors are
+ * loaded with Kernel's internal loader in {@link DeletionVectorRewrite}.)
  */
 final class KernelFiles {
 
@@ -126,6 +133,82 @@ final class KernelFiles {
                     : field);
         }
         return out;
+    }
+
+    /**
+     * Reads the rows at some positions of one data file, ignoring its deletion vector: the batches
+     * come with a selection vector marking the rows whose Parquet row index is in {@code positions}.
+     * With a scan state of a few columns (e.g. the primary key) this is the cheap way to learn which
+     * keys a deletion vector removed. The caller closes the iterator.
+     *
+     * @param scanFile  a scan-file row without deletion vector (see {@link #scanFileRow})
+     * @param positions row indexes, ascending
+     */
+    static CloseableIterator<FilteredColumnarBatch> readPositions(Engine engine, Row scanState, Row scanFile, long[] positions) {
+        StructType physical = physicalReadSchema(scanState);
+        if (ScanStateRow.getColumnMappingMode(scanState) == ColumnMapping.ColumnMappingMode.NONE) {
+            physical = stringsAsBinary(physical);
+        }
+        if (!physical.contains(MetadataColumnSpec.ROW_INDEX)) {
+            // An internal column: transformPhysicalData drops it again from what it returns.
+            physical = physical.add(StructField.DEFAULT_ROW_INDEX_COLUMN);
+        }
+        int rowIndex = physical.indexOf(MetadataColumnSpec.ROW_INDEX);
+        // transformPhysicalData maps batches one to one and in order, and drops the row index column:
+        // the selection is computed from each raw batch on its way in and attached on its way out.
+        ArrayDeque<boolean[]> selections = new ArrayDeque<>();
+        try {
+            FileStatus file = fileStatus(scanFile);
+            if (file.getSize() <= 0) {
+                file = engine.getFileSystemClient().getFileStatus(file.getPath());
+            }
+            CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
+                    .readParquetFiles(Utils.singletonCloseableIterator(file), physical, Optional.empty())
+                    .map(FileReadResult::getData)
+                    .map(batch -> {
+                        selections.add(select(batch.getColumnVector(rowIndex), batch.getSize(), positions));
+                        return batch;
+                    });
+            return Scan.transformPhysicalData(engine, scanState, scanFile, data)
+                    .map(batch -> new FilteredColumnarBatch(batch.getData(), Optional.of(new SelectionVector(selections.poll()))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading Delta data file " + fileStatus(scanFile).getPath() + " failed", e);
+        }
+    }
+
+    private static boolean[] select(ColumnVector rowIndexes, int size, long[] positions) {
+        boolean[] selected = new boolean[size];
+        for (int i = 0; i < size; i++) {
+            selected[i] = Arrays.binarySearch(positions, rowIndexes.getLong(i)) >= 0;
+        }
+        return selected;
+    }
+
+    /** A boolean column vector over an array, the selection vector of {@link #readPositions}. */
+    private record SelectionVector(boolean[] selected) implements ColumnVector {
+        @Override
+        public DataType getDataType() {
+            return BooleanType.BOOLEAN;
+        }
+
+        @Override
+        public int getSize() {
+            return selected.length;
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public boolean isNullAt(int rowId) {
+            return false;
+        }
+
+        @Override
+        public boolean getBoolean(int rowId) {
+            return selected[rowId];
+        }
     }
 
     /**

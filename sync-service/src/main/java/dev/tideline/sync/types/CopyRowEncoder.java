@@ -139,6 +139,15 @@ public final class CopyRowEncoder {
         return columns;
     }
 
+    /** The columns {@link #key} and {@link #timeseriesValue} read: the primary key, then the timeseries key if any. */
+    public List<String> keyAndTimeseriesColumns() {
+        List<String> names = new ArrayList<>(primaryKey);
+        if (timeseriesKey != null && !names.contains(timeseriesKey)) {
+            names.add(timeseriesKey);
+        }
+        return names;
+    }
+
     /** A new encoder with the same configuration, for another thread. */
     public CopyRowEncoder copy() {
         return new CopyRowEncoder(tableName, columns, primaryKey, timeseriesKey, nullBytes);

@@ -39,9 +39,10 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Writes Delta tables for tests with Delta Kernel, the way a plain writer does: appends, and
+ * Writes Delta tables for tests with Delta Kernel, the way a plain writer does: appends,
  * copy-on-write mutations (remove the touched files, add rewritten ones) through Kernel's internal
- * remove actions, as SPIKES.md describes. Also reads a table back at a version, as the oracle of
+ * remove actions, as SPIKES.md describes, and deletion-vector rewrites like apply-service's (same
+ * path removed and re-added with a grown vector, DV file written by hand in the protocol's layout). Also reads a table back at a version, as the oracle of
  * equality tests.
  */
 public final class DeltaTestTable {
@@ -170,6 +171,159 @@ public final class DeltaTestTable {
         return commit(engine, txn, actions);
     }
 
+    /**
+     * Merge-on-read in one commit, the way apply-service and Spark/Databricks write UPDATE/DELETE/MERGE
+     * with deletion vectors: every file holding a live row that {@code affected} selects is removed
+     * with its old vector and re-added under the same path with a vector grown by those rows'
+     * positions (all vectors of the commit in one DV file, storage type {@code u}); the rows
+     * {@code change} returns (non-null) go to one new file. The table needs
+     * {@code delta.enableDeletionVectors=true}.
+     */
+    public long mutateWithDeletionVectors(Predicate<Object[]> affected, Function<Object[], Object[]> change) {
+        return rewriteVectors((position, row) -> row != null && affected.test(row), change);
+    }
+
+    /**
+     * Re-adds every file that has a deletion vector with a vector that no longer deletes the rows
+     * {@code restored} selects (e.g. a RESTORE): the new vector is then not a superset of the old
+     * one. Rows are given as stored, deleted or not.
+     */
+    public long undeleteWithDeletionVectors(Predicate<Object[]> restored) {
+        return rewriteVectors(null, restored);
+    }
+
+    private interface PositionFilter {
+        boolean test(long position, Object[] liveRowOrNull);
+    }
+
+    private long rewriteVectors(PositionFilter delete, Object restoreOrChange) {
+        Snapshot snapshot = snapshot();
+        Transaction txn = snapshot.buildUpdateTableTransaction("tideline-sync-test", Operation.WRITE).build(engine);
+        List<Row> actions = new ArrayList<>();
+        List<Object[]> changed = new ArrayList<>();
+        List<AddFile> rewritten = new ArrayList<>();
+        List<org.roaringbitmap.longlong.Roaring64Bitmap> vectors = new ArrayList<>();
+        Scan scan = snapshot.getScanBuilder().build();
+        Row scanState = scan.getScanState(engine);
+        try (CloseableIterator<FilteredColumnarBatch> files = scan.getScanFiles(engine, true)) {
+            while (files.hasNext()) {
+                try (CloseableIterator<Row> rows = files.next().getRows()) {
+                    while (rows.hasNext()) {
+                        Row scanFile = rows.next();
+                        AddFile add = new AddFile(scanFile.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL));
+                        List<Object[]> all = new ArrayList<>();
+                        java.util.Set<Object[]> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                        live.addAll(readFile(scanState, scanFile, all));
+                        org.roaringbitmap.longlong.Roaring64Bitmap vector = new org.roaringbitmap.longlong.Roaring64Bitmap();
+                        boolean touched = false;
+                        for (int pos = 0; pos < all.size(); pos++) {
+                            Object[] row = all.get(pos);
+                            boolean isLive = live.contains(row);
+                            if (delete != null) {
+                                if (!isLive) {
+                                    vector.addLong(pos);
+                                } else if (delete.test(pos, row)) {
+                                    vector.addLong(pos);
+                                    touched = true;
+                                    @SuppressWarnings("unchecked")
+                                    Object[] out = ((Function<Object[], Object[]>) restoreOrChange).apply(row.clone());
+                                    if (out != null) {
+                                        changed.add(out);
+                                    }
+                                }
+                            } else {
+                                @SuppressWarnings("unchecked")
+                                boolean restore = ((Predicate<Object[]>) restoreOrChange).test(row);
+                                if (!isLive && restore) {
+                                    touched = true;
+                                } else if (!isLive) {
+                                    vector.addLong(pos);
+                                }
+                            }
+                        }
+                        if (touched) {
+                            actions.add(SingleAction.createRemoveFileSingleAction(add.toRemoveFileRow(true, Optional.empty())));
+                            rewritten.add(add);
+                            vectors.add(vector);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        StructType physical = snapshot.getSchema(); // only for statistics, of which the re-added files carry none
+        List<io.delta.kernel.internal.actions.DeletionVectorDescriptor> descriptors = writeDeletionVectors(vectors);
+        for (int i = 0; i < rewritten.size(); i++) {
+            AddFile file = rewritten.get(i);
+            Row add = AddFile.createAddFileRow(physical, file.getPath(), file.getPartitionValues(), file.getSize(),
+                    file.getModificationTime(), true, Optional.ofNullable(descriptors.get(i)), file.getTags(), file.getBaseRowId(),
+                    file.getDefaultRowCommitVersion(), Optional.empty());
+            actions.add(SingleAction.createAddFileSingleAction(add));
+        }
+        if (!changed.isEmpty()) {
+            actions.addAll(writeFiles(txn, changed));
+        }
+        return commit(engine, txn, actions);
+    }
+
+    /**
+     * One DV file for all vectors of a commit, in the protocol's layout (version byte 1, then per
+     * vector: size, portable RoaringBitmapArray, CRC-32; sizes and CRCs big-endian); an empty vector
+     * gets no descriptor ({@code null}: the file is re-added without vector).
+     */
+    private List<io.delta.kernel.internal.actions.DeletionVectorDescriptor> writeDeletionVectors(
+            List<org.roaringbitmap.longlong.Roaring64Bitmap> vectors) {
+        String uuid = io.delta.kernel.internal.deletionvectors.Base85Codec.encodeUUID(java.util.UUID.randomUUID());
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        List<io.delta.kernel.internal.actions.DeletionVectorDescriptor> out = new ArrayList<>();
+        try (java.io.DataOutputStream data = new java.io.DataOutputStream(buffer)) {
+            data.writeByte(1);
+            for (org.roaringbitmap.longlong.Roaring64Bitmap vector : vectors) {
+                if (vector.isEmpty()) {
+                    out.add(null);
+                    continue;
+                }
+                byte[] bitmap = portable(vector);
+                int offset = data.size();
+                data.writeInt(bitmap.length);
+                data.write(bitmap);
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(bitmap);
+                data.writeInt((int) crc.getValue());
+                out.add(new io.delta.kernel.internal.actions.DeletionVectorDescriptor(
+                        io.delta.kernel.internal.actions.DeletionVectorDescriptor.UUID_DV_MARKER, uuid, Optional.of(offset), bitmap.length,
+                        vector.getLongCardinality()));
+            }
+            String file = out.stream().filter(d -> d != null).findFirst().map(d -> d.getAbsolutePath(path)).orElse(null);
+            if (file != null) {
+                java.nio.file.Files.write(java.nio.file.Path.of(java.net.URI.create(file)), buffer.toByteArray());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** The portable RoaringBitmapArray form: magic, bitmap count (64-bit), then per 32-bit bitmap its high half and bitmap; little-endian. */
+    private static byte[] portable(org.roaringbitmap.longlong.Roaring64Bitmap vector) {
+        java.util.TreeMap<Integer, org.roaringbitmap.RoaringBitmap> byHigh = new java.util.TreeMap<>();
+        vector.forEach(p -> byHigh.computeIfAbsent((int) (p >>> 32), h -> new org.roaringbitmap.RoaringBitmap()).add((int) p));
+        int size = 4 + 8;
+        for (org.roaringbitmap.RoaringBitmap b : byHigh.values()) {
+            b.runOptimize();
+            size += 4 + b.serializedSizeInBytes();
+        }
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putInt(1681511377);
+        out.putLong(byHigh.size());
+        byHigh.forEach((high, b) -> {
+            out.putInt(high);
+            b.serialize(out);
+        });
+        return out.array();
+    }
+
     /** Every row at {@code version} (LONG, INT, STRING, DOUBLE, DECIMAL, BOOLEAN columns as Java values). */
     public List<Object[]> rowsAt(long version) {
         Snapshot snapshot = TableManager.loadSnapshot(path).atVersion(version).build(engine);
@@ -191,6 +345,11 @@ public final class DeltaTestTable {
     }
 
     private List<Object[]> readFile(Row scanState, Row scanFile) throws IOException {
+        return readFile(scanState, scanFile, null);
+    }
+
+    /** The live rows of a file; {@code all} (if given) receives every stored row, by position, deleted or not (same instances). */
+    private List<Object[]> readFile(Row scanState, Row scanFile, List<Object[]> all) throws IOException {
         StructType physical = ScanStateRow.getPhysicalDataReadSchema(scanState);
         List<Object[]> out = new ArrayList<>();
         CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
@@ -202,14 +361,20 @@ public final class DeltaTestTable {
                 ColumnarBatch b = fb.getData();
                 ColumnVector selection = fb.getSelectionVector().orElse(null);
                 for (int r = 0; r < b.getSize(); r++) {
-                    if (selection != null && !selection.getBoolean(r)) {
+                    boolean deleted = selection != null && !selection.getBoolean(r);
+                    if (deleted && all == null) {
                         continue;
                     }
                     Object[] row = new Object[b.getSchema().length()];
                     for (int c = 0; c < row.length; c++) {
                         row[c] = value(b.getColumnVector(c), r);
                     }
-                    out.add(row);
+                    if (all != null) {
+                        all.add(row);
+                    }
+                    if (!deleted) {
+                        out.add(row);
+                    }
                 }
             }
         }

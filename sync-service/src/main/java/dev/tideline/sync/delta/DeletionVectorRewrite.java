@@ -1,0 +1,81 @@
+package dev.tideline.sync.delta;
+
+import io.delta.kernel.data.Row;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
+import io.delta.kernel.internal.deletionvectors.DeletionVectorUtils;
+import io.delta.kernel.internal.deletionvectors.RoaringBitmapArray;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A version's {@code remove(path, oldDV)} + {@code add(path, newDV)} of one data file: how Tideline's
+ * apply-service, Spark and Databricks mark rows deleted (UPDATE/DELETE/MERGE with deletion vectors)
+ * without rewriting the file. When the new vector contains the old one, the rows that disappeared are
+ * exactly the positions in {@code newDV \ oldDV} and nothing else in the file changed, so the change
+ * reader needs only the keys at those positions instead of the whole file read twice.
+ *
+ * <p>Uses Kernel's internal deletion vector loading (Kernel 4.4 has no public API for it).
+ *
+ * @param removed the {@code remove} action (its vector may be {@code null}: the file had none)
+ * @param added   the {@code add} action of the same path, with a vector
+ */
+record DeletionVectorRewrite(ChangePlan.FileAction removed, ChangePlan.FileAction added) {
+
+    /** The same-path pairs of a version whose {@code add} carries a deletion vector, in the order of its adds. */
+    static List<DeletionVectorRewrite> of(ChangePlan.VersionFiles version) {
+        Map<String, ChangePlan.FileAction> removedByPath = new HashMap<>();
+        for (ChangePlan.FileAction r : version.removed()) {
+            removedByPath.put(r.path(), r);
+        }
+        List<DeletionVectorRewrite> pairs = new ArrayList<>();
+        for (ChangePlan.FileAction a : version.added()) {
+            ChangePlan.FileAction r = a.deletionVector() == null ? null : removedByPath.get(a.path());
+            if (r != null) {
+                pairs.add(new DeletionVectorRewrite(r, a));
+            }
+        }
+        return pairs;
+    }
+
+    /**
+     * The row positions the new vector deletes and the old one did not, ascending; {@code null} when
+     * the new vector does not contain the old one (rows came back: only a full comparison is exact).
+     *
+     * @param tableRoot the table root, against which vectors stored in files are resolved
+     */
+    long[] newlyDeleted(Engine engine, String tableRoot) {
+        RoaringBitmapArray now = load(engine, tableRoot, added.deletionVector());
+        long[] nowPositions = now.toArray();
+        if (removed.deletionVector() == null) {
+            java.util.Arrays.sort(nowPositions);
+            return nowPositions;
+        }
+        RoaringBitmapArray before = load(engine, tableRoot, removed.deletionVector());
+        long[] beforePositions = before.toArray();
+        if (beforePositions.length > nowPositions.length) {
+            return null;
+        }
+        for (long p : beforePositions) {
+            if (!now.contains(p)) {
+                return null;
+            }
+        }
+        long[] out = new long[nowPositions.length - beforePositions.length];
+        int n = 0;
+        for (long p : nowPositions) {
+            if (!before.contains(p)) {
+                out[n++] = p;
+            }
+        }
+        java.util.Arrays.sort(out); // callers binary-search it; Kernel documents no order for toArray
+        return out;
+    }
+
+    private static RoaringBitmapArray load(Engine engine, String tableRoot, Row deletionVector) {
+        DeletionVectorDescriptor descriptor = DeletionVectorDescriptor.fromRow(deletionVector);
+        return DeletionVectorUtils.loadNewDvAndBitmap(engine, tableRoot, descriptor)._2;
+    }
+}
