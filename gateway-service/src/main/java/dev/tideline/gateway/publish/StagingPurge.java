@@ -9,17 +9,20 @@ import io.nats.client.api.PurgeResponse;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
- * Frees the gateway's stream of what every consumer has acknowledged, so that a busy source does
- * not fill a limits-retention stream with messages nobody needs any more and stall the gateway.
+ * Frees the gateway's stream of what every reader is done with, so that a busy source does not fill a
+ * limits-retention stream with messages nobody needs any more and stall the gateway.
  *
- * <p><b>Never silent loss.</b> A message is purged only when its sequence is below the ack floor of
- * <em>every</em> durable consumer of the stream that acknowledges explicitly (apply pipelines and
- * any of the user's own), and only when every <em>known</em> consumer — the apply pipelines that
- * name this gateway — exists: a pipeline that has not created its consumer yet keeps everything.
- * With no such consumer at all nothing is purged (max-age and max-bytes decide, as before). Ordered
- * and other consumers without acknowledgements are not waited for; they read what is still there.
+ * <p><b>Never silent loss.</b> The floor is what each ingestion pipeline of the gateway has <em>recorded</em>
+ * as applied ({@code apply-stream.<pipeline>} in {@code tideline-checkpoints}, written by apply-service after
+ * its acknowledgements reached the server), not its consumer's ack floor: the server also moves ack floors
+ * when a stream is purged, and apply-service tells a real staging gap from this purge by comparing the
+ * stream's first message with that recorded position. A pipeline that has recorded nothing yet keeps
+ * everything. The ack floor of every other durable consumer that acknowledges explicitly (a user's own)
+ * lowers the floor too; consumers without acknowledgements are not waited for.
  */
 public final class StagingPurge {
 
@@ -27,40 +30,43 @@ public final class StagingPurge {
     }
 
     /**
-     * Purges the messages every explicitly acknowledging durable consumer has acknowledged.
+     * Purges the messages at or below every pipeline's recorded position and every other explicit durable
+     * consumer's ack floor.
      *
-     * @param known durable names that must exist before anything is purged
+     * @param pipelines the ingestion pipelines that read this stream
+     * @param recorded  a pipeline's recorded applied position, empty when it has none yet
      * @return the number of messages purged
      */
-    public static long purgeAcknowledged(JetStreamManagement management, String stream, Collection<String> known)
-            throws IOException, JetStreamApiException {
-        List<String> names = management.getConsumerNames(stream);
-        if (!names.containsAll(known)) {
+    public static long purgeApplied(JetStreamManagement management, String stream, Collection<String> pipelines,
+            Function<String, OptionalLong> recorded) throws IOException, JetStreamApiException {
+        if (pipelines.isEmpty()) {
             return 0;
         }
         long floor = Long.MAX_VALUE;
-        int counted = 0;
+        for (String pipeline : pipelines) {
+            OptionalLong position = recorded.apply(pipeline);
+            if (position.isEmpty()) {
+                return 0;
+            }
+            floor = Math.min(floor, position.getAsLong());
+        }
+        List<String> names = management.getConsumerNames(stream);
         for (String name : names) {
             ConsumerInfo info;
             try {
                 info = management.getConsumerInfo(stream, name);
             } catch (JetStreamApiException e) {
-                if (known.contains(name)) {
-                    return 0; // a known consumer disappeared meanwhile: keep everything
-                }
-                continue; // an ephemeral consumer that went away
+                continue; // went away meanwhile
             }
             boolean durable = info.getConsumerConfiguration().getDurable() != null;
-            if (!durable || info.getConsumerConfiguration().getAckPolicy() == AckPolicy.None) {
-                continue;
+            if (durable && info.getConsumerConfiguration().getAckPolicy() != AckPolicy.None) {
+                floor = Math.min(floor, info.getAckFloor().getStreamSequence());
             }
-            floor = Math.min(floor, info.getAckFloor().getStreamSequence());
-            counted++;
         }
-        if (counted == 0 || floor == Long.MAX_VALUE || floor < 1) {
+        if (floor < 1) {
             return 0;
         }
-        // "sequence": purge every message below it, i.e. up to and including the common ack floor.
+        // "sequence": purge every message below it, i.e. up to and including the floor.
         PurgeResponse response = management.purgeStream(stream, PurgeOptions.builder().sequence(floor + 1).build());
         return response.getPurged();
     }

@@ -27,6 +27,11 @@ import dev.tideline.gateway.source.postgres.PostgresSourceValidator;
 import dev.tideline.gateway.source.postgres.SourceProblem;
 import dev.tideline.gateway.source.postgres.SourceRequirements;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
+import dev.tideline.core.naming.KvBuckets;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
@@ -377,33 +382,42 @@ public final class GatewayPipeline implements AutoCloseable {
 
     private PipelineState lastPublished;
 
-    /** apply-service's durable consumer of an ingestion pipeline (its {@code PipelineApplier}). */
-    private static String applyConsumer(String pipelineId) {
-        return "tideline-apply-" + pipelineId;
-    }
-
     /**
-     * Frees the stream of what every consumer acknowledged ({@link StagingPurge}); only when the
-     * gateway knows its ingestion pipelines (control-plane mode), each of which must have its consumer.
+     * Frees the stream of what every ingestion pipeline recorded as applied ({@link StagingPurge}); only when
+     * the gateway knows its ingestion pipelines (control-plane mode).
      */
-    private void purgeAcknowledgedQuietly() {
+    private void purgeAppliedQuietly() {
         Connection n = nats;
         if (n == null || spec.destinations().isEmpty()) {
             return;
         }
         try {
-            long purged = StagingPurge.purgeAcknowledged(n.jetStreamManagement(), Streams.changes(spec.gatewayId()),
-                    spec.destinations().keySet().stream().map(GatewayPipeline::applyConsumer).toList());
+            KeyValue checkpoints = n.keyValue(KvBuckets.CHECKPOINTS);
+            long purged = StagingPurge.purgeApplied(n.jetStreamManagement(), Streams.changes(spec.gatewayId()),
+                    spec.destinations().keySet(), pipeline -> recordedPosition(checkpoints, pipeline));
             if (purged > 0) {
-                LOG.debugf("gateway %s: purged %d messages every consumer has acknowledged", spec.gatewayId(), purged);
+                LOG.debugf("gateway %s: purged %d messages every pipeline has applied", spec.gatewayId(), purged);
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            LOG.debugf("gateway %s: acknowledged messages not purged: %s", spec.gatewayId(), e.toString());
+            LOG.debugf("gateway %s: applied messages not purged: %s", spec.gatewayId(), e.toString());
+        }
+    }
+
+    /** What apply-service recorded as applied for {@code pipelineId} (its {@code StreamPosition}). */
+    private static OptionalLong recordedPosition(KeyValue checkpoints, String pipelineId) {
+        try {
+            KeyValueEntry entry = checkpoints.get(KvKeys.applyStreamPosition(pipelineId));
+            if (entry == null || entry.getValue() == null) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(Long.parseLong(new String(entry.getValue(), StandardCharsets.UTF_8).strip()));
+        } catch (IOException | JetStreamApiException | NumberFormatException e) {
+            return OptionalLong.empty();
         }
     }
 
     private void publishStatusQuietly() {
-        purgeAcknowledgedQuietly();
+        purgeAppliedQuietly();
         try {
             updateLag();
             if (control == null) {

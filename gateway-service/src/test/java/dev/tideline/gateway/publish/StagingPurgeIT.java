@@ -18,13 +18,15 @@ import io.nats.client.PushSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway frees its stream only of what every explicitly acknowledging durable consumer has
- * acknowledged, and nothing while a known consumer (an apply pipeline naming the gateway) is missing.
+ * The gateway frees its stream only of what every ingestion pipeline recorded as applied and every other
+ * explicitly acknowledging durable consumer acknowledged, and nothing while a pipeline has recorded nothing.
  */
 @WithNats
 class StagingPurgeIT {
@@ -34,7 +36,7 @@ class StagingPurgeIT {
     private static final String APPLY = "tideline-apply-p1";
 
     @Test
-    void onlyWhatEveryConsumerAcknowledgedIsPurged(NatsServer nats) throws Exception {
+    void onlyWhatEveryReaderIsDoneWithIsPurged(NatsServer nats) throws Exception {
         try (Connection client = Nats.connect(nats.url())) {
             JetStreamPublisher publisher = new JetStreamPublisher(client, GATEWAY, JetStreamPublisher.Settings.DEFAULT);
             publisher.ensureStream();
@@ -43,8 +45,11 @@ class StagingPurgeIT {
                         Map.of(WireHeaders.NATS_MSG_ID, GATEWAY + ":" + i), new byte[] {(byte) i})).get();
             }
             JetStreamManagement jsm = client.jetStreamManagement();
-            assertEquals(0, StagingPurge.purgeAcknowledged(jsm, STREAM, List.of()), "no consumer at all: nothing is purged");
-            assertEquals(0, StagingPurge.purgeAcknowledged(jsm, STREAM, List.of(APPLY)), "the known consumer does not exist yet");
+            Map<String, Long> recorded = new HashMap<>();
+            java.util.function.Function<String, OptionalLong> positions =
+                    p -> recorded.containsKey(p) ? OptionalLong.of(recorded.get(p)) : OptionalLong.empty();
+            assertEquals(0, StagingPurge.purgeApplied(jsm, STREAM, List.of(), positions), "no pipeline: nothing is purged");
+            assertEquals(0, StagingPurge.purgeApplied(jsm, STREAM, List.of("p1"), positions), "p1 recorded nothing yet");
 
             JetStreamSubscription apply = client.jetStream().subscribe(Subjects.allChanges(GATEWAY), PullSubscribeOptions.builder()
                     .stream(STREAM).configuration(ConsumerConfiguration.builder().durable(APPLY).ackPolicy(AckPolicy.Explicit).build()).build());
@@ -52,14 +57,16 @@ class StagingPurgeIT {
                     .stream(STREAM).configuration(ConsumerConfiguration.builder().durable("mine").ackPolicy(AckPolicy.Explicit).build()).build());
             // An ordered consumer acknowledges nothing and is not waited for.
             client.jetStream().subscribe(Subjects.allChanges(GATEWAY), PushSubscribeOptions.builder().stream(STREAM).ordered(true).build());
-            ack(apply, 6);
+            ack(apply, 8);
             ack(mine, 4);
-            assertEquals(4, StagingPurge.purgeAcknowledged(jsm, STREAM, List.of(APPLY)), "up to the lowest ack floor");
+            recorded.put("p1", 6L); // apply acknowledged 8 but recorded 6 so far: its record decides
+            assertEquals(4, StagingPurge.purgeApplied(jsm, STREAM, List.of("p1"), positions), "up to the lowest: my own consumer's 4");
             assertEquals(5, jsm.getStreamInfo(STREAM).getStreamState().getFirstSequence());
-            assertEquals(0, StagingPurge.purgeAcknowledged(jsm, STREAM, List.of(APPLY)), "nothing new was acknowledged");
+            assertEquals(0, StagingPurge.purgeApplied(jsm, STREAM, List.of("p1"), positions), "nothing new was acknowledged");
             ack(mine, 5);
-            assertEquals(2, StagingPurge.purgeAcknowledged(jsm, STREAM, List.of(APPLY)), "now the apply consumer is the lowest");
+            assertEquals(2, StagingPurge.purgeApplied(jsm, STREAM, List.of("p1"), positions), "now p1's recorded position is the lowest");
             assertEquals(7, jsm.getStreamInfo(STREAM).getStreamState().getFirstSequence());
+            assertEquals(0, StagingPurge.purgeApplied(jsm, STREAM, List.of("p1", "p2"), positions), "a second pipeline without a record");
         }
     }
 
