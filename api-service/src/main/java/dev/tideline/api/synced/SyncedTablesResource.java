@@ -111,6 +111,10 @@ public class SyncedTablesResource {
         }
         Target target = new Target(connection.name(), database, parts.get(1), parts.get(2));
         for (SyncedTableSpec other : store.syncedTables()) {
+            if (other.name().equals(name)) {
+                // Created by a concurrent request since the lookup above: answer as if it had come first.
+                return sameOrConflict(other, instanceName, database, definition);
+            }
             Target t = other.target();
             if (t != null && instanceName.equals(other.databaseInstanceName()) && t.database().equals(database)
                     && t.schema().equals(target.schema()) && t.table().equals(target.table())) {
