@@ -1,5 +1,6 @@
 package dev.tideline.apply.stream;
 
+import dev.tideline.core.checkpoint.ApplyStreamPosition;
 import dev.tideline.core.naming.KvBuckets;
 import dev.tideline.core.naming.KvKeys;
 import io.nats.client.Connection;
@@ -9,7 +10,6 @@ import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.StorageType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The stream sequence up to which a pipeline's consumer had acknowledged everything, as last seen
@@ -43,13 +43,10 @@ final class StreamPosition {
     /** The recorded sequence, or -1 when none was recorded yet. */
     long read() throws IOException, JetStreamApiException {
         KeyValueEntry entry = kv.get(key);
-        if (entry == null || entry.getValue() == null) {
-            return -1;
-        }
-        return Long.parseLong(new String(entry.getValue(), StandardCharsets.UTF_8).strip());
+        return ApplyStreamPosition.decode(entry == null ? null : entry.getValue()).orElse(-1);
     }
 
     void write(long sequence) throws IOException, JetStreamApiException {
-        kv.put(key, Long.toString(sequence).getBytes(StandardCharsets.UTF_8));
+        kv.put(key, ApplyStreamPosition.encode(sequence));
     }
 }

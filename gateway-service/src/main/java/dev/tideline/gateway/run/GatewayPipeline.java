@@ -7,6 +7,7 @@ import dev.tideline.control.status.TableStatus;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.checkpoint.ApplyStreamPosition;
 import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.Streams;
 import dev.tideline.core.naming.Subjects;
@@ -29,7 +30,6 @@ import dev.tideline.gateway.source.postgres.SourceRequirements;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
-import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 import dev.tideline.core.naming.KvBuckets;
 import io.nats.client.Connection;
@@ -403,14 +403,11 @@ public final class GatewayPipeline implements AutoCloseable {
         }
     }
 
-    /** What apply-service recorded as applied for {@code pipelineId} (its {@code StreamPosition}). */
+    /** What apply-service recorded as applied for {@code pipelineId}. */
     private static OptionalLong recordedPosition(KeyValue checkpoints, String pipelineId) {
         try {
             KeyValueEntry entry = checkpoints.get(KvKeys.applyStreamPosition(pipelineId));
-            if (entry == null || entry.getValue() == null) {
-                return OptionalLong.empty();
-            }
-            return OptionalLong.of(Long.parseLong(new String(entry.getValue(), StandardCharsets.UTF_8).strip()));
+            return ApplyStreamPosition.decode(entry == null ? null : entry.getValue());
         } catch (IOException | JetStreamApiException | NumberFormatException e) {
             return OptionalLong.empty();
         }
