@@ -257,14 +257,20 @@ public final class WorkLeases implements AutoCloseable {
      * leases for their own; the key's revision moving under us is how that shows, and it is logged loudly.
      */
     private void renewPresence() {
+        LeaseHolder me = new LeaseHolder(member, service, null, memberSinceMillis);
         try {
+            Optional<Long> renewed = presenceRevision == 0 ? Optional.empty() : kv.update(memberKey(), me, presenceRevision);
+            if (renewed.isPresent()) {
+                presenceRevision = renewed.get();
+                return;
+            }
+            // First tick, expired while we could not reach NATS, or written by someone else: look before taking it.
             Optional<Versioned<LeaseHolder>> current = kv.get(memberKey(), LeaseHolder.class);
-            if (current.isPresent() && presenceRevision != 0 && current.get().revision() != presenceRevision
-                    && current.get().value().sinceMillis() != memberSinceMillis) {
+            if (current.isPresent() && presenceRevision != 0 && current.get().value().sinceMillis() != memberSinceMillis) {
                 LOG.errorf("another %s replica uses the member id %s: both will work on the same units; give each replica its own"
                         + " tideline.lease.member-id", service, member);
             }
-            presenceRevision = kv.put(memberKey(), new LeaseHolder(member, service, null, memberSinceMillis));
+            presenceRevision = kv.put(memberKey(), me);
         } catch (RuntimeException e) {
             LOG.debugf("could not renew presence %s: %s", memberKey(), e.getMessage());
         }
