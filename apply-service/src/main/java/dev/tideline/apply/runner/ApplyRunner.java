@@ -140,8 +140,8 @@ public final class ApplyRunner implements AutoCloseable {
                         applier = null; // re-bind: the consumer or connection may have changed
                     }
                     if (++failures % 3 == 0) {
-                        // After a NATS restart a reconnected client can stay without JetStream
-                        // answers (seen with jnats 2.25 / nats-server 2.9): start on a fresh connection.
+                        // A reconnected client that still gets no JetStream answers is not trusted to heal
+                        // (jnats 2.25.1 had such a reconnect race, nats-io/nats.java#1522): start on a fresh connection.
                         closeConnection();
                     }
                     sleep(backoffMillis);

@@ -204,8 +204,7 @@ class PipelineApplierIT {
                         assertTrue(System.nanoTime() < deadline, "not caught up after the restart: " + e);
                         Thread.sleep(500);
                         current.close();
-                        // and, as ApplyRunner does after repeated failures, on a fresh connection: a
-                        // reconnected jnats client sometimes gets no JetStream answers after a restart.
+                        // and, as ApplyRunner does after repeated failures, on a fresh connection.
                         c[0].close();
                         c[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1)
                                 .reconnectWait(Duration.ofMillis(200)).build());
