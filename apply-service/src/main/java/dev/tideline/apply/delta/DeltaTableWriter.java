@@ -17,6 +17,7 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.engine.FileReadResult;
 import io.delta.kernel.exceptions.ConcurrentTransactionException;
+import io.delta.kernel.exceptions.ConcurrentWriteException;
 import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.expressions.Column;
 import io.delta.kernel.expressions.Literal;
@@ -315,6 +316,11 @@ public final class DeltaTableWriter {
             LOG.infof("table %s: transaction %s already recorded; skipping (%s)", source, commitLsn, e.getMessage());
             reload();
             return Optional.empty();
+        } catch (ConcurrentWriteException e) {
+            // Another writer committed first (a replica that has not yet noticed it lost the pipeline's lease,
+            // or an outside job): re-read the table; the retry skips what that commit recorded.
+            reload();
+            throw wrap("apply changes up to " + commitLsn, e);
         } catch (TidelineException e) {
             throw e;
         } catch (RuntimeException | IOException e) {
@@ -904,6 +910,11 @@ public final class DeltaTableWriter {
     private TidelineException wrap(String operation, Exception e) {
         if (e instanceof TidelineException t) {
             return t;
+        }
+        if (e instanceof ConcurrentWriteException) {
+            return new TidelineException(TidelineException.Kind.RETRYABLE, "Delta table " + tablePath + " (source " + source
+                    + "): could not " + operation + ": another writer committed to the table at the same time (" + e.getMessage() + ")",
+                    "apply re-reads the table and retries; if this repeats, make sure nothing but this pipeline writes to the table", e);
         }
         boolean io = e instanceof IOException || e instanceof UncheckedIOException
                 || (e.getCause() instanceof IOException);

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,6 +44,7 @@ public final class ApplyRunner implements AutoCloseable {
     private final ApplySettings settings;
     private final WriterSettings writerSettings;
     private final ApplyMetrics metrics;
+    private final BooleanSupplier leased;
     private final LinkedBlockingQueue<UpdateRequest> updates = new LinkedBlockingQueue<>();
     private final List<PipelineStatus.UpdateStatus> history = new ArrayList<>();
     private final Thread thread;
@@ -54,8 +56,13 @@ public final class ApplyRunner implements AutoCloseable {
         Connection connect() throws Exception;
     }
 
+    /**
+     * @param leased whether this replica still holds the pipeline's lease; checked before every round, so a replica
+     *               that lost the lease stops applying by itself, without waiting for {@link #close} (which the
+     *               service calls for one pipeline at a time)
+     */
     public ApplyRunner(PipelineSpec spec, ControlPlane control, NatsConnector connector, Engine engine, String warehouse,
-                       ApplySettings settings, WriterSettings writerSettings, ApplyMetrics metrics) {
+                       ApplySettings settings, WriterSettings writerSettings, ApplyMetrics metrics, BooleanSupplier leased) {
         this.spec = spec;
         this.control = control;
         this.connector = connector;
@@ -64,6 +71,7 @@ public final class ApplyRunner implements AutoCloseable {
         this.settings = settings;
         this.writerSettings = writerSettings;
         this.metrics = metrics;
+        this.leased = leased;
         this.thread = new Thread(this::run, "apply-" + spec.id());
         this.thread.setDaemon(true);
     }
@@ -93,6 +101,10 @@ public final class ApplyRunner implements AutoCloseable {
         int failures = 0;
         PipelineApplier applier = null;
         while (!stopping) {
+            if (!leased.getAsBoolean()) {
+                LOG.infof("pipeline %s: this replica no longer holds its lease; stopping", spec.id());
+                break;
+            }
             try {
                 if (connection == null) {
                     connection = connector.connect();
@@ -231,11 +243,17 @@ public final class ApplyRunner implements AutoCloseable {
         }
     }
 
+    /** Asks the runner to stop after its current round, without waiting. */
+    public void stop() {
+        stopping = true;
+    }
+
+    /** {@link #stop()}, then waits up to 10 s for the current round to end. */
     @Override
     public void close() {
         // No interrupt: the loop checks the flag at least every second, and an interrupted NIO
         // write would abort a Delta commit in flight (harmless, but noisy).
-        stopping = true;
+        stop();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

@@ -157,7 +157,7 @@ public class ApplyService {
                 config.apply().smallFileBytes(), config.apply().compactAfterFiles());
         ApplyRunner runner = new ApplyRunner(spec, control, () -> Nats.connect(new Options.Builder().server(config.nats().url())
                 .maxReconnects(-1).reconnectWait(Duration.ofSeconds(1)).connectionName("tideline-apply-" + id).build()),
-                engine, warehouse, settings, writer, metrics);
+                engine, warehouse, settings, writer, metrics, () -> leases.holds(id));
         runners.put(id, runner);
         runner.start();
         updateConsumers.put(id, control.listenFor(Streams.CONTROL, updateConsumer(id), Subjects.pipelineUpdate(id), UpdateRequest.class,
@@ -171,6 +171,10 @@ public class ApplyService {
     }
 
     private void stopRunner(String id) {
+        ApplyRunner runner = runners.remove(id);
+        if (runner != null) {
+            runner.stop(); // first: closing the consumer can take a NATS timeout when NATS is unreachable
+        }
         AutoCloseable consumer = updateConsumers.remove(id);
         if (consumer != null) {
             try {
@@ -179,7 +183,6 @@ public class ApplyService {
                 LOG.debugf("closing the update consumer of %s: %s", id, e.getMessage());
             }
         }
-        ApplyRunner runner = runners.remove(id);
         if (runner != null) {
             runner.close();
         }

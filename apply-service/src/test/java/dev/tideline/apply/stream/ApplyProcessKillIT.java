@@ -78,8 +78,8 @@ class ApplyProcessKillIT {
         DeltaTableWriter items = table(SourceModel.ITEMS, "main", "shop", "line items");
         assertEquals(model.expected(SourceModel.ORDERS), SourceModel.actual(orders, model.schemas.get(SourceModel.ORDERS).columnCount()));
         assertEquals(model.expected(SourceModel.ITEMS), SourceModel.actual(items, 2));
-        PipelineApplierIT.assertNoTransactionAppliedTwice(orders);
-        PipelineApplierIT.assertNoTransactionAppliedTwice(items);
+        DeltaHistory.assertNoTransactionAppliedTwice(orders);
+        DeltaHistory.assertNoTransactionAppliedTwice(items);
     }
 
     private DeltaTableWriter table(TableId source, String catalog, String schema, String name) {

@@ -26,15 +26,11 @@ import io.delta.kernel.engine.Engine;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,30 +89,8 @@ class PipelineApplierIT {
         DeltaTableWriter items = table(pipeline, SourceModel.ITEMS, "main", "shop", "line items");
         assertEquals(model.expected(SourceModel.ORDERS), SourceModel.actual(orders, model.schemas.get(SourceModel.ORDERS).columnCount()));
         assertEquals(model.expected(SourceModel.ITEMS), SourceModel.actual(items, 2));
-        assertNoTransactionAppliedTwice(orders);
-        assertNoTransactionAppliedTwice(items);
-    }
-
-    /** Every commit's transaction identifier version is above the previous one: nothing applied twice. */
-    static void assertNoTransactionAppliedTwice(DeltaTableWriter table) throws Exception {
-        Path log = DeltaEngines.localPath(table.tablePath()).resolve("_delta_log");
-        List<Path> commits;
-        try (Stream<Path> files = Files.list(log)) {
-            commits = files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.json")).sorted().toList();
-        }
-        Pattern txn = Pattern.compile("\"txn\":\\{\"appId\":\"[^\"]*\",\"version\":(\\d+)");
-        long previous = -1;
-        int withTxn = 0;
-        for (Path commit : commits) {
-            Matcher m = txn.matcher(Files.readString(commit));
-            while (m.find()) {
-                long version = Long.parseLong(m.group(1));
-                assertTrue(version > previous, commit + ": txn version " + version + " not above " + previous);
-                previous = version;
-                withTxn++;
-            }
-        }
-        assertTrue(withTxn > 0, "no commit carried a transaction identifier in " + log);
+        DeltaHistory.assertNoTransactionAppliedTwice(orders);
+        DeltaHistory.assertNoTransactionAppliedTwice(items);
     }
 
     void drain(PipelineApplier applier) {

@@ -26,10 +26,10 @@ import java.util.TreeMap;
  * (unchanged TOAST included), deletes, primary-key changes and TRUNCATEs, published as real
  * transactions, and the tables' expected content.
  */
-final class SourceModel {
+public final class SourceModel {
 
-    static final TableId ORDERS = TableId.of("public", "orders");
-    static final TableId ITEMS = TableId.of("shop", "Line Items");
+    public static final TableId ORDERS = TableId.of("public", "orders");
+    public static final TableId ITEMS = TableId.of("shop", "Line Items");
     static final RelationSchema ORDERS_V1 = new RelationSchema(100, ORDERS, ReplicaIdentity.DEFAULT, List.of(
             new ColumnSchema("id", PgType.INT8, -1, true),
             new ColumnSchema("note", PgType.TEXT, -1, false),
@@ -45,12 +45,12 @@ final class SourceModel {
     private final Random random;
     private long nextId = 1;
 
-    SourceModel(long seed) {
+    public SourceModel(long seed) {
         this.random = new Random(seed);
     }
 
     /** One random transaction over one or both tables, applied to the model; returns its changes. */
-    List<StagingStream.TableChange> randomTransaction(boolean allowTruncate) {
+    public List<StagingStream.TableChange> randomTransaction(boolean allowTruncate) {
         List<StagingStream.TableChange> changes = new ArrayList<>();
         int n = 1 + random.nextInt(30);
         for (int i = 0; i < n; i++) {
@@ -124,7 +124,7 @@ final class SourceModel {
     }
 
     /** The expected Delta content of a table: key → values as the type mapping gives them. */
-    Map<Object, List<Object>> expected(TableId table) {
+    public Map<Object, List<Object>> expected(TableId table) {
         RelationSchema schema = schemas.get(table);
         TableLayout layout = TableLayout.create(schema, List.of(), ScdType.SCD_TYPE_1);
         RowConverter converter = layout.converter(schema);
@@ -137,7 +137,7 @@ final class SourceModel {
     }
 
     /** What a Delta table holds now, keyed like {@link #expected}; fails on duplicate keys. */
-    static Map<Object, List<Object>> actual(DeltaTableWriter writer, int columns) {
+    public static Map<Object, List<Object>> actual(DeltaTableWriter writer, int columns) {
         Map<Object, List<Object>> out = new TreeMap<>();
         if (!writer.exists()) {
             return out;

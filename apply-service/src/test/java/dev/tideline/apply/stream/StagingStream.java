@@ -35,16 +35,16 @@ import java.util.Map;
  * storage, discard new) and real wire-format messages built with core's builders, batches cut small
  * so that transactions span several messages.
  */
-final class StagingStream implements AutoCloseable {
+public final class StagingStream implements AutoCloseable {
 
     /** One change of a table inside a transaction, or a TRUNCATE of it (change == null). */
-    record TableChange(RelationSchema schema, RowChange change) {
+    public record TableChange(RelationSchema schema, RowChange change) {
         static TableChange truncate(RelationSchema schema) {
             return new TableChange(schema, null);
         }
     }
 
-    final String gatewayId;
+    public final String gatewayId;
     private final String url;
     Connection connection;
     JetStream js;
@@ -52,7 +52,7 @@ final class StagingStream implements AutoCloseable {
     private final BatchLimits limits = new BatchLimits(2048, 64 * 1024);
     private long lsn = 0x1_0000;
 
-    StagingStream(String url, String gatewayId) throws Exception {
+    public StagingStream(String url, String gatewayId) throws Exception {
         this.gatewayId = gatewayId;
         this.url = url;
         connect();
@@ -80,7 +80,7 @@ final class StagingStream implements AutoCloseable {
      * Publishes one committed source transaction: per table, its changes in order (TRUNCATE as its
      * own message between them), cut into small ROWS messages; returns its commit LSN.
      */
-    Lsn transaction(List<TableChange> changes) throws Exception {
+    public Lsn transaction(List<TableChange> changes) throws Exception {
         Lsn commit = nextLsn();
         Instant time = Instant.ofEpochSecond(1_700_000_000L, commit.value() % 1_000_000 * 1000);
         Map<TableId, List<TableChange>> perTable = new java.util.LinkedHashMap<>();

@@ -107,6 +107,11 @@ public final class WorkLeases implements AutoCloseable {
     private final Set<String> stopping = ConcurrentHashMap.newKeySet();
     /** Runs {@link Listener#released}, which may block, so the lease thread keeps renewing meanwhile. */
     private final ExecutorService stopper;
+    /**
+     * Runs {@link #dropOverdue} on its own clock: the lease thread can sit in a KV call for the client's request
+     * timeout when NATS is unreachable, longer than the margin between ttl/2 and the ttl.
+     */
+    private final ScheduledExecutorService watchdog;
     private volatile Set<String> offered = Set.of();
     private long presenceRevision;
     private final AtomicBoolean tickQueued = new AtomicBoolean();
@@ -124,6 +129,11 @@ public final class WorkLeases implements AutoCloseable {
         });
         this.stopper = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "tideline-leases-stop-" + service);
+            t.setDaemon(true);
+            return t;
+        });
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tideline-leases-watch-" + service);
             t.setDaemon(true);
             return t;
         });
@@ -146,6 +156,8 @@ public final class WorkLeases implements AutoCloseable {
         WorkLeases leases = new WorkLeases(kv, ResourceIds.requireValid("service", service), settings.memberId(), ttl, listener);
         long period = Math.max(100, ttl.toMillis() / 3);
         leases.thread.scheduleWithFixedDelay(leases::tick, 0, period, TimeUnit.MILLISECONDS);
+        long watch = Math.max(20, ttl.toMillis() / 20);
+        leases.watchdog.scheduleWithFixedDelay(leases::dropOverdue, watch, watch, TimeUnit.MILLISECONDS);
         return leases;
     }
 
@@ -185,6 +197,7 @@ public final class WorkLeases implements AutoCloseable {
     /** Stops renewing, stops the work of every held unit ({@link Listener#released}) and frees its leases. */
     @Override
     public void close() {
+        watchdog.shutdownNow();
         thread.shutdownNow();
         try {
             if (!thread.awaitTermination(ttl.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -290,7 +303,8 @@ public final class WorkLeases implements AutoCloseable {
             try {
                 Optional<Long> revision = kv.update(leaseKey(unit), new LeaseHolder(member, service, unit, h.sinceMillis()), h.revision());
                 if (revision.isPresent()) {
-                    held.put(unit, new Held(revision.get(), now, h.sinceMillis()));
+                    // Only if still held: the watchdog may have given it up during the call, and its work is stopping.
+                    held.replace(unit, h, new Held(revision.get(), now, h.sinceMillis()));
                 } else {
                     lose(unit, "its lease expired or was taken over");
                 }

@@ -1,0 +1,45 @@
+package dev.tideline.apply.stream;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tideline.apply.delta.DeltaTableWriter;
+import dev.tideline.delta.DeltaEngines;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** Assertions on a table's Delta history, read from the {@code _delta_log} JSON files themselves. */
+public final class DeltaHistory {
+
+    private static final Pattern TXN = Pattern.compile("\"txn\":\\{\"appId\":\"[^\"]*\",\"version\":(\\d+)");
+
+    private DeltaHistory() {
+    }
+
+    /**
+     * Every commit's transaction identifier version (the commit LSN of the last source transaction it holds) is
+     * above the previous one: no source transaction was applied twice. Also fails when no commit carried one.
+     */
+    public static void assertNoTransactionAppliedTwice(DeltaTableWriter table) throws Exception {
+        Path log = DeltaEngines.localPath(table.tablePath()).resolve("_delta_log");
+        List<Path> commits;
+        try (Stream<Path> files = Files.list(log)) {
+            commits = files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.json")).sorted().toList();
+        }
+        long previous = -1;
+        int withTxn = 0;
+        for (Path commit : commits) {
+            Matcher m = TXN.matcher(Files.readString(commit));
+            while (m.find()) {
+                long version = Long.parseLong(m.group(1));
+                assertTrue(version > previous, commit + ": txn version " + version + " not above " + previous);
+                previous = version;
+                withTxn++;
+            }
+        }
+        assertTrue(withTxn > 0, "no commit carried a transaction identifier in " + log);
+    }
+}
