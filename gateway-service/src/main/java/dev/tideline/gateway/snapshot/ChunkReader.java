@@ -30,13 +30,19 @@ final class ChunkReader {
     private ChunkReader() {
     }
 
+    /** The buffer a chunk's rows start in when nothing better is known. */
+    static final int DEFAULT_BUFFER_BYTES = 1 << 16;
+
     /**
      * The chunk's rows in the shape of {@code table.schema()}; {@code connection} must be in the
      * transaction whose snapshot the read must see.
+     *
+     * @param expectedBytes the encoded size the rows are expected to take (e.g. the previous chunk's):
+     *                      the buffer starts that large instead of growing by copies
      */
-    static EncodedRows read(Connection connection, SourceTable table, ChunkRange range) throws SQLException {
+    static EncodedRows read(Connection connection, SourceTable table, ChunkRange range, int expectedBytes) throws SQLException {
         List<ColumnSchema> columns = table.schema().columns();
-        EncodedRows rows = new EncodedRows(table.schema(), 1 << 16);
+        EncodedRows rows = new EncodedRows(table.schema(), Math.max(DEFAULT_BUFFER_BYTES, expectedBytes));
         StringBuilder sql = new StringBuilder("COPY (SELECT ");
         for (int i = 0; i < columns.size(); i++) {
             String column = TableId.quoteIdentifier(columns.get(i).name());
@@ -63,6 +69,14 @@ final class ChunkReader {
             sql.append(" WHERE ").append(String.join(" AND ", conditions));
         }
         sql.append(") TO STDOUT (FORMAT binary)");
+        if (!table.chunkedByCtid()) {
+            // A key range read through the index visits the heap tuple by tuple (measured: 3.3x the
+            // executor time of a sequential scan of the same rows); a bitmap heap scan reads the
+            // range's pages in order, at 2x. SET LOCAL: it ends with the chunk's transaction.
+            try (java.sql.Statement s = connection.createStatement()) {
+                s.execute("SET LOCAL enable_indexscan = off");
+            }
+        }
         CopyBinaryRows parser = new CopyBinaryRows(rows);
         CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql.toString());
         try {

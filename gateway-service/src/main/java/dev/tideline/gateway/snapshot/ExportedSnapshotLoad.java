@@ -116,6 +116,7 @@ public final class ExportedSnapshotLoad {
         Map<TableId, SourceTable> sources = new LinkedHashMap<>();
         Map<TableId, SnapshotProgress> progress = new LinkedHashMap<>();
         ConcurrentLinkedQueue<Work> work = new ConcurrentLinkedQueue<>();
+        Map<TableId, Integer> chunkBytes = new java.util.concurrent.ConcurrentHashMap<>(); // per table, the next chunk's buffer size
         Connection planner = readers.get(0);
         for (TableId table : tables) {
             try {
@@ -123,7 +124,9 @@ public final class ExportedSnapshotLoad {
                 lockUnchangedSince(readers, source);
                 String id = "x" + Long.toString(System.currentTimeMillis(), 36) + "-"
                         + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
-                SnapshotProgress p = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(planner, source, settings.rowsPerChunk()));
+                // Block ranges number the file locked unchanged above; a watermark run finishing them checks it is still that file.
+                SnapshotProgress p = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(planner, source, settings.rowsPerChunk()),
+                        source.chunkedByCtid() ? relationFile(planner, source) : 0);
                 await(publish(WireCodec.encode(gatewayId, new ChangeBatch.SnapshotBegin(id, at, source.schema()))));
                 p = p.withBegun();
                 store.write(p);
@@ -156,7 +159,9 @@ public final class ExportedSnapshotLoad {
                             store.write(p);
                         }
                         try {
-                            EncodedRows rows = ChunkReader.read(reader, sources.get(w.table()), p.chunks().get(w.chunk()));
+                            EncodedRows rows = ChunkReader.read(reader, sources.get(w.table()), p.chunks().get(w.chunk()),
+                                    chunkBytes.getOrDefault(w.table(), 0));
+                            chunkBytes.merge(w.table(), rows.byteSize() + rows.byteSize() / 8, Math::max);
                             publishChunk(p.snapshotId(), at, read, rows);
                             synchronized (progress) {
                                 SnapshotProgress done = progress.get(w.table()).withChunkDone(w.chunk(), rows.size());
@@ -231,6 +236,13 @@ public final class ExportedSnapshotLoad {
                         + " was rewritten or dropped after the slot's exported snapshot was taken",
                         "nothing to do: its snapshot runs with watermarks while streaming");
             }
+        }
+    }
+
+    private static long relationFile(Connection c, SourceTable source) throws SQLException {
+        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT pg_relation_filenode("
+                + Integer.toUnsignedString(source.schema().relationOid()) + "::oid::regclass)")) {
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 

@@ -20,21 +20,29 @@ import java.util.List;
  * @param rows        rows acknowledged so far
  * @param lastError   the error that stopped the last attempt, if any
  * @param updatedAt   when this record was written (ISO-8601)
+ * @param planFile    for a plan of block ({@code ctid}) ranges, the table's file
+ *                    ({@code pg_relation_filenode}) they number: a rewrite renumbers the blocks and
+ *                    voids the plan; 0 for key ranges (and in records written before it existed)
  */
 @RegisterForReflection
 public record SnapshotProgress(String gatewayId, String schema, String table, String snapshotId, String state, boolean begun,
                                List<ChunkRange> chunks, List<Boolean> done, int nextRead, long rows, String lastError,
-                               String updatedAt) {
+                               String updatedAt, long planFile) {
 
     public static final String RUNNING = "RUNNING";
     public static final String DONE = "DONE";
     public static final String FAILED = "FAILED";
 
     public static SnapshotProgress start(String gatewayId, TableId table, String snapshotId, List<ChunkRange> chunks) {
+        return start(gatewayId, table, snapshotId, chunks, 0);
+    }
+
+    /** @param planFile the table's file the chunks' block ranges number (see the record), 0 for key ranges */
+    public static SnapshotProgress start(String gatewayId, TableId table, String snapshotId, List<ChunkRange> chunks, long planFile) {
         List<Boolean> done = new ArrayList<>();
         chunks.forEach(c -> done.add(false));
         return new SnapshotProgress(gatewayId, table.schema(), table.name(), snapshotId, RUNNING, false, chunks, done, 0, 0, null,
-                Instant.now().toString());
+                Instant.now().toString(), planFile);
     }
 
     public TableId tableId() {
@@ -51,23 +59,23 @@ public record SnapshotProgress(String gatewayId, String schema, String table, St
 
     public SnapshotProgress withBegun() {
         return new SnapshotProgress(gatewayId, schema, table, snapshotId, RUNNING, true, chunks, done, nextRead, rows, lastError,
-                Instant.now().toString());
+                Instant.now().toString(), planFile);
     }
 
     public SnapshotProgress withRead(int read) {
         return new SnapshotProgress(gatewayId, schema, table, snapshotId, state, begun, chunks, done, Math.max(nextRead, read + 1), rows,
-                lastError, Instant.now().toString());
+                lastError, Instant.now().toString(), planFile);
     }
 
     public SnapshotProgress withChunkDone(int chunk, long chunkRows) {
         List<Boolean> d = new ArrayList<>(done);
         d.set(chunk, true);
         return new SnapshotProgress(gatewayId, schema, table, snapshotId, state, begun, chunks, d, nextRead, rows + chunkRows, null,
-                Instant.now().toString());
+                Instant.now().toString(), planFile);
     }
 
     public SnapshotProgress withState(String newState, String error) {
         return new SnapshotProgress(gatewayId, schema, table, snapshotId, newState, begun, chunks, done, nextRead, rows, error,
-                Instant.now().toString());
+                Instant.now().toString(), planFile);
     }
 }

@@ -17,8 +17,8 @@ import java.util.List;
  * snapshot rows and changes carry equal schemas), and the columns it is chunked by.
  *
  * <p>Chunks follow the replica-identity index (the primary key, or the index chosen with
- * {@code REPLICA IDENTITY USING INDEX}), in index column order, so that each chunk is one index
- * range scan. A table without such an index ({@code REPLICA IDENTITY FULL} without a key) is
+ * {@code REPLICA IDENTITY USING INDEX}), in index column order, so that each chunk is one range of
+ * that index (read by a bitmap heap scan, see {@code ChunkReader}). A table without such an index ({@code REPLICA IDENTITY FULL} without a key) is
  * chunked by physical block ({@code ctid}) ranges instead.
  *
  * @param schema       the table's shape (published columns in table order, replica-identity flags)

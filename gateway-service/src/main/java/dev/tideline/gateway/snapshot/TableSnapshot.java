@@ -50,6 +50,9 @@ final class TableSnapshot {
     /** Set when the chunking key itself changed: the plan no longer fits, and the next run must start over. */
     private volatile boolean planInvalid;
     private volatile boolean cancelled;
+    private volatile SnapshotPhases phases;
+    /** The largest chunk read so far, with room to spare: the next chunk's buffer starts this large. */
+    private volatile int expectedChunkBytes;
 
     TableSnapshot(String gatewayId, TableId table, SqlConnector pg, ReaderConnections connections, SnapshotWindows windows,
                   SnapshotProgressStore store, ExecutorService readers, SnapshotSettings settings, boolean fullRefresh,
@@ -76,13 +79,19 @@ final class TableSnapshot {
             if (stored.isPresent() && SnapshotProgress.DONE.equals(stored.get().state())) {
                 return stored.get();
             }
+            long file = source.chunkedByCtid() ? relationFile(c) : 0;
+            if (stored.isPresent() && stored.get().planFile() != 0 && stored.get().planFile() != file) {
+                LOG.infof("snapshot %s of %s does not resume: the table was rewritten since its block ranges were planned; it starts over",
+                        stored.get().snapshotId(), table);
+                stored = Optional.empty();
+            }
             if (stored.isPresent() && stored.get().chunks().size() == stored.get().done().size()) {
                 progress = stored.get().withState(SnapshotProgress.RUNNING, null);
                 LOG.infof("snapshot %s of %s resumes: %d of %d chunks done", progress.snapshotId(), table, progress.chunksDone(),
                         progress.chunks().size());
             } else {
                 String id = "s" + Long.toString(System.currentTimeMillis(), 36) + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
-                progress = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(c, source, settings.rowsPerChunk()));
+                progress = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(c, source, settings.rowsPerChunk()), file);
                 LOG.infof("snapshot %s of %s starts with %d chunks", id, table, progress.chunks().size());
             }
             save(progress);
@@ -100,15 +109,23 @@ final class TableSnapshot {
             registration.setTotals(progress.rows(), progress.nextRead());
             Lsn doneAt = marker(registration.done, new SnapshotMarker(SnapshotMarker.Kind.DONE, progress.snapshotId(), 0));
             save(progress.withState(SnapshotProgress.DONE, null));
+            long finished = System.nanoTime();
+            phases = new SnapshotPhases(Duration.ofNanos(planned - started), Duration.ofNanos(begun - planned), Duration.ofNanos(read - begun),
+                    Duration.ofNanos(finished - read));
             LOG.infof("snapshot %s of %s done at %s: %d rows in %d chunks; %d ms planning, %d ms BEGIN and older transactions, "
                             + "%d ms reading and publishing chunks, %d ms DONE", progress.snapshotId(), table, doneAt, progress.rows(),
                     progress.chunks().size(), millis(started, planned), millis(planned, begun), millis(begun, read),
-                    millis(read, System.nanoTime()));
+                    millis(read, finished));
             return progress;
         } finally {
             cancelled = true; // reads of this run still in flight must not retry or write progress after it
             windows.unregister(registration);
         }
+    }
+
+    /** The phases of this run once it finished; null before, and for a table found done already. */
+    SnapshotPhases phases() {
+        return phases;
     }
 
     private static long millis(long from, long to) {
@@ -274,13 +291,15 @@ final class TableSnapshot {
                 // committed between the snapshot and COPY's own lock makes the table look empty to the read.
                 s.execute("LOCK TABLE " + table.quoted() + " IN ACCESS SHARE MODE");
                 source = currentShape(c);
+                requireSameBlocks(c, source);
             }
             XidSnapshot visibility;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT txid_current_snapshot()::text")) {
                 rs.next();
                 visibility = XidSnapshot.parse(rs.getString(1));
             }
-            EncodedRows rows = ChunkReader.read(c, source, progress.chunks().get(chunk));
+            EncodedRows rows = ChunkReader.read(c, source, progress.chunks().get(chunk), expectedChunkBytes);
+            expectedChunkBytes = Math.max(expectedChunkBytes, rows.byteSize() + rows.byteSize() / 8); // racy max: only a size hint
             windows.offer(new SnapshotWindows.ChunkRead(snapshotId, read, visibility, rows));
             new SnapshotMarker(SnapshotMarker.Kind.HIGH, snapshotId, read).emit(c);
             // A non-transactional message is not flushed by itself (before Postgres 17), and the
@@ -328,6 +347,35 @@ final class TableSnapshot {
         LOG.infof("snapshot of %s: the table's shape changed during the snapshot; chunks read from now on carry the new shape", table);
         shape = now;
         return now;
+    }
+
+    /**
+     * For block ({@code ctid}) ranges: the table must still be the file they were planned on. A
+     * rewrite (VACUUM FULL, CLUSTER, ALTER COLUMN … TYPE) moves rows between blocks without writing
+     * a change to the stream, so rows could move from blocks not yet read into blocks already read
+     * and be missed.
+     *
+     * @throws TidelineException RETRYABLE when the table was rewritten: the snapshot starts over with a new plan
+     */
+    private void requireSameBlocks(Connection c, SourceTable source) throws SQLException {
+        long planned = progress().planFile();
+        if (!source.chunkedByCtid() || planned == 0 || relationFile(c) == planned) {
+            return;
+        }
+        planInvalid = true;
+        throw new TidelineException(TidelineException.Kind.RETRYABLE, "table " + table + " was rewritten during its snapshot (VACUUM FULL, "
+                + "CLUSTER or a column type change), which renumbers the block ranges its chunks are planned on",
+                "nothing to do: the table's snapshot starts over with a new plan; streaming continues (a primary key avoids this)");
+    }
+
+    /** The table's current file ({@code pg_relation_filenode}; not MVCC: a committed rewrite shows at once); 0 when it has none. */
+    private long relationFile(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_relation_filenode(CAST(? AS regclass))")) {
+            s.setString(1, table.quoted());
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
     }
 
     /** Whether this run ended because its chunk plan no longer fits the table; the next run must re-plan. */

@@ -23,8 +23,15 @@ public final class TableSnapshots implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TableSnapshots.class);
 
-    /** The latest known state of one table's snapshot. */
-    public record TableState(SnapshotProgress progress, String error) {
+    /**
+     * The latest known state of one table's snapshot.
+     *
+     * @param phases where the time of the run that finished it in this process went; null otherwise
+     */
+    public record TableState(SnapshotProgress progress, String error, SnapshotPhases phases) {
+        public TableState(SnapshotProgress progress, String error) {
+            this(progress, error, null);
+        }
     }
 
     private final String gatewayId;
@@ -93,7 +100,7 @@ public final class TableSnapshots implements AutoCloseable {
             current.put(table, snapshot);
             try {
                 SnapshotProgress done = snapshot.run();
-                states.put(table, new TableState(done, null));
+                states.put(table, new TableState(done, null, snapshot.phases()));
                 return;
             } catch (InterruptedException | java.util.concurrent.CancellationException e) {
                 return;

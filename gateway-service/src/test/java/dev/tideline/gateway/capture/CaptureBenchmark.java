@@ -10,6 +10,7 @@ import dev.tideline.core.wire.BatchLimits;
 import dev.tideline.core.wire.ChangeBatch;
 import dev.tideline.core.wire.WireCodec;
 import dev.tideline.gateway.publish.JetStreamPublisher;
+import dev.tideline.gateway.snapshot.SnapshotPhases;
 import dev.tideline.gateway.snapshot.SnapshotProgressStore;
 import dev.tideline.gateway.snapshot.SnapshotSettings;
 import dev.tideline.gateway.snapshot.SnapshotWindows;
@@ -48,12 +49,18 @@ import org.postgresql.PGConnection;
  *       next to {@code pg_recvlogical} decoding the same WAL (pgoutput, same publication) to /dev/null;</li>
  *   <li>commit → JetStream delivery latency p50/p99 at a steady 1,000 single-row transactions/s;</li>
  *   <li>snapshot rows/s of the N-row table, next to {@code COPY (SELECT …) TO STDOUT} of it (text, the
- *       issue's reference), in rounds (each a full refresh), each printing its stages from the same
- *       run: COPY BINARY into a discarding sink, the gateway's reader and framing alone, and
- *       JetStream storing the same bytes alone.</li>
+ *       issue's reference, timed around the COPY alone on an open connection), in rounds (each a full
+ *       refresh). The snapshot is timed by the run itself ({@link SnapshotPhases#chunks()}): from the
+ *       first chunk's read to the JetStream acknowledgement of the last chunk's rows; planning, the
+ *       BEGIN marker with the wait for older transactions, and DONE are printed apart. Each round also
+ *       prints CPU seconds per process (this JVM by thread group, the Postgres cluster, nats-server)
+ *       for the snapshot and for the reference, and its stages from the same run: COPY BINARY into a
+ *       discarding sink, the gateway's reader and framing alone, and JetStream storing the same bytes
+ *       alone.</li>
  * </ol>
- * {@code -Dtideline.benchmark.snapshot-only=true} skips 1 and 2; {@code .snapshot-rounds},
- * {@code .parallelism} and {@code .rows-per-chunk} vary the snapshot.
+ * {@code -Dtideline.benchmark.snapshot-only=true} skips 1 and 2 (and makes the default table 2M rows);
+ * {@code .snapshot-rounds}, {@code .parallelism}, {@code .rows-per-chunk} and {@code .batch-bytes}
+ * (SNAPSHOT message size, 256 KiB) vary the snapshot.
  */
 @WithPostgres
 @WithNats
@@ -62,15 +69,17 @@ class CaptureBenchmark {
     @Test
     void benchmark(PostgresServer pg, NatsServer nats) throws Exception {
         assumeTrue(Boolean.getBoolean("tideline.benchmark"), "opt-in: -Dtideline.benchmark=true");
-        int rows = Integer.getInteger("tideline.benchmark.rows", 1_000_000);
         boolean snapshotOnly = Boolean.getBoolean("tideline.benchmark.snapshot-only");
+        // The snapshot alone gets a larger table by default: at ~1M rows/s, 1M rows is about a second.
+        int rows = Integer.getInteger("tideline.benchmark.rows", snapshotOnly ? 2_000_000 : 1_000_000);
         int snapshotRounds = Integer.getInteger("tideline.benchmark.snapshot-rounds", 2);
         CaptureFixture f = new CaptureFixture("bench", pg, nats, 1, 41);
         TableId table = TableId.of("bench", "big");
         f.sql("CREATE TABLE bench.big (id bigint PRIMARY KEY, qty int, note text, amount numeric(12,2))",
                 "ALTER PUBLICATION bench_pub ADD TABLE bench.big",
                 "SELECT pg_create_logical_replication_slot('bench_ref', 'pgoutput')");
-        SnapshotWindows windows = new SnapshotWindows(f.name, BatchLimits.DEFAULT);
+        int batchBytes = Integer.getInteger("tideline.benchmark.batch-bytes", BatchLimits.DEFAULT_TARGET_BYTES);
+        SnapshotWindows windows = new SnapshotWindows(f.name, new BatchLimits(batchBytes, Math.max(batchBytes, BatchLimits.DEFAULT_MAX_BYTES)));
         ChangeCapture.Settings settings = new ChangeCapture.Settings(f.name,
                 new PostgresReplicationSource.Settings(f.name + "_slot", f.name + "_pub", 1, Duration.ofMillis(500)),
                 new JetStreamPublisher.Settings(Duration.ofMinutes(2), 8L * 1024 * 1024 * 1024, Duration.ofHours(1), 2_000, 64L * 1024 * 1024,
@@ -173,12 +182,17 @@ class CaptureBenchmark {
      */
     private static String snapshotRound(int round, PostgresServer pg, Connection client, String gatewayId, SnapshotWindows windows, TableId table,
                                         int rows) throws Exception {
+        ProcessCpu cpu;
         double copySeconds;
         long copied;
+        ProcessCpu.Sample copyCpu;
         try (java.sql.Connection c = pg.connect()) {
+            cpu = new ProcessCpu(c.unwrap(PGConnection.class).getBackendPID());
+            ProcessCpu.Sample before = cpu.sample();
             long copyStart = System.nanoTime();
             copied = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM bench.big) TO STDOUT", OutputStream.nullOutputStream());
             copySeconds = (System.nanoTime() - copyStart) / 1e9;
+            copyCpu = cpu.sample().minus(before); // before the backend exits
         }
         double binarySeconds;
         try (java.sql.Connection c = pg.connect()) {
@@ -194,18 +208,29 @@ class CaptureBenchmark {
         long bytesBefore = client.jetStreamManagement().getStreamInfo(stream).getStreamState().getByteCount();
         int parallelism = Integer.getInteger("tideline.benchmark.parallelism", 2);
         int rowsPerChunk = Integer.getInteger("tideline.benchmark.rows-per-chunk", 50_000);
-        double snapSeconds;
         long snapRows;
+        SnapshotPhases phases;
+        ProcessCpu.Sample snapCpu;
+        String snapThreads;
+        System.gc(); // the previous stages' garbage is not the snapshot's
         try (TableSnapshots snapshots = new TableSnapshots(gatewayId, pg::connect, windows, new SnapshotProgressStore(client, gatewayId),
                 new SnapshotSettings(rowsPerChunk, parallelism, Duration.ofMinutes(5), 5, Duration.ofSeconds(1)))) {
-            long snapStart = System.nanoTime();
+            ProcessCpu.Sample before = cpu.sample();
+            Map<String, Double> threadsBefore = ProcessCpu.threads();
+            double[] gcBefore = ProcessCpu.gc();
             snapshots.start(List.of(table));
+            // The time is the run's own record (SnapshotPhases), not this loop's: polling adds nothing to it.
             await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(20)).until(() -> snapshots.states().get(table) != null
-                    && "DONE".equals(snapshots.states().get(table).progress().state()));
-            snapSeconds = (System.nanoTime() - snapStart) / 1e9;
+                    && snapshots.states().get(table).phases() != null);
+            snapCpu = cpu.sample().minus(before); // before the readers' backends exit
+            double[] gcAfter = ProcessCpu.gc();
+            snapThreads = ProcessCpu.threadsDelta(threadsBefore, ProcessCpu.threads())
+                    + String.format("; %.0f collections taking %.2f s", gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
+            phases = snapshots.states().get(table).phases();
             snapRows = snapshots.states().get(table).progress().rows();
             // A second round must not find the first one's progress DONE: a full refresh each time.
         }
+        double snapSeconds = phases.chunks().toNanos() / 1e9;
         long snapBytes = client.jetStreamManagement().getStreamInfo(stream).getStreamState().getByteCount() - bytesBefore;
         new SnapshotProgressStore(client, gatewayId).delete(table);
         double storeSeconds = storeAlone(client, "benchstore" + round, snapBytes);
@@ -213,13 +238,25 @@ class CaptureBenchmark {
         double snapRate = snapRows / snapSeconds;
         return String.format("snapshot round %d (%d readers, %d rows/chunk): %d rows in %.2f s = %.0f rows/s (%.1f MB stored)%n"
                         + "  reference COPY (SELECT *) TO STDOUT: %.2f s = %.0f rows/s -> ratio %.2f%n"
+                        + "  timed: first chunk's read (LOW marker) -> last chunk's rows acknowledged by JetStream and recorded done;"
+                        + " outside it: planning %.2f s, BEGIN + older transactions %.2f s, DONE %.2f s%n"
+                        + "  snapshot, whole run: %s = %.2f CPU s per wall s%n"
+                        + "    JVM threads (CPU s; the rest of the JVM's is GC, JIT, VM): %s%n"
+                        + "  reference COPY:      %s = %.2f CPU s per wall s%n"
                         + "  COPY (SELECT *) TO STDOUT (FORMAT binary): %.2f s = %.0f rows/s -> ratio %.2f%n"
                         + "  the gateway's reader alone, one connection: COPY binary into encoded rows %.2f s = %.0f rows/s,"
                         + " framing them as %d SNAPSHOT messages %.2f s (%.1f bytes/row)%n"
                         + "  JetStream alone storing the same bytes as 256 KiB messages: %.2f s = %.0f rows/s equivalent%n",
                 round, parallelism, rowsPerChunk, snapRows, snapSeconds, snapRate, snapBytes / 1e6, copySeconds, copyRate, snapRate / copyRate,
+                phases.planning().toNanos() / 1e9, phases.begin().toNanos() / 1e9, phases.done().toNanos() / 1e9,
+                snapCpu, (snapCpu.jvm() + snapCpu.postgres() + snapCpu.nats()) / runSeconds(phases), snapThreads,
+                copyCpu, (copyCpu.jvm() + copyCpu.postgres() + copyCpu.nats()) / copySeconds,
                 binarySeconds, rows / binarySeconds, snapRate / (rows / binarySeconds), probe[1], probe[0] / probe[1], (int) probe[3], probe[2], probe[4] / probe[0],
                 storeSeconds, snapRows / storeSeconds);
+    }
+
+    private static double runSeconds(SnapshotPhases p) {
+        return (p.planning().toNanos() + p.begin().toNanos() + p.chunks().toNanos() + p.done().toNanos()) / 1e9;
     }
 
     /** Publishes {@code bytes} as pre-built 256 KiB messages into a fresh stream; returns the seconds until the last ack. */

@@ -216,6 +216,12 @@ public final class StreamReconstructor {
         return key;
     }
 
+    /** How many rows the consumer holds for the table, under whatever keys they were written. */
+    public int size(TableId table) {
+        TableState t = tables.get(table);
+        return t == null ? 0 : t.rows.size();
+    }
+
     /** The rows of a table keyed by its first column, as decoded (values are the wire's Java types). */
     public Map<Object, List<Object>> rows(TableId table) {
         return byFirstColumn(table);

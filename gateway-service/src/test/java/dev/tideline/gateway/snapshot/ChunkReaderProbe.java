@@ -15,7 +15,7 @@ public final class ChunkReaderProbe {
     public static double[] readAndFrame(Connection connection, TableId table) throws SQLException {
         SourceTable source = SourceTable.load(connection, table);
         long start = System.nanoTime();
-        var rows = ChunkReader.read(connection, source, ChunkRange.all());
+        var rows = ChunkReader.read(connection, source, ChunkRange.all(), 0);
         long read = System.nanoTime();
         int messages = SnapshotBatches.encode("probe", BatchLimits.DEFAULT, "probe", dev.tideline.core.Lsn.of(1), 0, rows).size();
         long framed = System.nanoTime();
