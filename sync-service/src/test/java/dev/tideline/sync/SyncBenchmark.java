@@ -68,6 +68,14 @@ class SyncBenchmark {
     static final int ROWS = Integer.getInteger("tideline.benchmark.rows", 1_000_000);
     static final int FILES = 10;
     static final int CONNECTIONS = Integer.getInteger("tideline.benchmark.connections", 4);
+    /**
+     * {@code -Dtideline.benchmark.only=incremental}: only the first sync (needed to have a table) and
+     * the incremental refresh with its reference; no Kernel-alone read, raw COPY references, full
+     * refresh or CONTINUOUS case. For iterating on the incremental path.
+     */
+    /** {@code -Dtideline.benchmark.fill-factor=100}: the TRIGGERED tables' fillfactor (default: the service's, 90). */
+    static final int FILL_FACTOR = Integer.getInteger("tideline.benchmark.fill-factor", SyncOptions.DEFAULT_FILL_FACTOR);
+    static final boolean INCREMENTAL_ONLY = "incremental".equals(System.getProperty("tideline.benchmark.only"));
 
     private static List<Object[]> rows(long from, long to, String tag) {
         List<Object[]> rows = new ArrayList<>((int) (to - from));
@@ -89,9 +97,34 @@ class SyncBenchmark {
         }
         SyncedTableDefinition def = f.definition("bench", SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
         SyncedTableSyncer syncer = new SyncedTableSyncer(def, f.target(), new DeltaSource(f.engine, def.sourceTablePath(), def.sourceTableName()),
-                new SyncOptions(CONNECTIONS, 0.5), SyncFaults.NONE);
+                new SyncOptions(CONNECTIONS, 0.5, FILL_FACTOR), SyncFaults.NONE);
 
         // --- where a snapshot's time goes: Kernel read alone, read + encode ---
+        if (!INCREMENTAL_ONLY) {
+            readAlone(def, f);
+        }
+
+        // --- SNAPSHOT vs raw COPY of the same rows, text and binary, prepared in memory before timing ---
+        long t0 = System.nanoTime();
+        SyncOutcome first = syncer.sync(false);
+        double firstSeconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(ROWS, first.rowsApplied());
+        System.out.printf("%nBENCHMARK snapshot (first sync): %,d rows in %.2f s = %,.0f rows/s%n", ROWS, firstSeconds, ROWS / firstSeconds);
+        if (!INCREMENTAL_ONLY) {
+            snapshotAgainstRawCopy(f, syncer, firstSeconds);
+        }
+
+        // --- incremental refresh of 100k changed rows ---
+        incremental(f, table, def, syncer);
+
+        // --- CONTINUOUS latency: Delta commit -> visible in Postgres ---
+        if (!INCREMENTAL_ONLY) {
+            continuous(f, pg, natsServer);
+        }
+    }
+
+    /** Kernel's read of the table alone, then with the binary COPY encoding: where a snapshot's Java time goes. */
+    private static void readAlone(SyncedTableDefinition def, SyncFixture f) throws Exception {
         DeltaSource source = new DeltaSource(f.engine, def.sourceTablePath(), def.sourceTableName());
         var files = source.files(source.latest());
         var encoder = new CopyRowEncoder(def.name(), PostgresTypeMapping.map("t", SCHEMA), List.of("id"), null, NullBytePolicy.FAIL);
@@ -120,19 +153,16 @@ class SyncBenchmark {
             System.out.printf("BENCHMARK single thread Kernel read%s: %,d rows in %.2f s = %,.0f rows/s%n", encode ? " + binary COPY encoding" : "",
                     n, sec, n / sec);
         }
+    }
 
-        // --- SNAPSHOT vs raw COPY of the same rows, text and binary, prepared in memory before timing ---
-        long t0 = System.nanoTime();
-        SyncOutcome first = syncer.sync(false);
-        double firstSeconds = (System.nanoTime() - t0) / 1e9;
-        assertEquals(ROWS, first.rowsApplied());
+    /** A full refresh (snapshot swapped with the table the first sync made) next to raw COPY of the same rows. */
+    private static void snapshotAgainstRawCopy(SyncFixture f, SyncedTableSyncer syncer, double firstSeconds) throws Exception {
         double[] text = rawCopy(f, "text", copyText());
         double[] binary = rawCopy(f, "binary", copyBinary());
-        t0 = System.nanoTime();
+        long t0 = System.nanoTime();
         SyncOutcome again = syncer.sync(true);
         double snapSeconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(ROWS, again.rowsApplied());
-        System.out.printf("%nBENCHMARK snapshot (first sync): %,d rows in %.2f s = %,.0f rows/s%n", ROWS, firstSeconds, ROWS / firstSeconds);
         System.out.printf("BENCHMARK snapshot (full refresh, swap with the old table): %,d rows in %.2f s = %,.0f rows/s "
                 + "(Delta read + binary COPY on min(%d, cores = %d) connections + PK + ANALYZE + swap)%n", ROWS, snapSeconds, ROWS / snapSeconds,
                 CONNECTIONS, Runtime.getRuntime().availableProcessors());
@@ -144,23 +174,31 @@ class SyncBenchmark {
         System.out.printf("BENCHMARK snapshot / raw COPY text = %.2f (target >= 0.8; first sync %.2f, full refresh %.2f); "
                 + "snapshot / raw COPY binary = %.2f; snapshot / (raw COPY text + PK) = %.2f%n", text[0] / best, text[0] / firstSeconds,
                 text[0] / snapSeconds, binary[0] / best, text[1] / best);
+    }
 
-        // --- incremental refresh of 100k changed rows ---
+    /** 100k rows (the first 100k ids, one file) changed by one copy-on-write commit, then refreshed; and Postgres alone. */
+    private static void incremental(SyncFixture f, DeltaTestTable table, SyncedTableDefinition def, SyncedTableSyncer syncer)
+            throws Exception {
         int changed = ROWS / 10;
+        List<String> copies = referenceCopies(f, def.target().quoted());
         table.mutate(r -> (Long) r[0] < changed, r -> new Object[] {r[0], "changed", -1, 0.0, r[4]});
+        long wal = walBytes(f);
         long i0 = System.nanoTime();
         SyncOutcome inc = syncer.sync(false);
         double incSeconds = (System.nanoTime() - i0) / 1e9;
         assertEquals(SyncOutcome.Mode.INCREMENTAL, inc.mode(), inc.reason());
         System.out.printf("BENCHMARK incremental refresh: %,d changed rows in %.2f s = %,.0f rows/s (read changed files, COPY to staging, one upsert)%n",
                 inc.rowsApplied(), incSeconds, inc.rowsApplied() / incSeconds);
-        System.out.println("BENCHMARK incremental refresh phases: " + inc.reason());
-        double[] reference = postgresOnlyUpsert(f, def.target().quoted(), changed);
-        System.out.printf("BENCHMARK reference, Postgres alone applying the same %,d rows (prepared binary COPY into a temp table + "
-                + "INSERT ... ON CONFLICT DO UPDATE, rolled back): %.2f s = %,.0f rows/s; with UPDATE ... FROM instead: %.2f s = %,.0f rows/s%n",
+        System.out.println("BENCHMARK incremental refresh phases: " + inc.reason() + "; " + tableFacts(f, def, wal));
+        double[] reference = postgresOnlyUpsert(f, copies, changed);
+        System.out.printf("BENCHMARK reference, Postgres alone applying the same %,d rows (on a copy of the table made before the refresh: "
+                + "prepared binary COPY into a temp table + ANALYZE + INSERT ... ON CONFLICT DO UPDATE): %.2f s = %,.0f rows/s; "
+                + "with UPDATE ... FROM instead (on its own copy): %.2f s = %,.0f rows/s%n",
                 changed, reference[0], changed / reference[0], reference[1], changed / reference[1]);
+    }
 
-        // --- CONTINUOUS latency: Delta commit -> visible in Postgres ---
+    /** Latency from a Delta commit (announced as apply-service does) to the rows being visible in Postgres. */
+    private static void continuous(SyncFixture f, PostgresServer pg, NatsServer natsServer) throws Exception {
         try (Connection nats = Nats.connect(natsServer.url())) {
             ControlPlane control = ControlPlane.open(nats);
             String key = "benchmark-secrets-key-0123456789";
@@ -216,11 +254,13 @@ class SyncBenchmark {
         // Both size rules out of the way (before this change the rewritten files counted twice and
         // forced a snapshot): the comparison is of the change reader, not of the fallback.
         SyncedTableSyncer syncer = new SyncedTableSyncer(def, f.target(), new DeltaSource(f.engine, def.sourceTablePath(), def.sourceTableName()),
-                new SyncOptions(CONNECTIONS, 10), SyncFaults.NONE);
+                new SyncOptions(CONNECTIONS, 10, FILL_FACTOR), SyncFaults.NONE);
         assertEquals(ROWS, syncer.sync(false).rowsApplied());
 
         int changed = ROWS / 10;
+        List<String> copies = referenceCopies(f, def.target().quoted());
         table.mutateWithDeletionVectors(r -> (Long) r[0] % 10 == 3, r -> new Object[] {r[0], "changed", -1, 0.0, r[4]});
+        long wal = walBytes(f);
         long i0 = System.nanoTime();
         SyncOutcome inc = syncer.sync(false);
         double incSeconds = (System.nanoTime() - i0) / 1e9;
@@ -228,11 +268,35 @@ class SyncBenchmark {
         assertEquals(changed, inc.rowsApplied());
         System.out.printf("%nBENCHMARK incremental refresh of deletion-vector rewrites: %,d changed rows (10 files of %,d rows re-added with "
                 + "a vector, 1 new file) in %.2f s = %,.0f rows/s%n", inc.rowsApplied(), perFile, incSeconds, inc.rowsApplied() / incSeconds);
-        System.out.println("BENCHMARK incremental refresh of deletion-vector rewrites, phases: " + inc.reason());
-        double[] reference = postgresOnlyUpsert(f, def.target().quoted(), changed, i -> i * 10 + 3);
-        System.out.printf("BENCHMARK reference, Postgres alone applying the same %,d rows (ids 3, 13, 23, ...; prepared binary COPY into a "
-                + "temp table + INSERT ... ON CONFLICT DO UPDATE, rolled back): %.2f s = %,.0f rows/s; with UPDATE ... FROM instead: "
-                + "%.2f s = %,.0f rows/s%n", changed, reference[0], changed / reference[0], reference[1], changed / reference[1]);
+        System.out.println("BENCHMARK incremental refresh of deletion-vector rewrites, phases: " + inc.reason() + "; " + tableFacts(f, def, wal));
+        double[] reference = postgresOnlyUpsert(f, copies, changed, i -> i * 10 + 3);
+        System.out.printf("BENCHMARK reference, Postgres alone applying the same %,d rows (ids 3, 13, 23, ...; on a copy of the table made "
+                + "before the refresh: prepared binary COPY into a temp table + ANALYZE + INSERT ... ON CONFLICT DO UPDATE): %.2f s = %,.0f rows/s; with UPDATE ... FROM instead "
+                + "(on its own copy): %.2f s = %,.0f rows/s%n", changed, reference[0], changed / reference[0], reference[1], changed / reference[1]);
+    }
+
+    /** Bytes of WAL the test server has written so far (only this benchmark uses it). */
+    private static long walBytes(SyncFixture f) throws Exception {
+        try (var c = f.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Load-independent facts of a refresh, for comparing runs on a busy machine: the WAL it wrote
+     * since {@code walBefore} (an UPDATE that stays on its page, HOT, writes one record; one that
+     * moves writes three: tuple lock, update, index entry), and the table's size and fill factor.
+     */
+    private static String tableFacts(SyncFixture f, SyncedTableDefinition def, long walBefore) throws Exception {
+        long wal = walBytes(f) - walBefore;
+        try (var c = f.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_relation_size(oid), coalesce(array_to_string(reloptions, ','), 'fillfactor=100') "
+                        + "FROM pg_class WHERE oid = '" + def.target().quoted() + "'::regclass")) {
+            rs.next();
+            return String.format("WAL %.1f MB, table %.1f MB (%s)", wal / 1048576.0, rs.getLong(1) / 1048576.0, rs.getString(2));
+        }
     }
 
     private static long countOrMinus(SyncFixture f, String table) {
@@ -244,16 +308,47 @@ class SyncBenchmark {
         }
     }
 
+    /** The Postgres-alone reference's two forms, each run on its own copy of the synced table. */
+    private static final String[] REFERENCE_FORMS = {"ON CONFLICT", "UPDATE FROM"};
+
     /**
-     * Postgres' own cost of applying the benchmark's changed rows, each way rolled back: {ON CONFLICT
-     * seconds, UPDATE FROM seconds}, both including the binary COPY into the staging table.
+     * Copies of the synced table as the refresh finds it — same rows in the same page order, same
+     * fillfactor, primary key, analyzed — one per reference form, made before the refresh so the
+     * reference starts from the same state instead of from the refresh's (or the other form's) dead rows.
      */
-    private static double[] postgresOnlyUpsert(SyncFixture f, String table, int changed) throws Exception {
-        return postgresOnlyUpsert(f, table, changed, i -> i);
+    private static List<String> referenceCopies(SyncFixture f, String table) throws Exception {
+        List<String> copies = new ArrayList<>();
+        try (var c = f.connect(); Statement s = c.createStatement()) {
+            String options;
+            try (ResultSet rs = s.executeQuery("SELECT coalesce(array_to_string(reloptions, ', '), '') FROM pg_class WHERE oid = '"
+                    + table + "'::regclass")) {
+                rs.next();
+                options = rs.getString(1).isEmpty() ? "" : " WITH (" + rs.getString(1) + ")";
+            }
+            for (int k = 0; k < REFERENCE_FORMS.length; k++) {
+                String copy = "public.reference_copy_" + k;
+                s.execute("DROP TABLE IF EXISTS " + copy);
+                s.execute("CREATE TABLE " + copy + " (LIKE " + table + ")" + options);
+                s.execute("INSERT INTO " + copy + " SELECT * FROM " + table); // a sequential scan: the table's page order
+                s.execute("ALTER TABLE " + copy + " ADD PRIMARY KEY (id)");
+                s.execute("ANALYZE " + copy);
+                copies.add(copy);
+            }
+        }
+        return copies;
+    }
+
+    /**
+     * Postgres' own cost of applying the benchmark's changed rows with the best plain SQL, each form
+     * on its copy from {@link #referenceCopies}: {ON CONFLICT seconds, UPDATE FROM seconds}, both
+     * including the binary COPY into the staging table and its {@code ANALYZE}. Drops the copies.
+     */
+    private static double[] postgresOnlyUpsert(SyncFixture f, List<String> copies, int changed) throws Exception {
+        return postgresOnlyUpsert(f, copies, changed, i -> i);
     }
 
     /** As above for the keys {@code id.applyAsLong(0 .. changed-1)}, so the reference touches the same rows (and pages). */
-    private static double[] postgresOnlyUpsert(SyncFixture f, String table, int changed, java.util.function.LongUnaryOperator id)
+    private static double[] postgresOnlyUpsert(SyncFixture f, List<String> copies, int changed, java.util.function.LongUnaryOperator id)
             throws Exception {
         CopyBuffer data = new CopyBuffer(changed * 48).header();
         long base = Instant.parse("2025-01-01T00:00:00Z").getEpochSecond() - Instant.parse("2000-01-01T00:00:00Z").getEpochSecond();
@@ -263,24 +358,29 @@ class SyncBenchmark {
                     .int32(8).int64((base + key) * 1_000_000L);
         }
         byte[] bytes = data.trailer().copyFrom(0);
-        String[] apply = {
-            "INSERT INTO " + table + " AS t SELECT * FROM ref_upserts ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
-                    + "amount = EXCLUDED.amount, price = EXCLUDED.price, updated_at = EXCLUDED.updated_at",
-            "UPDATE " + table + " t SET name = u.name, amount = u.amount, price = u.price, updated_at = u.updated_at FROM ref_upserts u "
-                    + "WHERE t.id = u.id"};
-        double[] seconds = new double[apply.length];
+        double[] seconds = new double[REFERENCE_FORMS.length];
         try (var c = f.connect(); Statement s = c.createStatement()) {
-            for (int k = 0; k < apply.length; k++) {
+            s.execute("SET temp_buffers = '128MB'"); // as the sync's own connection: the staged rows stay in memory
+            for (int k = 0; k < REFERENCE_FORMS.length; k++) {
+                String table = copies.get(k);
+                String apply = k == 0
+                        ? "INSERT INTO " + table + " AS t SELECT * FROM ref_upserts ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
+                                + "amount = EXCLUDED.amount, price = EXCLUDED.price, updated_at = EXCLUDED.updated_at"
+                        : "UPDATE " + table + " t SET name = u.name, amount = u.amount, price = u.price, updated_at = u.updated_at "
+                                + "FROM ref_upserts u WHERE t.id = u.id";
                 c.setAutoCommit(false);
-                s.execute("SET LOCAL tideline.sync_writer = 'on'");
                 long r0 = System.nanoTime();
                 s.execute("CREATE TEMP TABLE ref_upserts (LIKE " + table + ") ON COMMIT DROP");
                 c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY ref_upserts FROM STDIN (FORMAT binary)",
                         new java.io.ByteArrayInputStream(bytes), 1 << 20);
-                assertEquals(changed, s.executeUpdate(apply[k]));
+                // Without statistics on the temporary table the planner hashes the whole table instead of the changed rows.
+                s.execute("ANALYZE ref_upserts (id)");
+                s.execute("SET LOCAL work_mem = '64MB'");
+                assertEquals(changed, s.executeUpdate(apply));
+                c.commit();
                 seconds[k] = (System.nanoTime() - r0) / 1e9;
-                c.rollback();
                 c.setAutoCommit(true);
+                s.execute("DROP TABLE " + table);
             }
         }
         return seconds;

@@ -59,6 +59,54 @@ class TriggeredSyncIT {
         f.assertEqualsRecordedVersion(table, def);
     }
 
+    /**
+     * A TRIGGERED table is created with free space on its pages (fillfactor 90), so a refresh's UPDATE
+     * keeps each row on its page (HOT: no new index entry). With the pages packed full (fillfactor
+     * 100) every updated row below would move to another page.
+     */
+    @Test
+    void refreshUpdatesStayOnTheirPages(PostgresServer pg) throws Exception {
+        SyncFixture f = new SyncFixture(pg);
+        DeltaTestTable table = f.createTable("hot", SyncFixture.SIMPLE);
+        table.append(SyncFixture.rows(0, 3000, "a"));
+        SyncedTableDefinition def = f.definition("hot", SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
+        SyncedTableSyncer syncer = f.syncer(def);
+        assertEquals(SyncOutcome.Mode.SNAPSHOT, syncer.sync(false).mode());
+        assertEquals("{fillfactor=90}", reloptions(f, "hot"));
+        List<Long> ids = List.of(0L, 700L, 1400L, 2100L);
+        List<Integer> pagesBefore = pages(f, "hot", ids);
+        assertTrue(pagesBefore.stream().distinct().count() > 1, "the rows are spread over pages: " + pagesBefore);
+
+        table.mutate(r -> ids.contains((Long) r[0]), r -> new Object[] {r[0], "updated-" + r[0], 7});
+        SyncOutcome refresh = syncer.sync(false);
+        assertEquals(SyncOutcome.Mode.INCREMENTAL, refresh.mode(), refresh.reason());
+        f.assertEqualsRecordedVersion(table, def);
+        assertEquals(pagesBefore, pages(f, "hot", ids), "each updated row stays on its page");
+    }
+
+    private static String reloptions(SyncFixture f, String table) throws Exception {
+        try (var c = f.connect(); var s = c.createStatement();
+                var rs = s.executeQuery("SELECT reloptions::text FROM pg_class WHERE oid = 'public." + table + "'::regclass")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** The heap page of each row, by id. */
+    private static List<Integer> pages(SyncFixture f, String table, List<Long> ids) throws Exception {
+        List<Integer> pages = new java.util.ArrayList<>();
+        try (var c = f.connect(); var ps = c.prepareStatement("SELECT (ctid::text::point)[0]::int FROM public." + table + " WHERE id = ?")) {
+            for (long id : ids) {
+                ps.setLong(1, id);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    pages.add(rs.getInt(1));
+                }
+            }
+        }
+        return pages;
+    }
+
     @Test
     void vacuumedHistoryFallsBackToASnapshot(PostgresServer pg) throws Exception {
         SyncFixture f = new SyncFixture(pg);
@@ -89,6 +137,7 @@ class TriggeredSyncIT {
         SyncedTableDefinition def = f.definition("snap", SchedulingPolicy.SNAPSHOT, List.of("id"), Optional.empty());
         SyncedTableSyncer syncer = f.syncer(def);
         assertEquals(SyncOutcome.Mode.SNAPSHOT, syncer.sync(false).mode());
+        assertEquals(null, reloptions(f, "snap"), "a table only ever replaced whole is packed full");
         table.mutate(r -> (Long) r[0] < 10, r -> null);
         SyncOutcome second = syncer.sync(false);
         assertEquals(SyncOutcome.Mode.SNAPSHOT, second.mode());

@@ -193,16 +193,24 @@ public final class DeltaChangeReader {
             } else {
                 readFileDiff(scanState, root, version, encoder, timeseriesKey, keyScan, upserts, deletes, changes);
             }
+            List<RowKey> deleted = new ArrayList<>();
             for (RowKey key : deletes) {
-                if (!upserts.containsKey(key)) {
-                    changes.delete(key);
-                    if (timeseriesKey) {
-                        changes.markDeleteUnderTimeseriesKey();
-                    }
+                // A key both deleted and inserted by one version (a CDC delete + insert) replaced a row: not new.
+                RowChanges.Pending written = upserts.computeIfPresent(key,
+                        (k, p) -> p.insert() ? new RowChanges.Pending(p.row(), p.timeseries(), false) : p);
+                if (written == null) {
+                    deleted.add(key);
                 }
             }
-            // A key both deleted and inserted by one version (a CDC delete + insert) replaced a row: not new.
-            upserts.forEach((key, p) -> changes.upsert(key, p.row(), p.timeseries(), p.insert() && !deletes.contains(key)));
+            // The version's upserts and deletes have no key in common, so their order does not matter;
+            // upserts first lets the first version's map be taken over whole.
+            changes.upsertAll(upserts);
+            for (RowKey key : deleted) {
+                changes.delete(key);
+                if (timeseriesKey) {
+                    changes.markDeleteUnderTimeseriesKey();
+                }
+            }
         }
         return changes;
     }
@@ -245,40 +253,56 @@ public final class DeltaChangeReader {
         }
         // Removed and added files are read together, so both sides of the diff use all readers at once.
         List<List<Image>> images = readImages(root, reads, encoder, timeseriesKey, changes);
-        Map<RowKey, List<RowChanges.Pending>> before = new HashMap<>();
+        // One entry per key of the diff, holding its removed row(s) and its added row: each row costs one
+        // look-up, and the classification then walks the entries without any.
+        int rows = 0;
+        for (List<Image> file : images) {
+            rows += file.size();
+        }
+        Map<RowKey, KeyDiff> diff = new HashMap<>(rows * 4 / 3 + 1);
         for (List<Image> file : images.subList(0, removedReads.size())) {
             for (Image image : file) {
-                before.computeIfAbsent(image.key(), k -> new ArrayList<>(1)).add(new RowChanges.Pending(image.row(), image.ts(), false));
+                KeyDiff d = diff.putIfAbsent(image.key(), new KeyDiff(image));
+                if (d != null) {
+                    d.removedAgain(image); // two removed rows with one key: only possible with a timeseries key
+                }
             }
         }
         Set<ByteBuffer> addedRows = new HashSet<>();
         for (List<Image> file : images.subList(removedReads.size(), images.size())) {
             for (Image image : file) {
-                addUpsert(image, encoder, timeseriesKey, version.version(), !before.containsKey(image.key()), upserts);
+                KeyDiff d = diff.get(image.key());
+                if (d == null) {
+                    diff.put(image.key(), KeyDiff.added(image));
+                } else if (d.added == null) {
+                    d.added = image;
+                } else {
+                    d.added = later(d.added, image, encoder, timeseriesKey, version.version());
+                }
                 if (timeseriesKey) {
                     addedRows.add(ByteBuffer.wrap(image.row()));
                 }
             }
         }
-        for (Map.Entry<RowKey, List<RowChanges.Pending>> old : before.entrySet()) {
-            RowChanges.Pending now = upserts.get(old.getKey());
-            if (now == null) {
-                deletes.add(old.getKey());
+        for (KeyDiff d : diff.values()) {
+            if (d.added == null) {
+                deletes.add(d.removed.key());
                 continue;
             }
+            RowChanges.Pending now = new RowChanges.Pending(d.added.row(), d.added.ts(), d.removed == null);
             boolean existedBefore = false;
-            for (RowChanges.Pending removed : old.getValue()) {
+            for (Image removed : d.removedRows()) {
                 // A key read without its row (deletion-vector rewrite) is never taken as unchanged.
                 existedBefore |= removed.row() != null && Arrays.equals(removed.row(), now.row());
                 if (timeseriesKey && (removed.row() == null || !addedRows.contains(ByteBuffer.wrap(removed.row())))
-                        && supersedes(removed, now)) {
+                        && supersedes(removed.ts(), now)) {
                     // The key's latest row went away and nothing newer replaced it: the new latest row
                     // may live in a file this version did not touch.
                     changes.markDeleteUnderTimeseriesKey();
                 }
             }
-            if (existedBefore) {
-                upserts.remove(old.getKey()); // rewritten unchanged (deletion-vector rewrite, copy-on-write of neighbours)
+            if (!existedBefore) { // else rewritten unchanged (deletion-vector rewrite, copy-on-write of neighbours)
+                upserts.put(d.added.key(), now);
             }
         }
     }
@@ -415,7 +439,6 @@ public final class DeltaChangeReader {
      *
      * @param insert whether the version added the key without removing a row with it
      */
-    @SuppressWarnings({"rawtypes", "unchecked"})
     private void addUpsert(Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version, boolean insert,
             Map<RowKey, RowChanges.Pending> upserts) {
         RowChanges.Pending existing = upserts.get(image.key());
@@ -423,18 +446,71 @@ public final class DeltaChangeReader {
             if (!timeseriesKey) {
                 throw new DuplicateKeyException(source.tableName(), encoder.describeKey(image.key()), version);
             }
-            Comparable ts = image.ts();
-            if (existing.timeseries() != null && (ts == null || ts.compareTo(existing.timeseries()) < 0)) {
+            if (isOlder(image.ts(), existing.timeseries())) {
                 return; // keep the later row
             }
         }
         upserts.put(image.key(), new RowChanges.Pending(image.row(), image.ts(), insert));
     }
 
-    /** Whether the removed row ranks above the key's new row (so removing it lowers the key's latest value). */
+    /** One key of a version's file diff: the row(s) removed with it (none: a new key) and the row added with it (none: deleted). */
+    private static final class KeyDiff {
+        private final Image removed;
+        private List<Image> removedAgain;
+        private Image added;
+
+        KeyDiff(Image removed) {
+            this.removed = removed;
+        }
+
+        static KeyDiff added(Image image) {
+            KeyDiff d = new KeyDiff(null);
+            d.added = image;
+            return d;
+        }
+
+        void removedAgain(Image image) {
+            if (removedAgain == null) {
+                removedAgain = new ArrayList<>(1);
+            }
+            removedAgain.add(image);
+        }
+
+        List<Image> removedRows() {
+            if (removed == null) {
+                return List.of();
+            }
+            if (removedAgain == null) {
+                return List.of(removed);
+            }
+            List<Image> all = new ArrayList<>(removedAgain.size() + 1);
+            all.add(removed);
+            all.addAll(removedAgain);
+            return all;
+        }
+    }
+
+    /**
+     * Of two rows one version adds with the same key: the later one by the timeseries key; without a
+     * timeseries key the table now holds a duplicate key, which fails naming it.
+     */
+    private Image later(Image existing, Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version) {
+        if (!timeseriesKey) {
+            throw new DuplicateKeyException(source.tableName(), encoder.describeKey(image.key()), version);
+        }
+        return isOlder(image.ts(), existing.ts()) ? existing : image;
+    }
+
+    /** Whether a row with timeseries value {@code ts} is older than one with {@code than} (NULL is oldest; ties go to the newcomer). */
     @SuppressWarnings({"rawtypes", "unchecked"})
-    private static boolean supersedes(RowChanges.Pending removed, RowChanges.Pending now) {
-        Comparable r = removed.timeseries();
+    private static boolean isOlder(Comparable ts, Comparable than) {
+        return than != null && (ts == null || ts.compareTo(than) < 0);
+    }
+
+    /** Whether the removed row's timeseries value ranks above the key's new row (so removing it lowers the key's latest value). */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static boolean supersedes(Comparable removedTimeseries, RowChanges.Pending now) {
+        Comparable r = removedTimeseries;
         Comparable n = now.timeseries();
         if (r == null) {
             return false;

@@ -24,7 +24,7 @@ import java.util.Set;
  */
 public final class RowChanges {
 
-    private final Map<RowKey, Pending> upserts = new LinkedHashMap<>();
+    private Map<RowKey, Pending> upserts = new LinkedHashMap<>();
     private final Set<RowKey> deletes = new LinkedHashSet<>();
     private boolean deletesUnderTimeseriesKey;
     private long rowsRead;
@@ -46,6 +46,18 @@ public final class RowChanges {
             insert = earlier.insert(); // what matters is whether the key existed at the start version
         }
         upserts.put(key, new Pending(row, timeseries, insert));
+    }
+
+    /**
+     * Folds in a version's rows, as {@link #upsert} of each in the map's order. The first version's
+     * map is taken over as it is (nothing to fold it into): the map then belongs to this object.
+     */
+    void upsertAll(Map<RowKey, Pending> version) {
+        if (upserts.isEmpty() && deletes.isEmpty()) {
+            upserts = version;
+            return;
+        }
+        version.forEach((key, p) -> upsert(key, p.row(), p.timeseries(), p.insert()));
     }
 
     /** Folds in a version's delete of {@code key}. */

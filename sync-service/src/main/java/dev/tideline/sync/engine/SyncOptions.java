@@ -7,8 +7,15 @@ package dev.tideline.sync.engine;
  * @param snapshotFraction when the data files a refresh must read exceed this fraction of the table's
  *                         bytes, a snapshot is cheaper than applying changes (seed 003: "if you're
  *                         modifying more than 10% of the source table, consider using [snapshot]")
+ * @param fillFactor       Postgres {@code fillfactor} (10..100) of TRIGGERED and CONTINUOUS synced
+ *                         tables: the free space left on each page lets a refresh's UPDATE keep the
+ *                         new row version on the same page (a HOT update: no index entry, a third
+ *                         of the WAL). SNAPSHOT-policy tables are never updated and are always packed full.
  */
-public record SyncOptions(int maxConnections, double snapshotFraction) {
+public record SyncOptions(int maxConnections, double snapshotFraction, int fillFactor) {
+
+    /** The fill factor of TRIGGERED/CONTINUOUS tables unless configured otherwise. */
+    public static final int DEFAULT_FILL_FACTOR = 90;
 
     public SyncOptions {
         if (maxConnections < 1 || maxConnections > 16) {
@@ -17,6 +24,15 @@ public record SyncOptions(int maxConnections, double snapshotFraction) {
         if (!(snapshotFraction > 0)) {
             throw new IllegalArgumentException("snapshotFraction must be > 0, was " + snapshotFraction);
         }
+        if (fillFactor < 10 || fillFactor > 100) {
+            throw new IllegalArgumentException("tideline.sync.fill-factor must be between 10 and 100 (Postgres' fillfactor range), was "
+                    + fillFactor);
+        }
+    }
+
+    /** With the default fill factor. */
+    public SyncOptions(int maxConnections, double snapshotFraction) {
+        this(maxConnections, snapshotFraction, DEFAULT_FILL_FACTOR);
     }
 
     public static SyncOptions defaults() {

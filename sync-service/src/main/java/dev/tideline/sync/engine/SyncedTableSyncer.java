@@ -159,12 +159,13 @@ public final class SyncedTableSyncer {
                             why = "rows were deleted from a table with a timeseries key";
                         }
                         if (why == null) {
-                            long applied = new IncrementalApplier(faults).apply(lock, def, synced, columns, added, changes, latest.getVersion());
+                            IncrementalApplier.Applied applied = new IncrementalApplier(faults).apply(lock, def, synced, columns, added,
+                                    changes, latest.getVersion());
                             long t4 = System.nanoTime();
-                            String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms, apply %d ms",
+                            String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms, apply %d ms (%s)",
                                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, changes.rowsRead(), (t3 - t2) / 1_000_000,
-                                    (t4 - t3) / 1_000_000);
-                            return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied, started,
+                                    (t4 - t3) / 1_000_000, applied.phases());
+                            return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
                                     plan.versions().size() + " version(s) with data changes; " + phases);
                         }
                     }
@@ -173,7 +174,8 @@ public final class SyncedTableSyncer {
                 }
             }
             long from = state.map(SyncState::deltaVersion).orElse(-1L);
-            long rows = new SnapshotLoader(target, source, options.maxConnections(), faults).load(def, source.files(latest), columns);
+            long rows = new SnapshotLoader(target, source, options.maxConnections(), fillFactor(), faults)
+                    .load(def, source.files(latest), columns);
             return done(SyncOutcome.Mode.SNAPSHOT, from, latest, rows, started, why);
         } catch (SQLException e) {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "sync of " + def.name() + " failed: " + e.getMessage(),
@@ -229,6 +231,14 @@ public final class SyncedTableSyncer {
             LOG.warnf("synced table %s deleted, but releasing %s failed (%s); drop its trigger tideline_read_only by hand if you "
                     + "keep the table", def.name(), def.target(), e.getMessage());
         }
+    }
+
+    /**
+     * Tables kept up to date by UPDATEs leave room on each page for them; a SNAPSHOT-policy table is
+     * only ever replaced whole, so it is packed full.
+     */
+    private int fillFactor() {
+        return def.policy() == SchedulingPolicy.SNAPSHOT ? 100 : options.fillFactor();
     }
 
     private String snapshotReason(boolean fullRefresh, Optional<SyncState> state, boolean tableExists) {

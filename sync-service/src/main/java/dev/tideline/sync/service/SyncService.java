@@ -40,7 +40,7 @@ class SyncService {
             return;
         }
         SecretBox secrets = SecretBox.fromConfiguredKey(config.secrets().key().orElse(null));
-        SyncOptions options = new SyncOptions(config.sync().maxConnections(), config.sync().snapshotFraction());
+        SyncOptions options = new SyncOptions(config.sync().maxConnections(), config.sync().snapshotFraction(), config.sync().fillFactor());
         String warehouse = absoluteWarehouse(config.warehouse());
         var engine = DeltaEngines.forWarehouse(warehouse);
         starter = new Thread(() -> connectAndRun(config, warehouse, secrets, options, engine), "tideline-sync-start");

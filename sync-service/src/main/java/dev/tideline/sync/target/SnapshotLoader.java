@@ -57,9 +57,11 @@ public final class SnapshotLoader {
     private final PostgresTarget target;
     private final DeltaSource source;
     private final int maxConnections;
+    private final int fillFactor;
     private final SyncFaults faults;
 
-    public SnapshotLoader(PostgresTarget target, DeltaSource source, int maxConnections, SyncFaults faults) {
+    /** @param fillFactor the new table's Postgres fillfactor, 10..100 (100: packed full, the Postgres default) */
+    public SnapshotLoader(PostgresTarget target, DeltaSource source, int maxConnections, int fillFactor, SyncFaults faults) {
         if (maxConnections < 1 || maxConnections > 16) {
             throw new IllegalArgumentException("maxConnections must be 1..16 (seed 003: up to 16 connections per synced table), was "
                     + maxConnections);
@@ -67,6 +69,7 @@ public final class SnapshotLoader {
         this.target = target;
         this.source = source;
         this.maxConnections = maxConnections;
+        this.fillFactor = fillFactor;
         this.faults = faults;
     }
 
@@ -90,7 +93,8 @@ public final class SnapshotLoader {
                 // Key columns NOT NULL from the start: COPY refuses a NULL key at once, and adding the primary
                 // key later needs no extra scan of the whole table to check for NULLs.
                 String definitions = TableDdl.columnDefinitions(columns, def.primaryKey());
-                s.execute("CREATE TABLE " + scratchQuoted + " (" + definitions + ")");
+                String storage = fillFactor < 100 ? " WITH (fillfactor = " + fillFactor + ")" : "";
+                s.execute("CREATE TABLE " + scratchQuoted + " (" + definitions + ")" + storage);
                 if (dedupe) {
                     // Only a way station for DISTINCT ON: unlogged, it costs no WAL.
                     s.execute("CREATE UNLOGGED TABLE " + rawQuoted + " (" + definitions + ")");
