@@ -85,9 +85,16 @@ public interface GatewayConfig {
     }
 
     interface Snapshot {
-        /** Rows per chunk; chunks are held in memory between their watermarks. */
-        @WithDefault("20000")
+        /** The most rows a chunk holds; chunks are held in memory between their watermarks. */
+        @WithDefault("1000000")
         int rowsPerChunk();
+
+        /**
+         * About how many bytes of rows a chunk holds (its rows: this divided by the table's average row size, at most
+         * {@code rows-per-chunk}). Memory held by a snapshot is about this times {@code parallelism}.
+         */
+        @WithDefault("33554432")
+        long chunkBytes();
 
         /** Chunk reads at once, over all tables of a gateway. */
         @WithDefault("4")

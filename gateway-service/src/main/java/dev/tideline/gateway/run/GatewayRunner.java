@@ -123,7 +123,7 @@ public class GatewayRunner {
         JetStreamPublisher.Settings d = JetStreamPublisher.Settings.DEFAULT;
         return new GatewayPipeline.Tuning(config.nats().url(),
                 new SnapshotSettings(g.snapshot().rowsPerChunk(), g.snapshot().parallelism(), SnapshotSettings.DEFAULT.outcomeTimeout(),
-                        SnapshotSettings.DEFAULT.maxReadsPerChunk(), SnapshotSettings.DEFAULT.retryBackoff()),
+                        SnapshotSettings.DEFAULT.maxReadsPerChunk(), SnapshotSettings.DEFAULT.retryBackoff()).withChunkBytes(g.snapshot().chunkBytes()),
                 g.heartbeatInterval().orElse(null), g.statusInterval(),
                 new JetStreamPublisher.Settings(g.stream().duplicateWindow(), g.stream().maxBytes(), g.stream().maxAge(), d.maxInFlight(),
                         d.maxInFlightBytes(), d.ackTimeout()));

@@ -23,6 +23,28 @@ final class ChunkPlanner {
     private ChunkPlanner() {
     }
 
+    /** Chunks of {@link #rowsPerChunk} rows. */
+    static List<ChunkRange> plan(Connection connection, SourceTable table, SnapshotSettings settings) throws SQLException {
+        return plan(connection, table, rowsPerChunk(connection, table.id(), settings.rowsPerChunk(), settings.chunkBytes()));
+    }
+
+    /**
+     * {@code min(maxRows, chunkBytes / average row size)}, the row size taken as the text length of the table's first
+     * 1,000 rows: close to what COPY moves (a compressed or TOASTed value counts at its full size, unlike on disk),
+     * needs no statistics, and reads a few pages. An empty table gets {@code maxRows}.
+     */
+    static int rowsPerChunk(Connection connection, TableId table, int maxRows, long chunkBytes) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT avg(octet_length(t::text)) FROM (SELECT * FROM " + table.quoted() + " LIMIT 1000) t")) {
+            rs.next();
+            double rowBytes = rs.getDouble(1);
+            if (rs.wasNull() || rowBytes <= 0) {
+                return maxRows;
+            }
+            return (int) Math.max(1, Math.min(maxRows, (long) (chunkBytes / rowBytes)));
+        }
+    }
+
     static List<ChunkRange> plan(Connection connection, SourceTable table, int rowsPerChunk) throws SQLException {
         if (table.chunkedByCtid()) {
             return byBlocks(connection, table.id(), rowsPerChunk);

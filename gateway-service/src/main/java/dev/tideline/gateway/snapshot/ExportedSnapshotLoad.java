@@ -125,7 +125,7 @@ public final class ExportedSnapshotLoad {
                 String id = "x" + Long.toString(System.currentTimeMillis(), 36) + "-"
                         + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
                 // Block ranges number the file locked unchanged above; a watermark run finishing them checks it is still that file.
-                SnapshotProgress p = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(planner, source, settings.rowsPerChunk()),
+                SnapshotProgress p = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(planner, source, settings),
                         source.chunkedByCtid() ? relationFile(planner, source) : 0);
                 await(publish(WireCodec.encode(gatewayId, new ChangeBatch.SnapshotBegin(id, at, source.schema()))));
                 p = p.withBegun();

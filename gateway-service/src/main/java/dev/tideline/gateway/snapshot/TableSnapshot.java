@@ -91,7 +91,7 @@ final class TableSnapshot {
                         progress.chunks().size());
             } else {
                 String id = "s" + Long.toString(System.currentTimeMillis(), 36) + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
-                progress = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(c, source, settings.rowsPerChunk()), file);
+                progress = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(c, source, settings), file);
                 LOG.infof("snapshot %s of %s starts with %d chunks", id, table, progress.chunks().size());
             }
             save(progress);

@@ -59,7 +59,7 @@ import org.postgresql.PGConnection;
  *       alone.</li>
  * </ol>
  * {@code -Dtideline.benchmark.snapshot-only=true} skips 1 and 2 (and makes the default table 2M rows);
- * {@code .snapshot-rounds}, {@code .parallelism}, {@code .rows-per-chunk} and {@code .batch-bytes}
+ * {@code .snapshot-rounds}, {@code .parallelism}, {@code .rows-per-chunk}, {@code .chunk-bytes} and {@code .batch-bytes}
  * (SNAPSHOT message size, 256 KiB) vary the snapshot.
  */
 @WithPostgres
@@ -207,14 +207,17 @@ class CaptureBenchmark {
         String stream = dev.tideline.core.naming.Streams.changes(gatewayId);
         long bytesBefore = client.jetStreamManagement().getStreamInfo(stream).getStreamState().getByteCount();
         int parallelism = Integer.getInteger("tideline.benchmark.parallelism", 2);
-        int rowsPerChunk = Integer.getInteger("tideline.benchmark.rows-per-chunk", 50_000);
+        // The service's defaults unless asked otherwise: at most 1M rows and about 32 MiB per chunk.
+        int rowsPerChunk = Integer.getInteger("tideline.benchmark.rows-per-chunk", SnapshotSettings.DEFAULT.rowsPerChunk());
+        long chunkBytes = Long.getLong("tideline.benchmark.chunk-bytes", SnapshotSettings.DEFAULT_CHUNK_BYTES);
         long snapRows;
+        int chunks;
         SnapshotPhases phases;
         ProcessCpu.Sample snapCpu;
         String snapThreads;
         System.gc(); // the previous stages' garbage is not the snapshot's
         try (TableSnapshots snapshots = new TableSnapshots(gatewayId, pg::connect, windows, new SnapshotProgressStore(client, gatewayId),
-                new SnapshotSettings(rowsPerChunk, parallelism, Duration.ofMinutes(5), 5, Duration.ofSeconds(1)))) {
+                new SnapshotSettings(rowsPerChunk, parallelism, Duration.ofMinutes(5), 5, Duration.ofSeconds(1)).withChunkBytes(chunkBytes))) {
             ProcessCpu.Sample before = cpu.sample();
             Map<String, Double> threadsBefore = ProcessCpu.threads();
             double[] gcBefore = ProcessCpu.gc();
@@ -228,6 +231,7 @@ class CaptureBenchmark {
                     + String.format("; %.0f collections taking %.2f s", gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
             phases = snapshots.states().get(table).phases();
             snapRows = snapshots.states().get(table).progress().rows();
+            chunks = snapshots.states().get(table).progress().chunks().size();
             // A second round must not find the first one's progress DONE: a full refresh each time.
         }
         double snapSeconds = phases.chunks().toNanos() / 1e9;
@@ -236,7 +240,7 @@ class CaptureBenchmark {
         double storeSeconds = storeAlone(client, "benchstore" + round, snapBytes);
         double copyRate = copied / copySeconds;
         double snapRate = snapRows / snapSeconds;
-        return String.format("snapshot round %d (%d readers, %d rows/chunk): %d rows in %.2f s = %.0f rows/s (%.1f MB stored)%n"
+        return String.format("snapshot round %d (%d readers, %d chunks: at most %d rows or about %d MiB each): %d rows in %.2f s = %.0f rows/s (%.1f MB stored)%n"
                         + "  reference COPY (SELECT *) TO STDOUT: %.2f s = %.0f rows/s -> ratio %.2f%n"
                         + "  timed: first chunk's read (LOW marker) -> last chunk's rows acknowledged by JetStream and recorded done;"
                         + " outside it: planning %.2f s, BEGIN + older transactions %.2f s, DONE %.2f s%n"
@@ -247,7 +251,7 @@ class CaptureBenchmark {
                         + "  the gateway's reader alone, one connection: COPY binary into encoded rows %.2f s = %.0f rows/s,"
                         + " framing them as %d SNAPSHOT messages %.2f s (%.1f bytes/row)%n"
                         + "  JetStream alone storing the same bytes as 256 KiB messages: %.2f s = %.0f rows/s equivalent%n",
-                round, parallelism, rowsPerChunk, snapRows, snapSeconds, snapRate, snapBytes / 1e6, copySeconds, copyRate, snapRate / copyRate,
+                round, parallelism, chunks, rowsPerChunk, chunkBytes >> 20, snapRows, snapSeconds, snapRate, snapBytes / 1e6, copySeconds, copyRate, snapRate / copyRate,
                 phases.planning().toNanos() / 1e9, phases.begin().toNanos() / 1e9, phases.done().toNanos() / 1e9,
                 snapCpu, (snapCpu.jvm() + snapCpu.postgres() + snapCpu.nats()) / runSeconds(phases), snapThreads,
                 copyCpu, (copyCpu.jvm() + copyCpu.postgres() + copyCpu.nats()) / copySeconds,
