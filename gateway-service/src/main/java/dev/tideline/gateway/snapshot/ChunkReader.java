@@ -33,6 +33,11 @@ final class ChunkReader {
     /** The buffer a chunk's rows start in when nothing better is known. */
     static final int DEFAULT_BUFFER_BYTES = 1 << 16;
 
+    /** The buffer size for the table's next chunk after one that took {@code rows}: its size with room to spare. */
+    static int bufferHint(EncodedRows rows) {
+        return rows.byteSize() + rows.byteSize() / 8;
+    }
+
     /**
      * The chunk's rows in the shape of {@code table.schema()}; {@code connection} must be in the
      * transaction whose snapshot the read must see.

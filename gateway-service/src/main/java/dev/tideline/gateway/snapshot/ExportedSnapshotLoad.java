@@ -126,7 +126,7 @@ public final class ExportedSnapshotLoad {
                         + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
                 // Block ranges number the file locked unchanged above; a watermark run finishing them checks it is still that file.
                 SnapshotProgress p = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(planner, source, settings),
-                        source.chunkedByCtid() ? relationFile(planner, source) : 0);
+                        source.chunkedByCtid() ? TableSnapshot.relationFile(planner, table) : 0);
                 await(publish(WireCodec.encode(gatewayId, new ChangeBatch.SnapshotBegin(id, at, source.schema()))));
                 p = p.withBegun();
                 store.write(p);
@@ -161,7 +161,7 @@ public final class ExportedSnapshotLoad {
                         try {
                             EncodedRows rows = ChunkReader.read(reader, sources.get(w.table()), p.chunks().get(w.chunk()),
                                     chunkBytes.getOrDefault(w.table(), 0));
-                            chunkBytes.merge(w.table(), rows.byteSize() + rows.byteSize() / 8, Math::max);
+                            chunkBytes.merge(w.table(), ChunkReader.bufferHint(rows), Math::max);
                             publishChunk(p.snapshotId(), at, read, rows);
                             synchronized (progress) {
                                 SnapshotProgress done = progress.get(w.table()).withChunkDone(w.chunk(), rows.size());
@@ -236,13 +236,6 @@ public final class ExportedSnapshotLoad {
                         + " was rewritten or dropped after the slot's exported snapshot was taken",
                         "nothing to do: its snapshot runs with watermarks while streaming");
             }
-        }
-    }
-
-    private static long relationFile(Connection c, SourceTable source) throws SQLException {
-        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT pg_relation_filenode("
-                + Integer.toUnsignedString(source.schema().relationOid()) + "::oid::regclass)")) {
-            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 

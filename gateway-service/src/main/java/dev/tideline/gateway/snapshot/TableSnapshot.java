@@ -79,7 +79,7 @@ final class TableSnapshot {
             if (stored.isPresent() && SnapshotProgress.DONE.equals(stored.get().state())) {
                 return stored.get();
             }
-            long file = source.chunkedByCtid() ? relationFile(c) : 0;
+            long file = source.chunkedByCtid() ? relationFile(c, table) : 0;
             if (stored.isPresent() && stored.get().planFile() != 0 && stored.get().planFile() != file) {
                 LOG.infof("snapshot %s of %s does not resume: the table was rewritten since its block ranges were planned; it starts over",
                         stored.get().snapshotId(), table);
@@ -299,7 +299,7 @@ final class TableSnapshot {
                 visibility = XidSnapshot.parse(rs.getString(1));
             }
             EncodedRows rows = ChunkReader.read(c, source, progress.chunks().get(chunk), expectedChunkBytes);
-            expectedChunkBytes = Math.max(expectedChunkBytes, rows.byteSize() + rows.byteSize() / 8); // racy max: only a size hint
+            expectedChunkBytes = Math.max(expectedChunkBytes, ChunkReader.bufferHint(rows)); // racy max: only a size hint
             windows.offer(new SnapshotWindows.ChunkRead(snapshotId, read, visibility, rows));
             new SnapshotMarker(SnapshotMarker.Kind.HIGH, snapshotId, read).emit(c);
             // A non-transactional message is not flushed by itself (before Postgres 17), and the
@@ -359,7 +359,7 @@ final class TableSnapshot {
      */
     private void requireSameBlocks(Connection c, SourceTable source) throws SQLException {
         long planned = progress().planFile();
-        if (!source.chunkedByCtid() || planned == 0 || relationFile(c) == planned) {
+        if (!source.chunkedByCtid() || planned == 0 || relationFile(c, table) == planned) {
             return;
         }
         planInvalid = true;
@@ -369,7 +369,7 @@ final class TableSnapshot {
     }
 
     /** The table's current file ({@code pg_relation_filenode}; not MVCC: a committed rewrite shows at once); 0 when it has none. */
-    private long relationFile(Connection c) throws SQLException {
+    static long relationFile(Connection c, TableId table) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT pg_relation_filenode(CAST(? AS regclass))")) {
             s.setString(1, table.quoted());
             try (ResultSet rs = s.executeQuery()) {

@@ -442,13 +442,8 @@ public final class DeltaChangeReader {
     private void addUpsert(Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version, boolean insert,
             Map<RowKey, RowChanges.Pending> upserts) {
         RowChanges.Pending existing = upserts.get(image.key());
-        if (existing != null) {
-            if (!timeseriesKey) {
-                throw new DuplicateKeyException(source.tableName(), encoder.describeKey(image.key()), version);
-            }
-            if (isOlder(image.ts(), existing.timeseries())) {
-                return; // keep the later row
-            }
+        if (existing != null && keepsExisting(existing.timeseries(), image, encoder, timeseriesKey, version)) {
+            return;
         }
         upserts.put(image.key(), new RowChanges.Pending(image.row(), image.ts(), insert));
     }
@@ -490,15 +485,21 @@ public final class DeltaChangeReader {
         }
     }
 
-    /**
-     * Of two rows one version adds with the same key: the later one by the timeseries key; without a
-     * timeseries key the table now holds a duplicate key, which fails naming it.
-     */
+    /** Of two rows one version adds with the same key, the later one (see {@link #keepsExisting}). */
     private Image later(Image existing, Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version) {
+        return keepsExisting(existing.ts(), image, encoder, timeseriesKey, version) ? existing : image;
+    }
+
+    /**
+     * Whether a row the version already added for {@code image}'s key stays, rather than {@code image}: under a
+     * timeseries key the later row wins (ties go to {@code image}); without one the table now holds a duplicate
+     * key, which fails naming it.
+     */
+    private boolean keepsExisting(@SuppressWarnings("rawtypes") Comparable existingTimeseries, Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version) {
         if (!timeseriesKey) {
             throw new DuplicateKeyException(source.tableName(), encoder.describeKey(image.key()), version);
         }
-        return isOlder(image.ts(), existing.ts()) ? existing : image;
+        return isOlder(image.ts(), existingTimeseries);
     }
 
     /** Whether a row with timeseries value {@code ts} is older than one with {@code than} (NULL is oldest; ties go to the newcomer). */
