@@ -145,10 +145,7 @@ final class KernelFiles {
      * @param positions row indexes, ascending
      */
     static CloseableIterator<FilteredColumnarBatch> readPositions(Engine engine, Row scanState, Row scanFile, long[] positions) {
-        StructType physical = physicalReadSchema(scanState);
-        if (ScanStateRow.getColumnMappingMode(scanState) == ColumnMapping.ColumnMappingMode.NONE) {
-            physical = stringsAsBinary(physical);
-        }
+        StructType physical = fileReadSchema(scanState);
         if (!physical.contains(MetadataColumnSpec.ROW_INDEX)) {
             // An internal column: transformPhysicalData drops it again from what it returns.
             physical = physical.add(StructField.DEFAULT_ROW_INDEX_COLUMN);
@@ -158,13 +155,7 @@ final class KernelFiles {
         // the selection is computed from each raw batch on its way in and attached on its way out.
         ArrayDeque<boolean[]> selections = new ArrayDeque<>();
         try {
-            FileStatus file = fileStatus(scanFile);
-            if (file.getSize() <= 0) {
-                file = engine.getFileSystemClient().getFileStatus(file.getPath());
-            }
-            CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
-                    .readParquetFiles(Utils.singletonCloseableIterator(file), physical, Optional.empty())
-                    .map(FileReadResult::getData)
+            CloseableIterator<ColumnarBatch> data = parquetBatches(engine, scanFile, physical)
                     .map(batch -> {
                         selections.add(select(batch.getColumnVector(rowIndex), batch.getSize(), positions));
                         return batch;
@@ -218,27 +209,36 @@ final class KernelFiles {
      * @param extraPhysicalColumns columns to read beyond the table's (e.g. {@code _change_type} of CDC files), or {@code null}
      */
     static CloseableIterator<FilteredColumnarBatch> read(Engine engine, Row scanState, Row scanFile, StructType extraPhysicalColumns) {
-        StructType physical = physicalReadSchema(scanState);
-        if (ScanStateRow.getColumnMappingMode(scanState) == ColumnMapping.ColumnMappingMode.NONE) {
-            physical = stringsAsBinary(physical);
-        }
+        StructType physical = fileReadSchema(scanState);
         if (extraPhysicalColumns != null) {
             for (var field : extraPhysicalColumns.fields()) {
                 physical = physical.add(field);
             }
         }
         try {
-            FileStatus file = fileStatus(scanFile);
-            if (file.getSize() <= 0) {
-                // Older writers leave the size out of remove/cdc actions; the Parquet reader needs the real one.
-                file = engine.getFileSystemClient().getFileStatus(file.getPath());
-            }
-            CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
-                    .readParquetFiles(Utils.singletonCloseableIterator(file), physical, Optional.empty())
-                    .map(FileReadResult::getData);
-            return Scan.transformPhysicalData(engine, scanState, scanFile, data);
+            return Scan.transformPhysicalData(engine, scanState, scanFile, parquetBatches(engine, scanFile, physical));
         } catch (IOException e) {
             throw new UncheckedIOException("reading Delta data file " + fileStatus(scanFile).getPath() + " failed", e);
         }
+    }
+
+    /** The physical columns to read from a data file; strings as raw UTF-8 bytes when no column mapping renames them. */
+    private static StructType fileReadSchema(Row scanState) {
+        StructType physical = physicalReadSchema(scanState);
+        if (ScanStateRow.getColumnMappingMode(scanState) == ColumnMapping.ColumnMappingMode.NONE) {
+            physical = stringsAsBinary(physical);
+        }
+        return physical;
+    }
+
+    /** The data file's Parquet batches in {@code physical}'s columns. */
+    private static CloseableIterator<ColumnarBatch> parquetBatches(Engine engine, Row scanFile, StructType physical) throws IOException {
+        FileStatus file = fileStatus(scanFile);
+        if (file.getSize() <= 0) {
+            // Older writers leave the size out of remove/cdc actions; the Parquet reader needs the real one.
+            file = engine.getFileSystemClient().getFileStatus(file.getPath());
+        }
+        return engine.getParquetHandler().readParquetFiles(Utils.singletonCloseableIterator(file), physical, Optional.empty())
+                .map(FileReadResult::getData);
     }
 }
