@@ -386,7 +386,17 @@ public final class PipelineApplier implements AutoCloseable {
                 }
             }
             ConsumerInfo consumer = management.getConsumerInfo(streamName, durable);
-            long floor = Math.max(consumer.getAckFloor().getStreamSequence(), gapReported ? first - 1 : 0);
+            long acknowledged = consumer.getAckFloor().getStreamSequence();
+            // The record never moves back within one stream: a consumer re-created after a crash (see
+            // start()) reports an ack floor of 0 until its first acknowledgement, and writing that would
+            // make the stream, purged up to the old record, look like a gap at the next check (a kill -9
+            // of apply-service failed every table this way). Only a new stream, whose last sequence is
+            // below the record, starts the record again.
+            long last = stream.getStreamState().getLastSequence();
+            long floor = recorded > last ? acknowledged : Math.max(recorded, acknowledged);
+            if (gapReported) {
+                floor = Math.max(floor, first - 1);
+            }
             if (floor != recorded) {
                 position.write(floor);
             }

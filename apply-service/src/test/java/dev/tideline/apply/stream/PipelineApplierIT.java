@@ -292,6 +292,65 @@ class PipelineApplierIT {
         }
     }
 
+    /**
+     * A kill -9 of apply-service while it held unacknowledged messages, and the gateway's purge of
+     * everything below the recorded position meanwhile: the restarted applier re-creates its consumer
+     * right after the acknowledged floor. That fresh consumer has acknowledged nothing yet, and the
+     * position it records must not fall back with it — a recorded position below the purged stream's
+     * first message reads, ten seconds later, as a staging gap that fails every table.
+     */
+    @Test
+    void aRestartAfterAKillWithUnacknowledgedMessagesIsNoStagingGap(NatsServer nats) throws Exception {
+        SourceModel model = new SourceModel(7);
+        Connection[] c = new Connection[1];
+        try (StagingStream stream = new StagingStream(nats.url(), "gwr")) {
+            for (int i = 0; i < 20; i++) {
+                stream.transaction(model.randomTransaction(false));
+            }
+            try (PipelineApplier applier = applier(nats, "gwr", "pr", c)) {
+                drain(applier);
+            } finally {
+                c[0].close();
+            }
+            for (int i = 0; i < 20; i++) {
+                stream.transaction(model.randomTransaction(false));
+            }
+            PipelineApplier crashing = applier(nats, "gwr", "pr", c);
+            assertThrows(PipelineApplier.SimulatedCrash.class, () -> {
+                for (int i = 0; i < 100; i++) {
+                    crashing.pollOnce(PipelineApplier.FaultPoint.MID_BATCH);
+                }
+            });
+            c[0].close(); // killed holding unacknowledged messages
+            long recorded = recordedPosition(nats, "pr");
+            assertTrue(recorded > 0, "the first run recorded its position");
+            // What the gateway's StagingPurge does: drop everything at or below the recorded position.
+            stream.jsm.purgeStream(Streams.changes("gwr"), io.nats.client.PurgeOptions.builder().sequence(recorded + 1).build());
+
+            try (PipelineApplier applier = applier(nats, "gwr", "pr", c)) {
+                applier.checkStagingGap(); // the periodic check, before anything new was acknowledged
+                applier.checkStagingGap();
+                assertFalse(applier.stagingGapDetected(), events.toString());
+                assertTrue(recordedPosition(nats, "pr") >= recorded, "the recorded position never moves back");
+                drain(applier);
+                applier.checkStagingGap();
+                assertFalse(applier.stagingGapDetected(), events.toString());
+                assertTablesEqualSource(model, "pr");
+            } finally {
+                c[0].close();
+            }
+            assertTrue(events.stream().noneMatch(e -> e.startsWith("failed")), events.toString());
+        }
+    }
+
+    static long recordedPosition(NatsServer nats, String pipeline) throws Exception {
+        try (Connection connection = Nats.connect(nats.url())) {
+            io.nats.client.api.KeyValueEntry entry = connection.keyValue(dev.tideline.core.naming.KvBuckets.CHECKPOINTS)
+                    .get(dev.tideline.core.naming.KvKeys.applyStreamPosition(pipeline));
+            return dev.tideline.core.checkpoint.ApplyStreamPosition.decode(entry == null ? null : entry.getValue()).orElse(-1);
+        }
+    }
+
     @Test
     void aStagingGapFailsTheTablesWithFullRefreshAsTheRemedy(NatsServer nats) throws Exception {
         SourceModel model = new SourceModel(6);
