@@ -2,6 +2,7 @@ package dev.tideline.api.http;
 
 import dev.tideline.control.message.RefreshRequest;
 import dev.tideline.control.message.TableCommitted;
+import dev.tideline.control.message.TableFailed;
 import dev.tideline.control.message.UpdateRequest;
 import dev.tideline.control.spec.ConnectionSpec;
 import dev.tideline.control.spec.DatabaseCatalogSpec;
@@ -27,7 +28,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         IngestionDefinition.SlotConfig.class, PipelineSpec.class, SyncedTableSpec.class, SyncedTableSpec.Definition.class,
         SyncedTableSpec.NewPipelineSpec.class, SyncedTableSpec.Target.class, TableConfiguration.class, PipelineStatus.class,
         PipelineStatus.UpdateStatus.class, SyncedTableStatus.class, TableStatus.class, UpdateRequest.class, RefreshRequest.class,
-        TableCommitted.class})
+        TableCommitted.class, TableFailed.class})
 final class ControlRecordsReflection {
 
     private ControlRecordsReflection() {

@@ -73,8 +73,22 @@ final class PipelineViews {
         return status == null || status.state() == null ? PipelineState.IDLE.name() : status.state().name();
     }
 
-    static String health(PipelineStatus status) {
-        return status != null && status.state() == PipelineState.FAILED ? "UNHEALTHY" : "HEALTHY";
+    /**
+     * UNHEALTHY when the pipeline FAILED or any of its tables did: a pipeline that keeps running while a
+     * table stopped receiving changes is not healthy, whatever its own state says.
+     */
+    static String health(PipelineStatus status, List<TableStatus> tables) {
+        return cause(status, tables) == null ? "HEALTHY" : "UNHEALTHY";
+    }
+
+    /** Why the pipeline is unhealthy: its own failure, else each FAILED table with its reason and remedy; null when healthy. */
+    static String cause(PipelineStatus status, List<TableStatus> tables) {
+        if (status != null && status.state() == PipelineState.FAILED) {
+            return status.message();
+        }
+        List<String> failed = tables.stream().filter(t -> "FAILED".equals(t.state()))
+                .map(t -> "table " + t.sourceSchema() + "." + t.sourceTable() + " FAILED: " + t.message()).toList();
+        return failed.isEmpty() ? null : String.join("; ", failed);
     }
 
     static List<UpdateStateInfo> updates(PipelineStatus status) {
@@ -90,8 +104,7 @@ final class PipelineViews {
     static Pipeline pipeline(PipelineSpec spec, PipelineStatus status, List<TableStatus> tables) {
         String message = status == null ? "no service has reported on this pipeline yet; "
                 + (spec.isGateway() ? "gateway-service" : "apply-service") + " picks it up from the specs bucket" : status.message();
-        return new Pipeline(spec.id(), spec.name(), spec(spec), state(status), health(status),
-                status != null && status.state() == PipelineState.FAILED ? status.message() : null, updates(status),
+        return new Pipeline(spec.id(), spec.name(), spec(spec), state(status), health(status, tables), cause(status, tables), updates(status),
                 status == null ? null : status.updatedAtMillis(), message, tables);
     }
 
@@ -115,7 +128,7 @@ final class PipelineViews {
                 List.of(), status == null ? null : status.updatedAtMillis(), message, List.of());
     }
 
-    static PipelineStateInfo stateInfo(PipelineSpec spec, PipelineStatus status) {
-        return new PipelineStateInfo(spec.id(), spec.name(), state(status), health(status), updates(status));
+    static PipelineStateInfo stateInfo(PipelineSpec spec, PipelineStatus status, List<TableStatus> tables) {
+        return new PipelineStateInfo(spec.id(), spec.name(), state(status), health(status, tables), updates(status));
     }
 }

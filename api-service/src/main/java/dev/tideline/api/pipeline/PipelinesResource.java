@@ -131,7 +131,7 @@ public class PipelinesResource {
     public PipelineViews.PipelineList list() {
         List<PipelineViews.PipelineStateInfo> statuses = new ArrayList<>();
         for (PipelineSpec spec : store.pipelines()) {
-            statuses.add(PipelineViews.stateInfo(spec, store.pipelineStatus(spec.id()).orElse(null)));
+            statuses.add(PipelineViews.stateInfo(spec, store.pipelineStatus(spec.id()).orElse(null), store.tableStatuses(spec.id())));
         }
         return new PipelineViews.PipelineList(statuses);
     }

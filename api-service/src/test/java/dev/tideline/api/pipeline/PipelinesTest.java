@@ -118,6 +118,20 @@ class PipelinesTest {
         api().when().get("/api/2.0/pipelines/" + pipeline + "/updates/u-unknown").then().statusCode(404);
         api().when().get("/api/2.0/pipelines").then().statusCode(200)
                 .body("statuses.pipeline_id", hasItems(gateway, pipeline));
+
+        // A FAILED table makes the running pipeline UNHEALTHY, with the table's reason and remedy as the cause.
+        try (Connection connection = ApiTestSupport.nats(nats.url())) {
+            connection.keyValue(KvBuckets.STATUS).put(KvKeys.tableStatus(pipeline, TableId.of("public", "playing_with_neon")),
+                    ControlJson.toBytes(new TableStatus(pipeline, "public", "playing_with_neon", "FAILED",
+                            "key column 'id' has no value. Remedy: run a full refresh", null, null, null, null, now)));
+        }
+        api().when().get("/api/2.0/pipelines/" + pipeline).then().statusCode(200)
+                .body("state", equalTo("RUNNING"))
+                .body("health", equalTo("UNHEALTHY"))
+                .body("cause", containsString("table public.playing_with_neon FAILED: key column 'id' has no value"))
+                .body("table_statuses[0].state", equalTo("FAILED"));
+        api().when().get("/api/2.0/pipelines").then().statusCode(200)
+                .body("statuses.find { it.pipeline_id == '" + pipeline + "' }.health", equalTo("UNHEALTHY"));
     }
 
     @Test

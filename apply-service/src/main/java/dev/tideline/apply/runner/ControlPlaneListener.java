@@ -5,6 +5,7 @@ import dev.tideline.apply.stream.ApplyListener;
 import dev.tideline.apply.stream.TableTarget;
 import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.message.TableCommitted;
+import dev.tideline.control.message.TableFailed;
 import dev.tideline.control.status.TableStatus;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
@@ -21,7 +22,7 @@ import org.jboss.logging.Logger;
  * Records what an applier did in the control plane, in this order after each durable commit: the
  * checkpoint {@code {table, lsn, delta_version}} in {@code tideline-checkpoints}, the table's status
  * in {@code tideline-status}, then the {@link TableCommitted} event (sync-service listens to it).
- * A FAILED table gets its status with the reason and remedy.
+ * A FAILED table gets its status with the reason and remedy, then a {@link TableFailed} event.
  */
 final class ControlPlaneListener implements ApplyListener {
 
@@ -64,7 +65,10 @@ final class ControlPlaneListener implements ApplyListener {
     @Override
     public void failed(TableTarget target, TidelineException error) {
         String message = error.getMessage() + (error.hint() == null ? "" : " Remedy: " + error.hint());
+        long now = System.currentTimeMillis();
         control.status().put(KvKeys.tableStatus(pipelineId, target.source()), new TableStatus(pipelineId, target.source().schema(),
-                target.source().name(), "FAILED", message, null, null, null, null, System.currentTimeMillis()));
+                target.source().name(), "FAILED", message, null, null, null, null, now));
+        control.publish(Subjects.tableFailed(target.catalog(), target.schema(), target.table()), new TableFailed(pipelineId,
+                target.catalog(), target.schema(), target.table(), error.getMessage(), error.hint(), now));
     }
 }

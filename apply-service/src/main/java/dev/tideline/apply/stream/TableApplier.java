@@ -395,7 +395,21 @@ final class TableApplier {
         }
     }
 
+    /**
+     * Reports a commit as COMMITTED — unless the table is FAILED: a failure is never painted over. Two
+     * ways a commit can coincide with a failure: the changes replayed on top of a snapshot failed after
+     * the snapshot's own commit, or another writer marked the Delta table FAILED (the table property
+     * is the truth, and this commit was built on top of it). Only a snapshot load clears a failure.
+     */
     private void notifyCommitted(long rowChanges, CommitOutcome outcome) {
+        if (failure != null) {
+            return;
+        }
+        String marked = writer.failure();
+        if (marked != null) {
+            fail(new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, marked, null), null);
+            return;
+        }
         try {
             listener.committed(target, writer.tablePath(), applied, rowChanges, outcome);
         } catch (RuntimeException e) {

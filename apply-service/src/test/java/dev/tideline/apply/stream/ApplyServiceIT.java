@@ -11,17 +11,21 @@ import dev.tideline.apply.runner.ApplyService;
 import dev.tideline.control.ControlJson;
 import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.message.TableCommitted;
+import dev.tideline.control.message.TableFailed;
 import dev.tideline.control.message.UpdateRequest;
 import dev.tideline.control.spec.IngestionDefinition;
 import dev.tideline.control.spec.PipelineSpec;
 import dev.tideline.control.spec.TableConfiguration;
 import dev.tideline.control.status.PipelineStatus;
+import dev.tideline.control.status.TableStatus;
 import dev.tideline.control.status.UpdateState;
 import dev.tideline.core.Lsn;
+import dev.tideline.core.change.Row;
 import dev.tideline.core.checkpoint.TableApplyCheckpoint;
 import dev.tideline.core.naming.KvBuckets;
 import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.Subjects;
+import dev.tideline.core.schema.RelationSchema;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.TableLocations;
 import dev.tideline.testing.InjectTestServer;
@@ -154,6 +158,58 @@ class ApplyServiceIT {
             }
             control.specs().delete(KvKeys.pipeline("pk"));
             await().atMost(Duration.ofSeconds(30)).until(() -> service.runner("pk") == null);
+        }
+    }
+
+    /**
+     * A table that cannot take a change shows FAILED in its status within seconds, with the cause and the
+     * remedy, a {@code …failed} event is published, and the changes that keep coming (which the table
+     * drops) never paint it COMMITTED again.
+     */
+    @Test
+    void aFailedTableIsReportedAtOnceAndStaysFailed() throws Exception {
+        SourceModel model = new SourceModel(13);
+        try (StagingStream stream = new StagingStream(nats.url(), "gwf");
+             Connection client = Nats.connect(nats.url())) {
+            List<TableFailed> failures = new CopyOnWriteArrayList<>();
+            client.createDispatcher(m -> failures.add(ControlJson.fromBytes(m.getData(), TableFailed.class)))
+                    .subscribe(Subjects.tableFailed("main", "failing", "orders"));
+            ControlPlane control = ControlPlane.open(client);
+            IngestionDefinition definition = new IngestionDefinition("gwf", List.of(
+                    new IngestionDefinition.IngestionObject(new IngestionDefinition.TableObject("app", "public", "orders", "main", "failing",
+                            null, null), null)), List.of(), null);
+            control.specs().put(KvKeys.pipeline("pf"), new PipelineSpec("pf", "failing", true, null, definition, 0));
+            await().atMost(Duration.ofSeconds(30)).until(() -> service.runner("pf") != null);
+            for (int i = 0; i < 5; i++) {
+                stream.transaction(model.randomTransaction(false));
+            }
+            String key = KvKeys.tableStatus("pf", SourceModel.ORDERS);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                    control.status().value(key, TableStatus.class).orElseThrow().state().equals("COMMITTED"));
+
+            RelationSchema orders = model.schemas.get(SourceModel.ORDERS);
+            stream.transaction(List.of(StagingStream.insert(orders, Row.of(java.util.Arrays.asList(null, "no key", null, null, null)))));
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+                TableStatus status = control.status().value(key, TableStatus.class).orElseThrow();
+                assertEquals("FAILED", status.state());
+                assertTrue(status.message().contains("key column 'id' has no value") && status.message().contains("full refresh"),
+                        status.message());
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> !failures.isEmpty());
+            assertTrue(failures.get(0).remedy().contains("full refresh"), failures.get(0).toString());
+
+            Lsn last = null;
+            for (int i = 0; i < 10; i++) {
+                last = stream.transaction(model.randomTransaction(false));
+            }
+            Lsn lastSent = last;
+            // The later changes were consumed (and dropped for the FAILED table); its status did not move.
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.jetStreamManagement()
+                    .getConsumerInfo("TIDELINE_CDC_gwf", "tideline-apply-pf").getNumPending() == 0);
+            Thread.sleep(1000); // a commit would be reported within the batch delay (100 ms)
+            assertEquals("FAILED", control.status().value(key, TableStatus.class).orElseThrow().state(), "after " + lastSent);
+            control.specs().delete(KvKeys.pipeline("pf"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> service.runner("pf") == null);
         }
     }
 }

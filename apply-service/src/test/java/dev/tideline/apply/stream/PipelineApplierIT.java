@@ -343,6 +343,39 @@ class PipelineApplierIT {
         }
     }
 
+    /**
+     * A full refresh whose snapshot loads, but a change replayed on top of it cannot be applied (here an
+     * insert without its key, as a keyless table's NULL would be): the table ends FAILED and stays so —
+     * the snapshot's own commit must not report it COMMITTED afterwards (the pgbench_history case).
+     */
+    @Test
+    void aSnapshotWhoseReplayedChangeFailsStaysFailed(NatsServer nats) throws Exception {
+        SourceModel model = new SourceModel(8);
+        Connection[] c = new Connection[1];
+        try (StagingStream stream = new StagingStream(nats.url(), "gwh")) {
+            for (int i = 0; i < 5; i++) {
+                stream.transaction(model.randomTransaction(false));
+            }
+            RelationSchema orders = model.schemas.get(SourceModel.ORDERS);
+            Lsn begin = stream.nextLsn();
+            stream.publish(dev.tideline.core.wire.WireCodec.encode("gwh",
+                    new dev.tideline.core.wire.ChangeBatch.SnapshotBegin("s3", begin, orders)));
+            long rows = stream.chunk(orders, "s3", begin, 0, new ArrayList<>(model.rows.get(SourceModel.ORDERS).values()), true);
+            stream.transaction(List.of(StagingStream.insert(orders, Row.of(java.util.Arrays.asList(null, "no key", null, null, null)))));
+            stream.publish(dev.tideline.core.wire.WireCodec.encode("gwh", new dev.tideline.core.wire.ChangeBatch.SnapshotDone("s3",
+                    stream.nextLsn(), SourceModel.ORDERS, rows, 1)));
+            try (PipelineApplier applier = applier(nats, "gwh", "ph", c)) {
+                drain(applier);
+            } finally {
+                c[0].close();
+            }
+            List<String> orderEvents = events.stream().filter(e -> e.contains("main.sales.orders")).toList();
+            assertTrue(!orderEvents.isEmpty() && orderEvents.get(orderEvents.size() - 1).startsWith("failed main.sales.orders")
+                    && orderEvents.get(orderEvents.size() - 1).contains("has no value"), orderEvents.toString());
+            assertTrue(table("ph", SourceModel.ORDERS, "main", "sales", "orders").failure().contains("has no value"));
+        }
+    }
+
     static long recordedPosition(NatsServer nats, String pipeline) throws Exception {
         try (Connection connection = Nats.connect(nats.url())) {
             io.nats.client.api.KeyValueEntry entry = connection.keyValue(dev.tideline.core.naming.KvBuckets.CHECKPOINTS)

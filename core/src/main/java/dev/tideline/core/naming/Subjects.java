@@ -13,6 +13,7 @@ import dev.tideline.core.TableId;
  *   <tr><td>{@code tideline.cdc.<gateway>._messages}</td><td>logical decoding messages ({@code pg_logical_emit_message})</td></tr>
  *   <tr><td>{@code tideline.events.pipeline.<pipeline>.state}</td><td>a pipeline changed state</td></tr>
  *   <tr><td>{@code tideline.events.table.<catalog>.<schema>.<table>.committed}</td><td>apply committed a Delta version of a destination table</td></tr>
+ *   <tr><td>{@code tideline.events.table.<catalog>.<schema>.<table>.failed}</td><td>apply stopped applying a destination table (reason, remedy)</td></tr>
  *   <tr><td>{@code tideline.events.synced.<name>.state} / {@code .refreshed}</td><td>a synced table changed state / finished a refresh</td></tr>
  *   <tr><td>{@code tideline.control.pipeline.<pipeline>.update}</td><td>request: run a pipeline update (optionally a full refresh)</td></tr>
  *   <tr><td>{@code tideline.control.synced.<name>.refresh}</td><td>request: refresh a synced table</td></tr>
@@ -91,6 +92,15 @@ public final class Subjects {
     public static String tableCommitted(String catalog, String schema, String table) {
         return EVENTS_ROOT + ".table." + IdentifierTokens.encode(catalog) + '.' + IdentifierTokens.encode(schema) + '.'
                 + IdentifierTokens.encode(table) + ".committed";
+    }
+
+    /**
+     * {@code tideline.events.table.<catalog>.<schema>.<table>.failed}: apply-service stopped applying changes
+     * to this destination Delta table; the body names the reason and the remedy.
+     */
+    public static String tableFailed(String catalog, String schema, String table) {
+        return EVENTS_ROOT + ".table." + IdentifierTokens.encode(catalog) + '.' + IdentifierTokens.encode(schema) + '.'
+                + IdentifierTokens.encode(table) + ".failed";
     }
 
     /** {@code tideline.events.synced.<name>.state}; {@code name} is the full synced table name, one token. */

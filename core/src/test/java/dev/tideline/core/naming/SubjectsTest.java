@@ -31,6 +31,7 @@ class SubjectsTest {
     void eventAndControlSubjects() {
         assertEquals("tideline.events.pipeline.p-1.state", Subjects.pipelineState("p-1"));
         assertEquals("tideline.events.table.main.public.orders.committed", Subjects.tableCommitted("main", "public", "orders"));
+        assertEquals("tideline.events.table.main.public.orders.failed", Subjects.tableFailed("main", "public", "orders"));
         assertEquals("tideline.events.synced.main=2Epublic=2Eorders_synced.refreshed", Subjects.syncedTableRefreshed("main.public.orders_synced"));
         assertEquals("tideline.events.synced.x.state", Subjects.syncedTableState("x"));
         assertEquals("tideline.control.pipeline.p-1.update", Subjects.pipelineUpdate("p-1"));
