@@ -20,12 +20,10 @@ import io.delta.kernel.exceptions.ConcurrentTransactionException;
 import io.delta.kernel.exceptions.ConcurrentWriteException;
 import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.expressions.Column;
-import io.delta.kernel.expressions.Literal;
 import io.delta.kernel.hook.PostCommitHook;
 import io.delta.kernel.internal.actions.AddFile;
 import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
 import io.delta.kernel.internal.util.Utils;
-import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.transaction.UpdateTableTransactionBuilder;
 import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructField;
@@ -660,7 +658,7 @@ public final class DeltaTableWriter {
         }
         int firstNonNull = nullFirst;
         return (add, physical) -> {
-            Optional<DataFileStatistics> stats = KernelInternals.statsOf(add, physical);
+            Optional<FileStatistics> stats = KernelInternals.statsOf(add);
             if (stats.isEmpty()) {
                 return true;
             }
@@ -669,10 +667,10 @@ public final class DeltaTableWriter {
             for (int c = 0; c < keyIndexes.length; c++) {
                 StructField field = layout.schema().at(keyIndexes[c]);
                 String physicalName = physical.at(logical.indexOf(field.getName())).getName();
-                Literal min = stats.get().getMinValues().get(new Column(physicalName));
-                Literal max = stats.get().getMaxValues().get(new Column(physicalName));
-                lo[c] = min == null ? null : min.getValue();
-                hi[c] = max == null ? null : max.getValue();
+                // Exact values of the column's type (BigDecimal for decimals, never a double): a bound
+                // rounded away from the stored key would exclude the file that holds it.
+                lo[c] = stats.get().min(physicalName, field.getDataType());
+                hi[c] = stats.get().max(physicalName, field.getDataType());
                 if (field.getDataType() instanceof TimestampType || field.getDataType() instanceof TimestampNTZType) {
                     // Delta statistics keep milliseconds: widen to cover the microseconds they dropped.
                     lo[c] = lo[c] == null ? null : ((Number) lo[c]).longValue() - 1000;
@@ -839,7 +837,7 @@ public final class DeltaTableWriter {
         List<DataFileStatus> out = new ArrayList<>();
         try (CloseableIterator<DataFileStatus> files = engine.getParquetHandler().writeParquetFiles(ctx.getTargetDirectory(),
                 Utils.toCloseableIterator(batches.iterator()), statsColumns)) {
-            files.forEachRemaining(out::add);
+            files.forEachRemaining(f -> out.add(FileStatistics.exactOnly(f, physical)));
         }
         return out;
     }

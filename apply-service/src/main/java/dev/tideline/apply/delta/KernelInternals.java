@@ -10,7 +10,6 @@ import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.internal.data.TransactionStateRow;
 import io.delta.kernel.internal.deletionvectors.Base85Codec;
 import io.delta.kernel.internal.deletionvectors.DeletionVectorStoredBitmap;
-import io.delta.kernel.statistics.DataFileStatistics;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.DataFileStatus;
 import io.delta.kernel.utils.FileStatus;
@@ -63,8 +62,12 @@ final class KernelInternals {
         return ScanStateRow.getPhysicalDataReadSchema(scanState);
     }
 
-    static Optional<DataFileStatistics> statsOf(AddFile file, StructType physicalSchema) {
-        return file.getStats(physicalSchema);
+    /**
+     * The file's statistics in the exact type of each column ({@link FileStatistics}); never Kernel's
+     * {@code AddFile.getStats}, which reads decimals through a double.
+     */
+    static Optional<FileStatistics> statsOf(AddFile file) {
+        return FileStatistics.parse(file.getStatsJson());
     }
 
     /** The base85 form of a UUID that names a deletion-vector file (storage type {@code u}). */
@@ -85,12 +88,31 @@ final class KernelInternals {
 
     /**
      * The {@code add} action that re-adds an existing data file with a new deletion vector: same path,
-     * size and statistics (which describe the physical file, so they are marked not tight).
+     * size and statistics (which describe the physical file, so they are marked not tight). The
+     * statistics are the file's own JSON text with only {@code tightBounds} changed: Kernel's
+     * parse-and-reserialize ({@code DataFileStatistics.withoutTightBounds}) goes through doubles and
+     * turned {@code -99999999999999999999.999999999999999999} into {@code -1.0E20}, which no
+     * {@code decimal(38,18)} reader accepts.
      */
     static Row addWithDeletionVector(AddFile file, StructType physicalSchema, DeletionVectorDescriptor dv) {
         Row add = AddFile.createAddFileRow(physicalSchema, file.getPath(), file.getPartitionValues(), file.getSize(),
                 file.getModificationTime(), true, Optional.of(dv), file.getTags(), file.getBaseRowId(),
-                file.getDefaultRowCommitVersion(), file.getStats(physicalSchema).map(DataFileStatistics::withoutTightBounds));
+                file.getDefaultRowCommitVersion(), Optional.empty());
+        Optional<String> stats = file.getStatsJson();
+        if (stats.isPresent()) {
+            add = new StatsJsonOverride(add).withStatsJson(FileStatistics.withoutTightBounds(stats.get()));
+        }
         return SingleAction.createAddFileSingleAction(add);
+    }
+
+    /** Sets the raw {@code stats} JSON of an add row (Kernel only offers it through a parsed, lossy object). */
+    private static final class StatsJsonOverride extends AddFile {
+        StatsJsonOverride(Row row) {
+            super(row);
+        }
+
+        Row withStatsJson(String json) {
+            return toRowWithOverriddenValue("stats", json);
+        }
     }
 }
