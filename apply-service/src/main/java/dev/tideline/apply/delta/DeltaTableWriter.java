@@ -209,6 +209,19 @@ public final class DeltaTableWriter {
         }
     }
 
+    /** Commits a layout whose key columns changed (a keyless table's new columns), without data. */
+    private void evolveKey(TableLayout target) {
+        try {
+            Transaction txn = snapshot.buildUpdateTableTransaction(settings.engineInfo(), Operation.MANUAL_UPDATE)
+                    .withUpdatedSchema(target.schema())
+                    .withTablePropertiesAdded(target.properties())
+                    .build(engine);
+            finish(txn.commit(engine, CloseableIterable.emptyIterable()));
+        } catch (RuntimeException e) {
+            throw wrap("add the new columns to the key of this keyless table", e);
+        }
+    }
+
     /** Creates the (empty) table with this layout; version 0. */
     public CommitOutcome create(TableLayout newLayout) {
         long start = System.nanoTime();
@@ -251,10 +264,29 @@ public final class DeltaTableWriter {
      *         nothing was committed)
      */
     public Optional<CommitOutcome> apply(TableLayout target, List<RowOp> ops, Lsn commitLsn) {
+        return apply(target, ops, commitLsn, false);
+    }
+
+    /**
+     * {@link #apply}, for the changes replayed on top of a snapshot that may already show them (a
+     * snapshot read with watermarks, chunk by chunk, while the source was written): each change must be
+     * idempotent, so a keyless table is treated as a set here — an INSERT of a row the snapshot already
+     * holds replaces it instead of adding a second copy.
+     */
+    public Optional<CommitOutcome> applyOverSnapshot(TableLayout target, List<RowOp> ops, Lsn commitLsn) {
+        return apply(target, ops, commitLsn, true);
+    }
+
+    private Optional<CommitOutcome> apply(TableLayout target, List<RowOp> ops, Lsn commitLsn, boolean idempotent) {
         requireExists();
         long start = System.nanoTime();
         if (!commitLsn.isAfter(appliedLsn())) {
             return Optional.empty();
+        }
+        if (!target.keyColumns().equals(layout.keyColumns())) {
+            // A keyless table gained columns, which join its key: commit the new shape first, so that the
+            // existing files are searched with every key column (null in files written before).
+            evolveKey(target);
         }
         try {
             UpdateTableTransactionBuilder builder = snapshot.buildUpdateTableTransaction(settings.engineInfo(), Operation.WRITE)
@@ -271,11 +303,19 @@ public final class DeltaTableWriter {
             DataWriteContext ctx = Transaction.getWriteContext(engine, state, Map.of());
             List<Column> statsColumns = statsColumns(ctx, physical, target);
 
-            RowChanges changes = findChanges(target, ops);
-            List<Object[]> merged = RowMerge.apply(target, ops, changes.live);
-            for (Object[] row : merged) {
-                if (row == UNREAD) {
-                    throw new IllegalStateException("table " + source + ": a row that was not read survived the merge");
+            RowChanges changes;
+            List<Object[]> merged;
+            if (target.keyless() && !idempotent) {
+                RowMultiset multiset = RowMultiset.of(ops);
+                changes = findOccurrences(target, multiset);
+                merged = multiset.additions();
+            } else {
+                changes = findChanges(target, ops);
+                merged = RowMerge.apply(target, ops, changes.live);
+                for (Object[] row : merged) {
+                    if (row == UNREAD) {
+                        throw new IllegalStateException("table " + source + ": a row that was not read survived the merge");
+                    }
                 }
             }
 
@@ -396,6 +436,69 @@ public final class DeltaTableWriter {
                 }
             }
             changes.deletes.put(file, vector.cardinality() >= keys.rowCount() ? null : vector);
+        }
+        return changes;
+    }
+
+    /**
+     * The stored occurrences a keyless batch removes: for each row, as many live positions holding it
+     * as the batch deletes (the first ones found; identical rows are interchangeable). Every file goes
+     * when the batch truncates. A delete that finds fewer occurrences than it removes — the table
+     * holds fewer copies than the source had — is logged, not failed: it can follow a snapshot whose
+     * replayed changes collapsed identical rows ({@link #applyOverSnapshot}).
+     */
+    private RowChanges findOccurrences(TableLayout target, RowMultiset multiset) throws IOException {
+        RowChanges changes = new RowChanges();
+        if (multiset.truncates()) {
+            for (FileEntry file : listFiles(null)) {
+                changes.deletes.put(file, null);
+            }
+            return changes;
+        }
+        Map<RowKey, Integer> remaining = new HashMap<>(multiset.removals());
+        List<RowKey> touched = new ArrayList<>(remaining.keySet());
+        touched.sort(null);
+        for (FileEntry file : listFiles(candidateFilter(touched))) {
+            if (remaining.isEmpty()) {
+                break;
+            }
+            FileKeys keys = keysOf(file, target);
+            changes.searched++;
+            DeletionVectorBitmap deleted = deletedRowsOf(file);
+            DeletionVectorBitmap vector = null;
+            for (int i = keys.firstAtOrAbove(touched); i < touched.size() && keys.notAboveLast(touched.get(i)); i++) {
+                RowKey key = touched.get(i);
+                if (!remaining.containsKey(key)) {
+                    continue;
+                }
+                List<Integer> hits = new ArrayList<>();
+                keys.positionsOf(key, p -> {
+                    if (!deleted.contains(p)) {
+                        hits.add(p);
+                    }
+                });
+                int take = Math.min(hits.size(), remaining.get(key));
+                if (take == 0) {
+                    continue;
+                }
+                if (vector == null) {
+                    vector = deleted.copy();
+                }
+                for (int h = 0; h < take; h++) {
+                    vector.add(hits.get(h));
+                }
+                if (remaining.merge(key, -take, Integer::sum) == 0) {
+                    remaining.remove(key);
+                }
+            }
+            if (vector != null) {
+                changes.deletes.put(file, vector.cardinality() >= keys.rowCount() ? null : vector);
+            }
+        }
+        if (!remaining.isEmpty()) {
+            int missing = remaining.values().stream().mapToInt(Integer::intValue).sum();
+            LOG.warnf("table %s: %d deleted rows of this keyless table were not found in it (it held fewer identical copies "
+                    + "than the source); run a full refresh if counts differ", source, missing);
         }
         return changes;
     }

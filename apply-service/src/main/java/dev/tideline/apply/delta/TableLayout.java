@@ -28,6 +28,9 @@ import java.util.Objects;
  * then on, so a rename shows as a new column next to the old one. A column whose Delta type would
  * change, or a change of the key columns, cannot be applied in place: {@link TidelineException}
  * NEEDS_OPERATOR naming the column, remedy full refresh.
+ *
+ * <p><b>Keyless tables</b> ({@link #keyless()}): a source table without a primary key or replica
+ * identity index is keyed by all its columns, and stays so as columns are added.
  */
 public final class TableLayout {
 
@@ -173,7 +176,24 @@ public final class TableLayout {
         }
         fields.addAll(tail);
         requireDistinctNames(relation.table(), fields);
-        return new TableLayout(source, new StructType(fields), keyColumns, scdType);
+        List<String> keys = keyColumns;
+        if (keyless()) {
+            keys = new ArrayList<>();
+            for (StructField f : fields) {
+                keys.add(f.getName());
+            }
+        }
+        return new TableLayout(source, new StructType(fields), keys, scdType);
+    }
+
+    /**
+     * Whether every column is a key column of this SCD type 1 table: a source table without a primary
+     * key or replica identity index (REPLICA IDENTITY FULL, or an insert-only table). Its rows are
+     * identified by all their values with NULL equal to NULL, and it is a multiset: identical rows are
+     * kept as often as the source has them ({@link RowMultiset}).
+     */
+    public boolean keyless() {
+        return scdType == ScdType.SCD_TYPE_1 && keyColumns.size() == schema.length();
     }
 
     private static void requireDistinctNames(TableId table, List<StructField> fields) {

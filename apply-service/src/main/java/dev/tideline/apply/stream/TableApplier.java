@@ -581,7 +581,7 @@ final class TableApplier {
                     }
                 }
             }
-            writer.apply(layout, ops, last);
+            writer.applyOverSnapshot(layout, ops, last);
         } catch (TidelineException e) {
             if (e.isRetryable()) {
                 throw e;
