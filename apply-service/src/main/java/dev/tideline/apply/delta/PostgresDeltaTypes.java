@@ -166,7 +166,13 @@ public final class PostgresDeltaTypes {
 
     /** Microseconds since the epoch, the unit of Delta timestamps. */
     public static long micros(Instant instant) {
-        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+        try {
+            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+        } catch (ArithmeticException e) {
+            // Postgres timestamps reach 294276 AD; Delta's 64-bit microseconds end in 294247 AD.
+            throw new IllegalArgumentException("a timestamp after 294247-01-10 04:00:54.775807 UTC is outside Delta's timestamp range "
+                    + "(64-bit microseconds since 1970)");
+        }
     }
 
     /** {@code HH:MM:SS.ffffff}, fixed width so that text order is time order; 24:00:00 stays 24:00:00. */

@@ -55,8 +55,10 @@ final class ChunkReader {
             if (rows.acceptsPgBinary(i)) {
                 sql.append(column);
             } else {
-                // format('%s', NULL) is '', so NULL stays NULL explicitly.
-                sql.append("CASE WHEN ").append(column).append(" IS NULL THEN NULL ELSE format('%s', ").append(column).append(") END");
+                // format('%s', NULL) is '', so NULL stays NULL explicitly — tested with num_nulls, not IS NULL:
+                // a composite whose fields are all NULL, ROW(NULL, NULL), IS NULL in SQL but is a value ('(,)').
+                sql.append("CASE WHEN num_nulls(").append(column).append(") = 1 THEN NULL ELSE format('%s', ").append(column)
+                        .append(") END");
             }
         }
         sql.append(" FROM ").append(table.id().quoted());

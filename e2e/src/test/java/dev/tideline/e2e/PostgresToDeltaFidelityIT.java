@@ -1,0 +1,447 @@
+package dev.tideline.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.tideline.apply.delta.CommitOutcome;
+import dev.tideline.apply.delta.DeltaTableWriter;
+import dev.tideline.apply.delta.PostgresDeltaTypes;
+import dev.tideline.apply.delta.ScdType;
+import dev.tideline.apply.delta.WriterSettings;
+import dev.tideline.apply.stream.ApplyListener;
+import dev.tideline.apply.stream.ApplySettings;
+import dev.tideline.apply.stream.PipelineApplier;
+import dev.tideline.apply.stream.TableRoutes;
+import dev.tideline.apply.stream.TableTarget;
+import dev.tideline.control.status.PipelineState;
+import dev.tideline.core.Lsn;
+import dev.tideline.core.TableId;
+import dev.tideline.core.TidelineException;
+import dev.tideline.delta.DeltaEngines;
+import dev.tideline.delta.EngineSettings;
+import dev.tideline.delta.TableLocations;
+import dev.tideline.gateway.publish.JetStreamPublisher;
+import dev.tideline.gateway.run.GatewayPipeline;
+import dev.tideline.gateway.run.GatewayPipelineSpec;
+import dev.tideline.gateway.snapshot.SnapshotSettings;
+import dev.tideline.testing.NatsServer;
+import dev.tideline.testing.PostgresServer;
+import dev.tideline.testing.WithNats;
+import dev.tideline.testing.WithPostgres;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.types.StructField;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every Postgres type of {@code postgres-to-delta-cases.txt}, at its boundaries, through the real
+ * gateway (slot, exported snapshot, pgoutput, JetStream) and the real applier into Delta, read back
+ * with Kernel and compared value by value with what Postgres itself says each value is (the oracle:
+ * SQL that renders each value as the documented mapping stores it — epoch days, epoch microseconds,
+ * exact decimals, the type's text output).
+ *
+ * <p>Each type is a key and a plain column of one table ({@code key}), or a plain column beside an
+ * integer key ({@code plain}). The values are loaded before the snapshot, then updated, deleted and
+ * re-keyed through the stream in three transactions. After the snapshot and after each transaction
+ * every table is checked: row count and checksum against the source, then, on a difference, value by
+ * value. A case that Delta cannot represent must end FAILED with the table and column named — and
+ * no other table may fail.
+ */
+@WithPostgres
+@WithNats
+class PostgresToDeltaFidelityIT {
+
+    static final String GATEWAY = "fidgw";
+    static final String PIPELINE = "fidelity";
+    static final String CATALOG = "main";
+    static final String SCHEMA = "fid";
+    static final Duration PATIENCE = Duration.ofSeconds(120);
+
+    @TempDir
+    Path warehouse;
+
+    final Map<String, Lsn> applied = new ConcurrentHashMap<>();
+    final Map<String, TidelineException> failed = new ConcurrentHashMap<>();
+    final List<String> commits = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    final ApplyListener listener = new ApplyListener() {
+        @Override
+        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+            applied.merge(target.table(), appliedLsn, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            commits.add(target.table() + " v" + outcome.version() + " " + appliedLsn);
+        }
+
+        @Override
+        public void failed(TableTarget target, TidelineException error) {
+            failed.put(target.table(), error);
+        }
+    };
+
+    @Test
+    void everyTypeAtItsBoundariesArrivesInDeltaAsPostgresSaysOrFailsNamingTheColumn(PostgresServer pg, NatsServer nats)
+            throws Exception {
+        TypeCase.Table table = TypeCase.load();
+        List<TypeCase> cases = table.cases();
+        sql(pg, "CREATE SCHEMA fid");
+        sql(pg, table.setup().toArray(String[]::new));
+        for (TypeCase c : cases) {
+            sql(pg, c.key()
+                    ? "CREATE TABLE fid." + c.table() + " (k " + c.pgType() + " PRIMARY KEY, v " + c.pgType() + ", n integer)"
+                    : "CREATE TABLE fid." + c.table() + " (n integer PRIMARY KEY, v " + c.pgType() + ")");
+            if (c.failure() == null || c.failsInSnapshot()) {
+                sql(pg, initialRows(c));
+            }
+        }
+        sql(pg, "CREATE PUBLICATION fid_pub FOR TABLES IN SCHEMA fid");
+
+        List<TableId> sources = cases.stream().map(c -> TableId.of(SCHEMA, c.table())).toList();
+        GatewayPipelineSpec spec = new GatewayPipelineSpec(GATEWAY, pg.jdbcUrl(), pg.user(), pg.password(), "fid_slot", "fid_pub",
+                sources, Set.of(), true, Map.of());
+        GatewayPipeline.Tuning tuning = new GatewayPipeline.Tuning(nats.url(),
+                new SnapshotSettings(1000, 2, Duration.ofSeconds(60), 5, Duration.ofMillis(500)), Duration.ofSeconds(1),
+                Duration.ofMillis(200), JetStreamPublisher.Settings.DEFAULT);
+        TableRoutes routes = TableRoutes.of(cases.stream()
+                .map(c -> new TableTarget(TableId.of(SCHEMA, c.table()), CATALOG, SCHEMA, c.table(), ScdType.SCD_TYPE_1, List.of()))
+                .toArray(TableTarget[]::new));
+        Engine engine = DeltaEngines.forWarehouse(warehouse.toString(), EngineSettings.defaults().withFsync(false));
+
+        try (GatewayPipeline gateway = new GatewayPipeline(spec, tuning, new SimpleMeterRegistry());
+             Connection client = Nats.connect(nats.url())) {
+            gateway.start();
+            await().atMost(PATIENCE).until(() -> gateway.status().state() == PipelineState.RUNNING);
+            try (PipelineApplier applier = new PipelineApplier(client, GATEWAY, PIPELINE, routes, engine, warehouse.toString(),
+                    ApplySettings.DEFAULT.withMaxBatchDelay(Duration.ofMillis(100)), WriterSettings.DEFAULT, listener)) {
+                applier.start();
+                List<String> phases = List.of("snapshot", "stream 1: update, delete, re-key onto the deleted key",
+                        "stream 2: re-insert, update every row, delete", "stream 3: insert the failing values");
+                for (int phase = 0; phase < phases.size(); phase++) {
+                    if (phase > 0) {
+                        Lsn before = currentLsn(pg);
+                        sql(pg, streamTransaction(cases, phase));
+                        int p = phase;
+                        // Phases 1 and 2 change the representable cases; phase 3 sends the values that must fail.
+                        awaitApplied(applier, cases.stream().filter(c -> (c.failure() != null) == (p == 3)).toList(), before);
+                    } else {
+                        awaitSnapshot(applier, cases);
+                    }
+                    assertEveryTableEqualsItsSource(pg, engine, cases, phases.get(phase));
+                }
+                assertFailuresNameTableAndColumn(cases);
+            }
+        }
+    }
+
+    /** The value table is what the type-mapping reference documents: each case's types appear in its "Value ranges" table. */
+    @Test
+    void theReferenceDocumentsEveryCaseWithItsDeltaType() throws Exception {
+        Path doc = Path.of(System.getProperty("tideline.repo.root", "..")).resolve("docs/reference/type-mapping-postgres-to-delta.md");
+        String text = Files.readString(doc, StandardCharsets.UTF_8);
+        int ranges = text.indexOf("## Value ranges");
+        assertTrue(ranges >= 0, doc + " has a '## Value ranges' section");
+        Map<String, Set<String>> documented = new HashMap<>();
+        for (String line : text.substring(ranges).split("\n")) {
+            String[] cells = line.split("\\|");
+            if (line.startsWith("| `") && cells.length > 3) {
+                documented.computeIfAbsent(unquote(cells[1]), k -> new java.util.HashSet<>()).add(unquote(cells[2]));
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (TypeCase c : TypeCase.load().cases()) {
+            String pgType = c.pgType().startsWith("fid.") ? c.name() : c.pgType();
+            String delta = c.failure() == null ? c.deltaType() : "FAILED";
+            Set<String> deltas = documented.get(pgType);
+            if (deltas == null || deltas.stream().noneMatch(d -> d.equals(c.deltaType()) || d.equals(delta))) {
+                missing.add(pgType + " → " + c.deltaType());
+            }
+        }
+        assertEquals(List.of(), missing, "cases missing from the Value ranges table of " + doc);
+    }
+
+    private static String unquote(String cell) {
+        return cell.trim().replace("`", "");
+    }
+
+    // --- the workload ------------------------------------------------------------------------
+
+    /** Before the snapshot: row i holds value i as key and value i+1 as plain column; one plain column is NULL. */
+    static String[] initialRows(TypeCase c) {
+        List<String> out = new ArrayList<>();
+        int m = c.values().size();
+        for (int i = 0; i < m; i++) {
+            String v = i == m - 1 && m > 1 ? "NULL" : c.literal((i + 1) % m);
+            out.add(c.key() ? "INSERT INTO fid." + c.table() + " VALUES (" + c.literal(i) + ", " + v + ", " + i + ")"
+                    : "INSERT INTO fid." + c.table() + " VALUES (" + i + ", " + c.literal(i) + ")");
+        }
+        if (!c.key()) {
+            out.add("INSERT INTO fid." + c.table() + " VALUES (" + m + ", NULL)");
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /** One source transaction changing every table. */
+    static String[] streamTransaction(List<TypeCase> cases, int phase) {
+        List<String> out = new ArrayList<>();
+        out.add("BEGIN");
+        for (TypeCase c : cases) {
+            String t = "fid." + c.table();
+            int m = c.values().size();
+            if (c.failure() != null) {
+                if (phase == 3 && !c.failsInSnapshot()) {
+                    out.addAll(List.of(initialRows(c)));
+                }
+                continue;
+            }
+            if (c.key()) {
+                if (phase == 1) {
+                    for (int i = 0; i < m; i += 2) {
+                        out.add("UPDATE " + t + " SET v = " + c.literal((i + 2) % m) + ", n = n + 1000 WHERE k = " + c.literal(i));
+                    }
+                    if (m >= 2) {
+                        out.add("DELETE FROM " + t + " WHERE k = " + c.literal(0));
+                        out.add("UPDATE " + t + " SET k = " + c.literal(0) + " WHERE k = " + c.literal(1));
+                    }
+                } else if (phase == 2) {
+                    if (m >= 2) {
+                        out.add("INSERT INTO " + t + " VALUES (" + c.literal(1) + ", " + c.literal(0) + ", -1)");
+                    }
+                    out.add("UPDATE " + t + " SET n = n + 1");
+                    if (m >= 3) {
+                        out.add("DELETE FROM " + t + " WHERE k = " + c.literal(m - 1));
+                    }
+                }
+            } else {
+                if (phase == 1) {
+                    for (int i = 0; i < m; i += 2) {
+                        out.add("UPDATE " + t + " SET v = " + c.literal((i + 1) % m) + " WHERE n = " + i);
+                    }
+                    out.add("DELETE FROM " + t + " WHERE n = 0");
+                    out.add("UPDATE " + t + " SET n = 0 WHERE n = " + m); // re-key the NULL row onto the deleted key
+                } else if (phase == 2) {
+                    out.add("INSERT INTO " + t + " VALUES (100, " + c.literal(0) + ")");
+                    out.add("UPDATE " + t + " SET n = n + 1000 WHERE n = 1"); // a key change that keeps (TOASTed) values
+                    if (m >= 3) {
+                        out.add("DELETE FROM " + t + " WHERE n = 2");
+                    }
+                }
+            }
+        }
+        out.add("COMMIT");
+        return out.toArray(String[]::new);
+    }
+
+    // --- waiting -----------------------------------------------------------------------------
+
+    private void awaitSnapshot(PipelineApplier applier, List<TypeCase> cases) {
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10)).until(() -> {
+            applier.pollOnce();
+            return cases.stream().allMatch(c -> applied.containsKey(c.table()) || failed.containsKey(c.table()));
+        });
+    }
+
+    /** Until every table that has not failed has applied a transaction after {@code before}. */
+    private void awaitApplied(PipelineApplier applier, List<TypeCase> cases, Lsn before) {
+        try {
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10)).until(() -> {
+                applier.pollOnce();
+                return lagging(cases, before).isEmpty();
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("tables that did not apply the transaction after " + before + ": " + lagging(cases, before), e);
+        }
+    }
+
+    private List<String> lagging(List<TypeCase> cases, Lsn before) {
+        return cases.stream().filter(c -> !failed.containsKey(c.table())
+                && !(applied.containsKey(c.table()) && applied.get(c.table()).isAfter(before)))
+                .map(c -> c.table() + " at " + applied.get(c.table())).toList();
+    }
+
+    // --- the oracle and the comparison ---------------------------------------------------------
+
+    private void assertEveryTableEqualsItsSource(PostgresServer pg, Engine engine, List<TypeCase> cases, String phase)
+            throws Exception {
+        List<String> unexpectedFailures = new ArrayList<>();
+        List<String> differences = new ArrayList<>();
+        for (TypeCase c : cases) {
+            TidelineException failure = failed.get(c.table());
+            if (c.failure() != null) {
+                continue; // checked at the end, once its values were sent
+            }
+            if (failure != null) {
+                unexpectedFailures.add(c.table() + ": " + failure.getMessage() + " | " + failure.hint());
+                continue;
+            }
+            DeltaTableWriter delta = DeltaTableWriter.open(engine, TableLocations.of(warehouse.toString(), CATALOG, SCHEMA, c.table()),
+                    PIPELINE + "/" + SCHEMA + "." + c.table(), TableId.of(SCHEMA, c.table()), WriterSettings.DEFAULT);
+            List<String> columns = c.key() ? List.of("k", "v", "n") : List.of("n", "v");
+            Map<String, DeltaValues.Type> types = new LinkedHashMap<>();
+            for (String column : columns) {
+                types.put(column, column.equals("n") ? DeltaValues.Type.parse("integer") : DeltaValues.Type.parse(c.deltaType()));
+            }
+            // The Delta schema is exactly the documented type.
+            List<StructField> fields = delta.layout().schema().fields();
+            for (StructField f : fields) {
+                String expected = f.getName().equals("n") ? "integer" : c.deltaType();
+                if (!PostgresDeltaTypes.typeName(f.getDataType()).equals(expected)) {
+                    differences.add(c.table() + "." + f.getName() + ": Delta type " + PostgresDeltaTypes.typeName(f.getDataType())
+                            + ", the reference says " + expected);
+                }
+            }
+            List<List<Object>> expected = sourceRows(pg, c, columns, types);
+            List<List<Object>> actual = new ArrayList<>();
+            int[] index = columns.stream().mapToInt(name -> indexOf(fields, name)).toArray();
+            for (Object[] row : delta.readAll()) {
+                List<Object> rendered = new ArrayList<>();
+                for (int i = 0; i < index.length; i++) {
+                    rendered.add(types.get(columns.get(i)).render(row[index[i]]));
+                }
+                actual.add(rendered);
+            }
+            // The self-check: count and checksum, then the values that differ.
+            if (expected.size() != actual.size() || checksum(expected) != checksum(actual)) {
+                differences.add(c.table() + " (" + c.pgType() + " → " + c.deltaType() + "): source " + expected.size() + " rows, checksum "
+                        + Long.toHexString(checksum(expected)) + "; Delta " + actual.size() + " rows, checksum "
+                        + Long.toHexString(checksum(actual)) + "\n" + diff(columns, expected, actual));
+            }
+        }
+        assertEquals(List.of(), unexpectedFailures, "after " + phase + ": tables that failed but must not");
+        if (!differences.isEmpty()) {
+            fail("after " + phase + ": Delta differs from Postgres in " + differences.size() + " tables:\n"
+                    + String.join("\n", differences));
+        }
+    }
+
+    private void assertFailuresNameTableAndColumn(List<TypeCase> cases) {
+        List<String> wrong = new ArrayList<>();
+        for (TypeCase c : cases) {
+            if (c.failure() == null) {
+                continue;
+            }
+            TidelineException e = failed.get(c.table());
+            if (e == null) {
+                wrong.add(c.table() + ": expected FAILED (" + c.failure() + "), but it did not fail; commits: "
+                        + commits.stream().filter(s -> s.startsWith(c.table() + " ")).toList());
+                continue;
+            }
+            String message = e.getMessage();
+            if (!message.contains(c.table()) || !message.contains("v") || !message.contains(c.failure())
+                    || e.hint() == null || e.hint().isBlank()) {
+                wrong.add(c.table() + ": the FAILED message must name the table, column v and '" + c.failure() + "' and give a fix: "
+                        + message + " | " + e.hint());
+            }
+        }
+        assertEquals(List.of(), wrong);
+    }
+
+    private static int indexOf(List<StructField> fields, String name) {
+        for (int i = 0; i < fields.size(); i++) {
+            if (fields.get(i).getName().equals(name)) {
+                return i;
+            }
+        }
+        throw new AssertionError("Delta table has no column " + name + ": " + fields);
+    }
+
+    /** The source rows as the oracle renders them. */
+    private static List<List<Object>> sourceRows(PostgresServer pg, TypeCase c, List<String> columns,
+                                                 Map<String, DeltaValues.Type> types) throws Exception {
+        String select = columns.stream().map(col -> types.get(col).oracleSql(col, c.pgType())).collect(Collectors.joining(", "));
+        List<List<Object>> rows = new ArrayList<>();
+        try (java.sql.Connection conn = pg.connect(); Statement s = conn.createStatement()) {
+            s.execute("SET intervalstyle = iso_8601");
+            s.execute("SET extra_float_digits = 1");
+            try (ResultSet rs = s.executeQuery("SELECT " + select + " FROM fid." + c.table())) {
+                while (rs.next()) {
+                    List<Object> row = new ArrayList<>();
+                    for (int i = 0; i < columns.size(); i++) {
+                        DeltaValues.Type type = types.get(columns.get(i));
+                        Object value;
+                        if (type.element() != null) {
+                            Array a = rs.getArray(i + 1);
+                            value = a == null ? null : Arrays.stream((Object[]) a.getArray())
+                                    .map(e -> type.element().canonical((String) e)).toList();
+                        } else {
+                            value = type.canonical(rs.getString(i + 1));
+                        }
+                        row.add(value);
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Order-independent: the sum of each row's CRC-32 over its canonical text, with the row count in the high bits. */
+    static long checksum(List<List<Object>> rows) {
+        long sum = 0;
+        for (List<Object> row : rows) {
+            CRC32 crc = new CRC32();
+            crc.update(String.valueOf(row).getBytes(StandardCharsets.UTF_8));
+            sum += crc.getValue();
+        }
+        return sum;
+    }
+
+    /** Rows only in the source or only in Delta, first key column first, values abbreviated. */
+    static String diff(List<String> columns, List<List<Object>> expected, List<List<Object>> actual) {
+        Map<String, Integer> count = new HashMap<>();
+        expected.forEach(r -> count.merge(String.valueOf(r), 1, Integer::sum));
+        actual.forEach(r -> count.merge(String.valueOf(r), -1, Integer::sum));
+        StringBuilder out = new StringBuilder("    columns " + columns + "\n");
+        count.forEach((row, n) -> {
+            if (n != 0) {
+                String shown = row.length() > 300 ? row.substring(0, 300) + "…(" + row.length() + " chars)" : row;
+                out.append(n > 0 ? "    only in Postgres: " : "    only in Delta:    ").append(shown).append(Math.abs(n) > 1 ? " x" + Math.abs(n) : "")
+                        .append('\n');
+            }
+        });
+        return out.toString();
+    }
+
+    private static Lsn currentLsn(PostgresServer pg) throws Exception {
+        try (java.sql.Connection c = pg.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return Lsn.parse(rs.getString(1));
+        }
+    }
+
+    private static void sql(PostgresServer pg, String... statements) throws Exception {
+        try (java.sql.Connection c = pg.connect(); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                try {
+                    s.execute(statement);
+                } catch (java.sql.SQLException e) {
+                    throw new AssertionError("source SQL failed: " + abbreviate(statement) + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+    }
+}
