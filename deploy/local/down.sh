@@ -8,9 +8,9 @@ stop_pid() {
   local name="$1" file="$PID_DIR/$1.pid" pid
   [ -f "$file" ] || return 0
   pid=$(cat "$file")
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.25; done
     kill -9 "$pid" 2>/dev/null || true
     log "stopped $name"
   fi

@@ -109,6 +109,40 @@ stop_postgres() {
   pg_run "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# alive PID: the process exists and is not a zombie. A killed service whose parent is gone becomes a
+# zombie until PID 1 reaps it, and some PID 1s (containers, sandboxes) never do: kill -0 still succeeds.
+alive() {
+  local pid="$1" state
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [ -r "/proc/$pid/stat" ]; then
+    state=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null || echo R)
+    [ "$state" != Z ] && [ "$state" != X ]
+  fi
+}
+
+# start_nats PORT: a JetStream server on 127.0.0.1:PORT keeping its store in the state directory.
+start_nats() {
+  local port="$1"
+  mkdir -p "$STATE_DIR/nats" "$STATE_DIR/pids" "$STATE_DIR/logs"
+  nohup nats-server -js -a 127.0.0.1 -p "$port" -sd "$STATE_DIR/nats" >>"$STATE_DIR/logs/nats.log" 2>&1 &
+  echo $! > "$STATE_DIR/pids/nats.pid"
+  for _ in $(seq 1 40); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.25; done
+}
+
+# start_service NAME PORT [KEY=VALUE...]: one service's jar in the background, with the stack's settings
+# (TIDELINE_NATS_URL, TIDELINE_WAREHOUSE, TIDELINE_API_TOKEN, TIDELINE_SECRETS_KEY) and the extra ones given.
+start_service() {
+  local name="$1" port="$2" jar="$REPO_ROOT/$1-service/target/quarkus-app/quarkus-run.jar"
+  shift 2
+  [ -f "$jar" ] || die "$jar is missing: run up.sh without TIDELINE_SKIP_BUILD=1"
+  mkdir -p "$STATE_DIR/pids" "$STATE_DIR/logs"
+  QUARKUS_HTTP_PORT="$port" TIDELINE_NATS_URL="$TIDELINE_NATS_URL" TIDELINE_WAREHOUSE="$TIDELINE_WAREHOUSE" \
+    TIDELINE_API_TOKEN="$TIDELINE_API_TOKEN" TIDELINE_SECRETS_KEY="$TIDELINE_SECRETS_KEY" \
+    env "$@" nohup java ${TIDELINE_JAVA_OPTS:-} -jar "$jar" >>"$STATE_DIR/logs/$name.log" 2>&1 &
+  echo $! > "$STATE_DIR/pids/$name.pid"
+  echo "$port" > "$STATE_DIR/pids/$name.port"
+}
+
 # wait_http URL SECONDS: waits until the URL answers 200.
 wait_http() {
   local url="$1" seconds="$2"

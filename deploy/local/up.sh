@@ -21,7 +21,7 @@ ENV_FILE="$STATE_DIR/stack.env"
 PID_DIR="$STATE_DIR/pids"
 LOG_DIR="$STATE_DIR/logs"
 
-running() { [ -f "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
+running() { [ -f "$PID_DIR/$1.pid" ] && alive "$(cat "$PID_DIR/$1.pid")"; }
 
 if [ -f "$ENV_FILE" ] && running api; then
   log "the stack is already running (stop it with deploy/local/down.sh):"
@@ -46,11 +46,8 @@ secret() {
 
 if [ -z "${TIDELINE_NATS_URL:-}" ]; then
   port=$(free_port)
-  mkdir -p "$STATE_DIR/nats"
-  nohup nats-server -js -a 127.0.0.1 -p "$port" -sd "$STATE_DIR/nats" >"$LOG_DIR/nats.log" 2>&1 &
-  echo $! > "$PID_DIR/nats.pid"
+  start_nats "$port"
   TIDELINE_NATS_URL="nats://127.0.0.1:$port"
-  for _ in $(seq 1 40); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.25; done
   log "NATS (JetStream) at $TIDELINE_NATS_URL"
 fi
 
@@ -83,16 +80,6 @@ secrets_key() {
   cat "$file"
 }
 TIDELINE_SECRETS_KEY="${TIDELINE_SECRETS_KEY:-$(secrets_key)}"
-
-start_service() {
-  local name="$1" port="$2" jar="$REPO_ROOT/$1-service/target/quarkus-app/quarkus-run.jar"
-  [ -f "$jar" ] || die "$jar is missing: run without TIDELINE_SKIP_BUILD=1"
-  QUARKUS_HTTP_PORT="$port" TIDELINE_NATS_URL="$TIDELINE_NATS_URL" TIDELINE_WAREHOUSE="$TIDELINE_WAREHOUSE" \
-    TIDELINE_API_TOKEN="$TIDELINE_API_TOKEN" TIDELINE_SECRETS_KEY="$TIDELINE_SECRETS_KEY" \
-    nohup java ${TIDELINE_JAVA_OPTS:-} -jar "$jar" >"$LOG_DIR/$name.log" 2>&1 &
-  echo $! > "$PID_DIR/$name.pid"
-  echo "$port" > "$PID_DIR/$name.port"
-}
 
 API_PORT="${TIDELINE_API_PORT:-$(free_port)}"
 start_service api "$API_PORT"

@@ -64,6 +64,23 @@ final class LocalStack implements AutoCloseable {
         return stateDir.resolve("logs");
     }
 
+    /** SIGKILLs parts of the stack ({@code deploy/local/kill.sh}): api, gateway, apply, sync, nats, source, target. */
+    void kill(String... parts) throws IOException, InterruptedException {
+        run(Duration.DOWN, concat("deploy/local/kill.sh", parts));
+    }
+
+    /** Starts again the parts that are not running ({@code deploy/local/restart.sh}), on their ports and data. */
+    void restart(String... parts) throws IOException, InterruptedException {
+        run(Duration.UP, concat("deploy/local/restart.sh", parts));
+    }
+
+    private static String[] concat(String command, String... args) {
+        String[] out = new String[args.length + 1];
+        out[0] = command;
+        System.arraycopy(args, 0, out, 1, args.length);
+        return out;
+    }
+
     /** Stops and deletes the stack, keeping the service logs in {@code e2e/target/stack-logs} for diagnosis. */
     @Override
     public void close() throws IOException, InterruptedException {
