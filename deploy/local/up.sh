@@ -84,18 +84,21 @@ secrets_key() {
 }
 TIDELINE_SECRETS_KEY="${TIDELINE_SECRETS_KEY:-$(secrets_key)}"
 
+# start_service NAME PORT [KEY=VALUE...]: the extra settings go to that service only.
 start_service() {
   local name="$1" port="$2" jar="$REPO_ROOT/$1-service/target/quarkus-app/quarkus-run.jar"
+  shift 2
   [ -f "$jar" ] || die "$jar is missing: run without TIDELINE_SKIP_BUILD=1"
   QUARKUS_HTTP_PORT="$port" TIDELINE_NATS_URL="$TIDELINE_NATS_URL" TIDELINE_WAREHOUSE="$TIDELINE_WAREHOUSE" \
     TIDELINE_API_TOKEN="$TIDELINE_API_TOKEN" TIDELINE_SECRETS_KEY="$TIDELINE_SECRETS_KEY" \
-    nohup java ${TIDELINE_JAVA_OPTS:-} -jar "$jar" >"$LOG_DIR/$name.log" 2>&1 &
+    env "$@" nohup java ${TIDELINE_JAVA_OPTS:-} -jar "$jar" >"$LOG_DIR/$name.log" 2>&1 &
   echo $! > "$PID_DIR/$name.pid"
   echo "$port" > "$PID_DIR/$name.port"
 }
 
 API_PORT="${TIDELINE_API_PORT:-$(free_port)}"
-start_service api "$API_PORT"
+# Database instances created without connection_name (all the Databricks SDK sends) are provisioned on the target Postgres.
+start_service api "$API_PORT" TIDELINE_API_DATABASE_INSTANCES_POSTGRES_URL="$TIDELINE_TARGET_PG_URL"
 start_service gateway "${TIDELINE_GATEWAY_PORT:-$(free_port)}"
 start_service apply "${TIDELINE_APPLY_PORT:-$(free_port)}"
 start_service sync "${TIDELINE_SYNC_PORT:-$(free_port)}"
