@@ -7,7 +7,9 @@ import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -51,10 +53,15 @@ public class ApiExceptionMappers {
         return error(ErrorCode.ENDPOINT_NOT_FOUND, "no such endpoint; see /q/swagger-ui or docs/reference/api.md for the endpoints");
     }
 
+    /**
+     * A path that exists with another HTTP method: 501 NOT_IMPLEMENTED, which every Databricks SDK maps to a typed
+     * error ({@code NotImplemented} in Java). 405 is in no SDK's mapping, so a caller of a Databricks method
+     * Tideline lacks (e.g. PATCH of a database instance) would get an untyped error.
+     */
     @ServerExceptionMapper
-    public Response notAllowed(NotAllowedException e) {
-        return Response.fromResponse(error(ErrorCode.ENDPOINT_NOT_FOUND, "this endpoint does not accept that HTTP method; allowed: "
-                + e.getResponse().getAllowedMethods())).status(405).build();
+    public Response notAllowed(NotAllowedException e, Request request, UriInfo uri) {
+        return error(ErrorCode.NOT_IMPLEMENTED, "Tideline does not implement " + request.getMethod() + " /" + uri.getPath().replaceFirst("^/", "")
+                + "; docs/reference/api.md lists what it supports (the compatibility table), and /q/openapi every endpoint and method");
     }
 
     @ServerExceptionMapper
