@@ -54,13 +54,14 @@ public class ApiExceptionMappers {
     }
 
     /**
-     * A path that exists with another HTTP method: 501 NOT_IMPLEMENTED, which every Databricks SDK maps to a typed
-     * error ({@code NotImplemented} in Java). 405 is in no SDK's mapping, so a caller of a Databricks method
-     * Tideline lacks (e.g. PATCH of a database instance) would get an untyped error.
+     * A path that exists with another HTTP method — typically a Databricks call Tideline lacks, such as PATCH of a
+     * database instance: 404 ENDPOINT_NOT_FOUND, as for a path that does not exist. The Databricks SDKs map that to
+     * a typed error ({@code NotFound} in Java) and do not retry it; 405 is in no SDK's mapping (an untyped error),
+     * and 501 is retried by the SDKs for minutes before the caller sees anything.
      */
     @ServerExceptionMapper
     public Response notAllowed(NotAllowedException e, Request request, UriInfo uri) {
-        return error(ErrorCode.NOT_IMPLEMENTED, "Tideline does not implement " + request.getMethod() + " /" + uri.getPath().replaceFirst("^/", "")
+        return error(ErrorCode.ENDPOINT_NOT_FOUND, "Tideline does not implement " + request.getMethod() + " /" + uri.getPath().replaceFirst("^/", "")
                 + "; docs/reference/api.md lists what it supports (the compatibility table), and /q/openapi every endpoint and method");
     }
 

@@ -180,9 +180,9 @@ class PipelinesTest {
     }
 
     @Test
-    void aMethodAPathDoesNotTakeIsATypedNotImplementedErrorNamingMethodAndPath() {
-        api().when().patch("/api/2.0/pipelines/some-id").then().statusCode(501)
-                .body("error_code", equalTo("NOT_IMPLEMENTED")).body("message", containsString("does not implement PATCH /api/2.0/pipelines/some-id"));
+    void aMethodAPathDoesNotTakeIsEndpointNotFoundNamingMethodAndPathWhichTheSdksTypeAndDoNotRetry() {
+        api().when().patch("/api/2.0/pipelines/some-id").then().statusCode(404)
+                .body("error_code", equalTo("ENDPOINT_NOT_FOUND")).body("message", containsString("does not implement PATCH /api/2.0/pipelines/some-id"));
     }
 
     @Test
