@@ -58,6 +58,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import com.sun.net.httpserver.HttpServer;
+
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,6 +93,7 @@ class DatabricksSdkIT {
     private static final String DATABASE_CATALOG = "sdk_pg";
 
     private LocalStack stack;
+    private SdkWarnings sdkWarnings;
     private WorkspaceClient w;
     private String host;
     private String shopUrl;
@@ -100,6 +104,7 @@ class DatabricksSdkIT {
 
     @BeforeAll
     void startTheStackAndTheSdk() throws Exception {
+        sdkWarnings = SdkWarnings.install();
         stack = LocalStack.up();
         host = stack.get("TIDELINE_API_URL");
         w = new WorkspaceClient(new DatabricksConfig().setHost(host).setToken(stack.get("TIDELINE_API_TOKEN")));
@@ -116,11 +121,26 @@ class DatabricksSdkIT {
 
     @Test
     @Order(1)
-    void theSdkReadsTidelinesDiscoveryDocumentsAndAuthenticatesWithItsToken() throws Exception {
+    void theSdkStartsWithoutWarningsReadingTidelinesDiscoveryDocumentsAndAuthenticatesWithItsToken() throws Exception {
+        assertEquals(List.of(), sdkWarnings.messages(), "what the SDK warned about while the client was created");
         // Host metadata was read (a failed read leaves the discovery URL unset and logs a warning).
         assertEquals(host + "/oidc/.well-known/oauth-authorization-server", w.config().getDiscoveryUrl());
         assertNotNull(w.config().getDatabricksOidcEndpoints(), "the OAuth metadata answers 200");
         assertEquals("pat", w.config().getAuthType());
+
+        // The check above can fail: a host that refuses the probes with 401, as Tideline did, makes the SDK warn.
+        HttpServer refusing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        refusing.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(401, -1);
+            exchange.close();
+        });
+        refusing.start();
+        try {
+            new WorkspaceClient(new DatabricksConfig().setHost("http://127.0.0.1:" + refusing.getAddress().getPort()).setToken("t"));
+            assertFalse(sdkWarnings.messages().isEmpty(), "a refused discovery is warned about");
+        } finally {
+            refusing.stop(0);
+        }
     }
 
     @Test
