@@ -82,7 +82,8 @@ secrets_key() {
 TIDELINE_SECRETS_KEY="${TIDELINE_SECRETS_KEY:-$(secrets_key)}"
 
 API_PORT="${TIDELINE_API_PORT:-$(free_port)}"
-start_service api "$API_PORT"
+# Database instances created without connection_name (all the Databricks SDK sends) are provisioned on the target Postgres.
+start_service api "$API_PORT" TIDELINE_API_DATABASE_INSTANCES_POSTGRES_URL="$TIDELINE_TARGET_PG_URL"
 start_service gateway "${TIDELINE_GATEWAY_PORT:-$(free_port)}"
 start_service apply "${TIDELINE_APPLY_PORT:-$(free_port)}"
 start_service sync "${TIDELINE_SYNC_PORT:-$(free_port)}"

@@ -3,6 +3,8 @@ package dev.tideline.api;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.util.Optional;
+
 /**
  * The one configuration root of api-service ({@code tideline.*}). Every property can also be set
  * as an environment variable ({@code tideline.api.token} → {@code TIDELINE_API_TOKEN}).
@@ -39,6 +41,31 @@ public interface ApiConfig {
         /** How long a Postgres check (connect, database exists, create database) may take, in seconds. */
         @WithDefault("10")
         int postgresTimeoutSeconds();
+
+        /** Where database instances live that are created without {@code connection_name}. */
+        DatabaseInstances databaseInstances();
+    }
+
+    /**
+     * The Postgres server Tideline provisions database instances on, as Databricks provisions Lakebase instances:
+     * {@code POST /api/2.0/database/instances} with only {@code name} and {@code capacity} (all the Databricks SDK
+     * sends) creates the instance there. Instances that bring their own Postgres through {@code connection_name}
+     * do not need it.
+     */
+    interface DatabaseInstances {
+        /**
+         * A pgjdbc URL of the server, e.g. {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres&password=...}
+         * (the database part is ignored; {@code sslmode} and {@code sslrootcert} are kept). The role must be allowed
+         * to create databases. Unset: an instance without {@code connection_name} is refused with 400 naming this
+         * property. {@code deploy/local/up.sh} sets it to the local stack's target Postgres.
+         */
+        Optional<String> postgresUrl();
+
+        /** The role, when the URL carries no {@code user} parameter. */
+        Optional<String> postgresUser();
+
+        /** The role's password, when the URL carries no {@code password} parameter. Never logged or returned. */
+        Optional<String> postgresPassword();
     }
 
     interface Secrets {

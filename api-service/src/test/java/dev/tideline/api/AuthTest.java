@@ -2,6 +2,7 @@ package dev.tideline.api;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.tideline.testing.NatsTestResource;
@@ -54,6 +55,15 @@ class AuthTest {
     void theRightTokenIsAccepted() {
         ApiTestSupport.api().when().get("/api/2.0/pipelines").then().statusCode(200);
         given().header("authorization", "bearer " + ApiTestSupport.TOKEN).when().get("/api/2.0/pipelines").then().statusCode(200);
+    }
+
+    @Test
+    void theDatabricksSdksDiscoveryDocumentsAreServedWithoutATokenAndOfferNoOAuth() {
+        String oidc = given().when().get("/.well-known/databricks-config").then().statusCode(200)
+                .body("oidc_endpoint", endsWith("/oidc")).extract().path("oidc_endpoint");
+        given().when().get("/oidc/.well-known/oauth-authorization-server").then().statusCode(200)
+                .body("issuer", equalTo(oidc)).body("token_endpoint", equalTo(null)).body("grant_types_supported.size()", equalTo(0));
+        given().when().get("/oidc/v1/token").then().statusCode(401);
     }
 
     @Test

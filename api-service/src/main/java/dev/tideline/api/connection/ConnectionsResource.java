@@ -1,7 +1,10 @@
 package dev.tideline.api.connection;
 
+import dev.tideline.api.database.ManagedPostgres;
 import dev.tideline.api.http.ApiException;
+import dev.tideline.api.http.ErrorCode;
 import dev.tideline.api.http.FieldRules;
+import dev.tideline.api.http.Pages;
 import dev.tideline.api.http.RequestBodies;
 import dev.tideline.api.nats.SpecStore;
 import dev.tideline.control.kv.Versioned;
@@ -18,6 +21,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -55,8 +59,9 @@ public class ConnectionsResource {
         this.secrets = secrets;
     }
 
+    /** Databricks' ListConnectionsResponse. */
     @RegisterForReflection
-    public record ConnectionList(List<ConnectionInfo> connections) {
+    public record ConnectionList(List<ConnectionInfo> connections, String nextPageToken) {
     }
 
     @POST
@@ -64,7 +69,7 @@ public class ConnectionsResource {
     @RequestBody(content = @Content(schema = @Schema(implementation = ConnectionRequest.class)))
     public ConnectionInfo create(String body) {
         ConnectionRequest request = RequestBodies.read(body, ConnectionRequest.class);
-        String name = FieldRules.objectName("name", request.name(), "\"neon_source\"");
+        String name = userName("name", FieldRules.objectName("name", request.name(), "\"neon_source\""));
         String type = FieldRules.required("connection_type", request.connectionType(), "\"POSTGRESQL\"");
         if (!type.toUpperCase(Locale.ROOT).equals(ConnectionSpec.POSTGRESQL)) {
             throw ApiException.invalid("connection_type", "'" + type + "' is not supported; Tideline connects to Postgres only: use \"POSTGRESQL\"");
@@ -81,9 +86,10 @@ public class ConnectionsResource {
     }
 
     @GET
-    @Operation(summary = "List connections")
-    public ConnectionList list() {
-        return new ConnectionList(store.connections().stream().map(ConnectionInfo::of).toList());
+    @Operation(summary = "List connections, a page at a time (max_results, page_token)")
+    public ConnectionList list(@QueryParam("max_results") String maxResults, @QueryParam("page_token") String pageToken) {
+        Pages<ConnectionSpec> page = Pages.of(store.connections(), "max_results", maxResults, pageToken, ConnectionSpec::name);
+        return new ConnectionList(page.items().stream().map(ConnectionInfo::of).toList(), page.nextPageToken());
     }
 
     @GET
@@ -105,9 +111,10 @@ public class ConnectionsResource {
     public ConnectionInfo update(@PathParam("name") String name, String body) {
         ConnectionUpdate request = RequestBodies.read(body, ConnectionUpdate.class);
         Versioned<ConnectionSpec> current = store.connectionEntry(name).orElseThrow(() -> ApiException.notFound("Connection", name));
+        requireUserOwned(name, "change");
         Map<String, String> options = validOptions(request.options());
         String newName = request.newName() == null || request.newName().equals(name) ? name
-                : FieldRules.objectName("new_name", request.newName(), "\"neon_source_v2\"");
+                : userName("new_name", FieldRules.objectName("new_name", request.newName(), "\"neon_source_v2\""));
         String password = options.remove("password");
         boolean newPassword = password != null;
         if (password == null && current.value().encryptedPassword() != null) {
@@ -138,10 +145,28 @@ public class ConnectionsResource {
     @Operation(summary = "Delete a connection that no gateway or database instance uses")
     public Map<String, Object> delete(@PathParam("name") String name) {
         store.connection(name).orElseThrow(() -> ApiException.notFound("Connection", name));
+        requireUserOwned(name, "delete");
         requireUnused(name, "delete");
         store.delete(KvKeys.connection(name));
         LOG.infof("connection %s deleted", name);
         return Map.of();
+    }
+
+    /** A connection Tideline manages for a database instance it provisioned is the instance's: 403 for anyone else. */
+    private static void requireUserOwned(String name, String action) {
+        ManagedPostgres.instanceOf(name).ifPresent(instance -> {
+            throw new ApiException(ErrorCode.PERMISSION_DENIED, "Connection '" + name + "' is managed by Tideline for database instance '"
+                    + instance + "'; you may not " + action + " it. Delete the database instance to remove it");
+        });
+    }
+
+    /** {@code name}, unless it is in the namespace of managed connections. */
+    private static String userName(String field, String name) {
+        if (ManagedPostgres.instanceOf(name).isPresent()) {
+            throw ApiException.invalid(field, "names starting with '" + ManagedPostgres.CONNECTION_PREFIX + "' are reserved for connections"
+                    + " Tideline manages for database instances; choose another name");
+        }
+        return name;
     }
 
     private void requireUnused(String name, String action) {

@@ -2,6 +2,7 @@ package dev.tideline.api.database;
 
 import dev.tideline.api.http.ApiException;
 import dev.tideline.api.http.FieldRules;
+import dev.tideline.api.http.Pages;
 import dev.tideline.api.http.RequestBodies;
 import dev.tideline.api.nats.SpecStore;
 import dev.tideline.control.spec.ConnectionSpec;
@@ -17,6 +18,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -31,8 +33,9 @@ import java.util.UUID;
 
 /**
  * Database catalogs ({@code /api/2.0/database/catalogs}): a name for one Postgres database on a database
- * instance, usable as the first part of synced table names. With {@code create_database_if_missing} the
- * database is created on the instance (before anything is stored, so a failure leaves no catalog behind).
+ * instance, usable as the first part of synced table names. With {@code create_database_if_not_exists}
+ * (Databricks' name; Tideline's earlier {@code create_database_if_missing} is accepted too) the database is
+ * created on the instance, before anything is stored, so a failure leaves no catalog behind.
  */
 @Path("/api/2.0/database/catalogs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -50,20 +53,26 @@ public class DatabaseCatalogsResource {
         this.postgres = postgres;
     }
 
+    /** Databricks' DatabaseCatalog; {@code create_database_if_missing} is Tideline's older name of the flag. */
     @RegisterForReflection
-    public record CatalogRequest(String name, String databaseInstanceName, String databaseName, Boolean createDatabaseIfMissing) {
+    public record CatalogRequest(String name, String databaseInstanceName, String databaseName, Boolean createDatabaseIfNotExists,
+                                 Boolean createDatabaseIfMissing) {
     }
 
+    /** Databricks' DatabaseCatalog; the flag is also shown under its older Tideline name, for clients written against it. */
     @RegisterForReflection
-    public record CatalogInfo(String name, String databaseInstanceName, String databaseName, boolean createDatabaseIfMissing, String uid) {
+    public record CatalogInfo(String name, String databaseInstanceName, String databaseName, boolean createDatabaseIfNotExists,
+                              boolean createDatabaseIfMissing, String uid) {
 
         static CatalogInfo of(DatabaseCatalogSpec spec) {
-            return new CatalogInfo(spec.name(), spec.databaseInstanceName(), spec.databaseName(), spec.createDatabaseIfMissing(), spec.uid());
+            return new CatalogInfo(spec.name(), spec.databaseInstanceName(), spec.databaseName(), spec.createDatabaseIfMissing(),
+                    spec.createDatabaseIfMissing(), spec.uid());
         }
     }
 
+    /** Databricks' ListDatabaseCatalogsResponse. */
     @RegisterForReflection
-    public record CatalogList(List<CatalogInfo> databaseCatalogs) {
+    public record CatalogList(List<CatalogInfo> databaseCatalogs, String nextPageToken) {
     }
 
     @POST
@@ -74,7 +83,12 @@ public class DatabaseCatalogsResource {
         String name = FieldRules.simpleName("name", request.name(), "\"pg_db\"");
         String instanceName = FieldRules.required("database_instance_name", request.databaseInstanceName(), "\"my-database-instance\"");
         String database = FieldRules.simpleName("database_name", request.databaseName(), "\"databricks_postgres\"");
-        boolean create = Boolean.TRUE.equals(request.createDatabaseIfMissing());
+        if (request.createDatabaseIfNotExists() != null && request.createDatabaseIfMissing() != null
+                && !request.createDatabaseIfNotExists().equals(request.createDatabaseIfMissing())) {
+            throw ApiException.invalid("create_database_if_not_exists", "contradicts \"create_database_if_missing\" (its older name);"
+                    + " send only \"create_database_if_not_exists\"");
+        }
+        boolean create = Boolean.TRUE.equals(request.createDatabaseIfNotExists()) || Boolean.TRUE.equals(request.createDatabaseIfMissing());
         DatabaseInstanceSpec instance = store.instance(instanceName).orElseThrow(() -> ApiException.referenceNotFound("database_instance_name",
                 "Database instance", instanceName, "register it first with POST /api/2.0/database/instances"));
         ConnectionSpec connection = store.connection(instance.connectionName()).orElseThrow(() -> ApiException.referenceNotFound(
@@ -85,7 +99,7 @@ public class DatabaseCatalogsResource {
         if (!postgres.databaseExists(connection, database)) {
             if (!create) {
                 throw ApiException.invalid("database_name", "database '" + database + "' does not exist on instance '" + instanceName
-                        + "'; create it (CREATE DATABASE " + database + ") or set \"create_database_if_missing\": true");
+                        + "'; create it (CREATE DATABASE " + database + ") or set \"create_database_if_not_exists\": true");
             }
             postgres.createDatabase(connection, database);
         }
@@ -99,9 +113,10 @@ public class DatabaseCatalogsResource {
     }
 
     @GET
-    @Operation(summary = "List database catalogs (a Tideline addition)")
-    public CatalogList list() {
-        return new CatalogList(store.catalogs().stream().map(CatalogInfo::of).toList());
+    @Operation(summary = "List all database catalogs, a page at a time (a Tideline addition; Databricks lists them per instance)")
+    public CatalogList list(@QueryParam("page_size") String pageSize, @QueryParam("page_token") String pageToken) {
+        Pages<DatabaseCatalogSpec> page = Pages.of(store.catalogs(), "page_size", pageSize, pageToken, DatabaseCatalogSpec::name);
+        return new CatalogList(page.items().stream().map(CatalogInfo::of).toList(), page.nextPageToken());
     }
 
     @GET

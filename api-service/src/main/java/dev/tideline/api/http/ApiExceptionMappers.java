@@ -7,7 +7,9 @@ import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -51,10 +53,16 @@ public class ApiExceptionMappers {
         return error(ErrorCode.ENDPOINT_NOT_FOUND, "no such endpoint; see /q/swagger-ui or docs/reference/api.md for the endpoints");
     }
 
+    /**
+     * A path that exists with another HTTP method — typically a Databricks call Tideline lacks, such as PATCH of a
+     * database instance: 404 ENDPOINT_NOT_FOUND, as for a path that does not exist. The Databricks SDKs map that to
+     * a typed error ({@code NotFound} in Java) and do not retry it; 405 is in no SDK's mapping (an untyped error),
+     * and 501 is retried by the SDKs for minutes before the caller sees anything.
+     */
     @ServerExceptionMapper
-    public Response notAllowed(NotAllowedException e) {
-        return Response.fromResponse(error(ErrorCode.ENDPOINT_NOT_FOUND, "this endpoint does not accept that HTTP method; allowed: "
-                + e.getResponse().getAllowedMethods())).status(405).build();
+    public Response notAllowed(NotAllowedException e, Request request, UriInfo uri) {
+        return error(ErrorCode.ENDPOINT_NOT_FOUND, "Tideline does not implement " + request.getMethod() + " /" + uri.getPath().replaceFirst("^/", "")
+                + "; docs/reference/api.md lists what it supports (the compatibility table), and /q/openapi every endpoint and method");
     }
 
     @ServerExceptionMapper

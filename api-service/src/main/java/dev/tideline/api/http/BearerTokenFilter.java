@@ -13,7 +13,8 @@ import java.security.NoSuchAlgorithmException;
 /**
  * Requires {@code Authorization: Bearer <tideline.api.token>} on every REST endpoint (the whole
  * {@code /api} tree, including unknown paths). Health, metrics, the OpenAPI document and Swagger UI are
- * served by Quarkus outside JAX-RS and stay open (see docs/reference/api.md for why).
+ * served by Quarkus outside JAX-RS and stay open (see docs/reference/api.md for why), and so do the two
+ * discovery documents of {@link DiscoveryResource}, which Databricks SDKs read before they send a token.
  *
  * <p>The comparison is constant-time over SHA-256 digests, so neither the content nor the length of the
  * token leaks through response timing.
@@ -34,6 +35,9 @@ public class BearerTokenFilter {
 
     @ServerRequestFilter(preMatching = true)
     public Response authenticate(ContainerRequestContext request) {
+        if (request.getMethod().equals("GET") && DiscoveryResource.OPEN_PATHS.contains(request.getUriInfo().getPath())) {
+            return null;
+        }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (header == null || header.isBlank()) {
             return unauthenticated("no Authorization header; send 'Authorization: Bearer <token>' with the token configured as tideline.api.token");

@@ -9,6 +9,8 @@ public enum ErrorCode {
     /** The resource is in a state that does not allow the operation. */
     INVALID_STATE(400),
     UNAUTHENTICATED(401),
+    /** Authenticated, but the resource may not be changed this way (e.g. a connection Tideline manages itself). */
+    PERMISSION_DENIED(403),
     RESOURCE_DOES_NOT_EXIST(404),
     ENDPOINT_NOT_FOUND(404),
     /** A resource with that name exists (with a different definition). */

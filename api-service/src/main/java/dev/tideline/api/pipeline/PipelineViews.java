@@ -51,8 +51,14 @@ final class PipelineViews {
     record PipelineStateInfo(String pipelineId, String name, String state, String health, List<UpdateStateInfo> latestUpdates) {
     }
 
+    /** Databricks' ListPipelinesResponse. */
     @RegisterForReflection
-    record PipelineList(List<PipelineStateInfo> statuses) {
+    record PipelineList(List<PipelineStateInfo> statuses, String nextPageToken) {
+    }
+
+    /** Databricks' ListUpdatesResponse. */
+    @RegisterForReflection
+    record UpdateList(List<UpdateInfo> updates, String nextPageToken) {
     }
 
     /** Databricks' UpdateInfo ({@code creation_time} in epoch milliseconds there). */
@@ -62,6 +68,11 @@ final class PipelineViews {
 
     @RegisterForReflection
     record Update(UpdateInfo update) {
+    }
+
+    static UpdateInfo updateInfo(String pipelineId, PipelineStatus.UpdateStatus update) {
+        return new UpdateInfo(pipelineId, update.updateId(), update.state() == null ? null : update.state().name(), update.creationTimeMillis(),
+                update.fullRefresh(), update.message());
     }
 
     static Spec spec(PipelineSpec spec) {

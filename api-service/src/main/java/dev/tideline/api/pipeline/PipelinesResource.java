@@ -2,6 +2,7 @@ package dev.tideline.api.pipeline;
 
 import dev.tideline.api.http.ApiException;
 import dev.tideline.api.http.FieldRules;
+import dev.tideline.api.http.Pages;
 import dev.tideline.api.http.RequestBodies;
 import dev.tideline.api.nats.ControlPlaneAccess;
 import dev.tideline.api.nats.SpecStore;
@@ -23,6 +24,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -37,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Pipelines ({@code /api/2.0/pipelines}): ingestion gateways (run by gateway-service) and ingestion pipelines
@@ -126,14 +130,41 @@ public class PipelinesResource {
         return spec;
     }
 
+    /**
+     * Databricks' ListPipelines: {@code filter} applied ({@link PipelineFilter}), ordered by {@code order_by}
+     * ({@code id} or {@code name}, ascending; id by default), a page at a time.
+     */
     @GET
-    @Operation(summary = "List pipelines with their state")
-    public PipelineViews.PipelineList list() {
+    @Operation(summary = "List pipelines with their state: filter, order_by, max_results, page_token")
+    public PipelineViews.PipelineList list(@QueryParam("filter") String filter, @QueryParam("order_by") List<String> orderBy,
+                                           @QueryParam("max_results") String maxResults, @QueryParam("page_token") String pageToken) {
+        Predicate<PipelineSpec> selected = PipelineFilter.parse(filter);
+        Function<PipelineSpec, String> key = orderKey(orderBy);
+        Pages<PipelineSpec> page = Pages.of(store.pipelines().stream().filter(selected).toList(), "max_results", maxResults, pageToken, key);
         List<PipelineViews.PipelineStateInfo> statuses = new ArrayList<>();
-        for (PipelineSpec spec : store.pipelines()) {
+        for (PipelineSpec spec : page.items()) {
             statuses.add(PipelineViews.stateInfo(spec, store.pipelineStatus(spec.id()).orElse(null), store.tableStatuses(spec.id())));
         }
-        return new PipelineViews.PipelineList(statuses);
+        return new PipelineViews.PipelineList(statuses, page.nextPageToken());
+    }
+
+    /** The page key for {@code order_by}: unique (ties on name broken by id), ascending. */
+    private static Function<PipelineSpec, String> orderKey(List<String> orderBy) {
+        if (orderBy == null || orderBy.isEmpty()) {
+            return PipelineSpec::id;
+        }
+        if (orderBy.size() > 1) {
+            throw ApiException.invalid("order_by", orderBy + " has more than one entry; give one of \"id asc\" and \"name asc\"");
+        }
+        String[] words = orderBy.get(0).trim().toLowerCase(java.util.Locale.ROOT).split("\\s+");
+        boolean ascending = words.length == 1 || (words.length == 2 && words[1].equals("asc"));
+        if (ascending && words[0].equals("id")) {
+            return PipelineSpec::id;
+        }
+        if (ascending && words[0].equals("name")) {
+            return p -> (p.name() == null ? "" : p.name()) + '\u0000' + p.id();
+        }
+        throw ApiException.invalid("order_by", "'" + orderBy.get(0) + "' is not supported; use \"id asc\" or \"name asc\"");
     }
 
     @GET
@@ -223,6 +254,36 @@ public class PipelinesResource {
         return new PipelineViews.UpdateStarted(updateId);
     }
 
+    /**
+     * Databricks' ListUpdates: the updates the running service reported (it keeps the latest few), newest first,
+     * a page at a time; {@code until_update_id} ends the list with that update. A synced table's pipeline lists none.
+     */
+    @GET
+    @Path("/{pipeline_id}/updates")
+    @Operation(summary = "List a pipeline's updates, newest first: max_results, page_token, until_update_id")
+    public PipelineViews.UpdateList listUpdates(@PathParam("pipeline_id") String id, @QueryParam("max_results") String maxResults,
+                                                @QueryParam("page_token") String pageToken, @QueryParam("until_update_id") String untilUpdateId) {
+        if (store.pipeline(id).isEmpty()) {
+            store.syncedTableByPipeline(id).orElseThrow(() -> ApiException.notFound("Pipeline", id));
+        }
+        PipelineStatus status = store.pipelineStatus(id).orElse(null);
+        List<PipelineViews.UpdateInfo> updates = new ArrayList<>();
+        for (PipelineStatus.UpdateStatus update : status == null ? List.<PipelineStatus.UpdateStatus>of() : status.latestUpdates()) {
+            updates.add(PipelineViews.updateInfo(id, update));
+            if (update.updateId().equals(untilUpdateId)) {
+                break;
+            }
+        }
+        if (untilUpdateId != null && updates.stream().noneMatch(u -> u.updateId().equals(untilUpdateId))) {
+            throw ApiException.invalid("until_update_id", "'" + untilUpdateId + "' is not among the updates of pipeline " + id
+                    + " (the service keeps the latest few); leave it out to list them all");
+        }
+        // Newest first, as Databricks lists them: the key inverts the creation time.
+        Pages<PipelineViews.UpdateInfo> page = Pages.of(updates, "max_results", maxResults, pageToken,
+                u -> String.format("%020d", Long.MAX_VALUE - u.creationTime()) + u.updateId());
+        return new PipelineViews.UpdateList(page.items(), page.nextPageToken());
+    }
+
     @GET
     @Path("/{pipeline_id}/updates/{update_id}")
     @Operation(summary = "Get an update, as the running service reported it")
@@ -235,8 +296,7 @@ public class PipelinesResource {
             throw ApiException.notFound("Update", updateId + "' of pipeline '" + id + "' (the service has not reported it yet, or it is older"
                     + " than the updates kept in the status; see GET /api/2.0/pipelines/" + id + ")");
         }
-        return new PipelineViews.Update(new PipelineViews.UpdateInfo(id, update.updateId(), update.state() == null ? null : update.state().name(),
-                update.creationTimeMillis(), update.fullRefresh(), update.message()));
+        return new PipelineViews.Update(PipelineViews.updateInfo(id, update));
     }
 
     /** Each entry must name a destination table of the pipeline: {@code table} or {@code schema.table}. */

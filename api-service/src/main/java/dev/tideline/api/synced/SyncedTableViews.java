@@ -24,6 +24,11 @@ public final class SyncedTableViews {
                               String unityCatalogProvisioningState) {
     }
 
+    /** Databricks' ListSyncedDatabaseTablesResponse. */
+    @RegisterForReflection
+    public record SyncedTableList(List<SyncedTable> syncedTables, String nextPageToken) {
+    }
+
     @RegisterForReflection
     public record Spec(String sourceTableFullName, List<String> primaryKeyColumns, String timeseriesKey, String schedulingPolicy,
                        Boolean createDatabaseObjectsIfMissing, SyncedTableSpec.NewPipelineSpec newPipelineSpec, String invalidCharacters) {

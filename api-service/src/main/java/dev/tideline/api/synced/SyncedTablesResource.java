@@ -3,6 +3,7 @@ package dev.tideline.api.synced;
 import dev.tideline.api.database.PostgresAdmin;
 import dev.tideline.api.http.ApiException;
 import dev.tideline.api.http.FieldRules;
+import dev.tideline.api.http.Pages;
 import dev.tideline.api.http.RequestBodies;
 import dev.tideline.api.nats.SpecStore;
 import dev.tideline.api.table.DeltaColumn;
@@ -22,6 +23,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -150,10 +152,11 @@ public class SyncedTablesResource {
     }
 
     @GET
-    @Operation(summary = "List synced tables (a Tideline addition)")
-    public Map<String, List<SyncedTableViews.SyncedTable>> list() {
-        return Map.of("synced_tables", store.syncedTables().stream()
-                .map(s -> SyncedTableViews.of(s, store.syncedTableStatus(s.name()).orElse(null))).toList());
+    @Operation(summary = "List all synced tables, a page at a time (a Tideline addition; Databricks lists them per instance)")
+    public SyncedTableViews.SyncedTableList list(@QueryParam("page_size") String pageSize, @QueryParam("page_token") String pageToken) {
+        Pages<SyncedTableSpec> page = Pages.of(store.syncedTables(), "page_size", pageSize, pageToken, SyncedTableSpec::name);
+        return new SyncedTableViews.SyncedTableList(page.items().stream()
+                .map(s -> SyncedTableViews.of(s, store.syncedTableStatus(s.name()).orElse(null))).toList(), page.nextPageToken());
     }
 
     @DELETE

@@ -8,14 +8,15 @@ import java.util.Map;
 
 /**
  * A table as Unity Catalog's {@code GET /api/2.1/unity-catalog/tables/{full_name}} shows it. The latest Delta
- * version is in {@code properties["delta.lastUpdateVersion"]}, as Databricks reports it.
+ * version is in {@code properties["delta.lastUpdateVersion"]}, as Databricks reports it; {@code pipeline_id} is
+ * the ingestion pipeline that writes the table (null when none does any more).
  */
 @RegisterForReflection
 public record TableInfo(String name, String catalogName, String schemaName, String fullName, String tableType, String dataSourceFormat,
                         String storageLocation, List<DeltaColumn> columns, Map<String, String> properties, String tableId, String comment,
-                        Long createdAt, long updatedAt) {
+                        Long createdAt, long updatedAt, String pipelineId) {
 
-    static TableInfo of(String catalog, String schema, String table, DeltaTableSnapshot snapshot) {
+    static TableInfo of(String catalog, String schema, String table, DeltaTableSnapshot snapshot, String pipelineId) {
         Map<String, String> properties = new LinkedHashMap<>(snapshot.configuration());
         properties.put("delta.lastCommitTimestamp", Long.toString(snapshot.lastCommitMillis()));
         properties.put("delta.lastUpdateVersion", Long.toString(snapshot.version()));
@@ -26,6 +27,6 @@ public record TableInfo(String name, String catalogName, String schemaName, Stri
         }
         return new TableInfo(table, catalog, schema, catalog + "." + schema + "." + table, "MANAGED", "DELTA", snapshot.location(),
                 snapshot.columns(), properties, snapshot.tableId(), snapshot.description(), snapshot.createdTimeMillis(),
-                snapshot.lastCommitMillis());
+                snapshot.lastCommitMillis(), pipelineId);
     }
 }

@@ -34,6 +34,9 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import dev.tideline.api.table.DeltaLogFixture;
+
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -132,6 +135,72 @@ class PipelinesTest {
                 .body("table_statuses[0].state", equalTo("FAILED"));
         api().when().get("/api/2.0/pipelines").then().statusCode(200)
                 .body("statuses.find { it.pipeline_id == '" + pipeline + "' }.health", equalTo("UNHEALTHY"));
+    }
+
+    @Test
+    void listUpdatesShowsTheReportedUpdatesNewestFirstAPageAtATime() throws Exception {
+        String pipeline = ingestion(gateway(connection()), unique("main"));
+        api().when().get("/api/2.0/pipelines/" + pipeline + "/updates").then().statusCode(200).body("updates", equalTo(List.of()));
+        long now = System.currentTimeMillis();
+        try (Connection connection = ApiTestSupport.nats(nats.url())) {
+            connection.keyValue(KvBuckets.STATUS).put(KvKeys.pipeline(pipeline), ControlJson.toBytes(new PipelineStatus(pipeline, PipelineState.IDLE,
+                    null, List.of(new PipelineStatus.UpdateStatus("u-new", UpdateState.WAITING_FOR_RESOURCES, false, now, null),
+                    new PipelineStatus.UpdateStatus("u-old", UpdateState.COMPLETED, true, now - 1000, null)), now)));
+        }
+        String token = api().queryParam("max_results", 1).when().get("/api/2.0/pipelines/" + pipeline + "/updates").then().statusCode(200)
+                .body("updates.update_id", equalTo(List.of("u-new"))).body("updates[0].state", equalTo("WAITING_FOR_RESOURCES"))
+                .extract().path("next_page_token");
+        api().queryParam("max_results", 1).queryParam("page_token", token).when().get("/api/2.0/pipelines/" + pipeline + "/updates")
+                .then().statusCode(200).body("updates.update_id", equalTo(List.of("u-old"))).body("updates[0].full_refresh", equalTo(true))
+                .body("next_page_token", equalTo(null));
+        api().queryParam("until_update_id", "u-new").when().get("/api/2.0/pipelines/" + pipeline + "/updates").then().statusCode(200)
+                .body("updates.update_id", equalTo(List.of("u-new")));
+        api().when().get("/api/2.0/pipelines/no-such-pipeline/updates").then().statusCode(404).body("error_code", equalTo("RESOURCE_DOES_NOT_EXIST"));
+    }
+
+    @Test
+    void listAppliesTheFilterAndPaginatesNeverReturningWhatTheFilterExcludes() {
+        String prefix = unique("team");
+        String connection = connection();
+        List<String> mine = List.of(named(connection, prefix + "-a"), named(connection, prefix + "-b"), named(connection, prefix + "-c"));
+        String someoneElses = named(connection, unique("other"));
+
+        String filter = "name LIKE '" + prefix + "-%'";
+        String token = api().queryParam("filter", filter).queryParam("max_results", 2).queryParam("order_by", "name asc")
+                .when().get("/api/2.0/pipelines").then().statusCode(200)
+                .body("statuses.pipeline_id", equalTo(mine.subList(0, 2))).body("next_page_token", notNullValue()).extract().path("next_page_token");
+        api().queryParam("filter", filter).queryParam("max_results", 2).queryParam("order_by", "name asc").queryParam("page_token", token)
+                .when().get("/api/2.0/pipelines").then().statusCode(200)
+                .body("statuses.pipeline_id", equalTo(mine.subList(2, 3))).body("next_page_token", equalTo(null));
+        api().queryParam("filter", "id IN ('" + someoneElses + "')").when().get("/api/2.0/pipelines").then().statusCode(200)
+                .body("statuses.pipeline_id", equalTo(List.of(someoneElses)));
+        api().queryParam("filter", "creator_user_name = 'me'").when().get("/api/2.0/pipelines").then().statusCode(400)
+                .body("error_code", equalTo("INVALID_PARAMETER_VALUE")).body("message", containsString("filter: cannot evaluate \"creator_user_name = 'me'\""));
+        api().queryParam("order_by", "name desc").when().get("/api/2.0/pipelines").then().statusCode(400).body("message", containsString("order_by"));
+    }
+
+    @Test
+    void aMethodAPathDoesNotTakeIsEndpointNotFoundNamingMethodAndPathWhichTheSdksTypeAndDoNotRetry() {
+        api().when().patch("/api/2.0/pipelines/some-id").then().statusCode(404)
+                .body("error_code", equalTo("ENDPOINT_NOT_FOUND")).body("message", containsString("does not implement PATCH /api/2.0/pipelines/some-id"));
+    }
+
+    @Test
+    void aTableShowsTheIngestionPipelineThatWritesIt() {
+        String catalog = unique("main");
+        String pipeline = ingestion(gateway(connection()), catalog);
+        DeltaLogFixture.at(Path.of("target/test-warehouse"), catalog, "neon", "playing_with_neon").column("id", "integer", false).commitMetadata();
+        DeltaLogFixture.at(Path.of("target/test-warehouse"), catalog, "neon", "written_by_nobody").column("id", "integer", false).commitMetadata();
+        api().when().get("/api/2.1/unity-catalog/tables/" + catalog + ".neon.playing_with_neon").then().statusCode(200)
+                .body("pipeline_id", equalTo(pipeline));
+        api().queryParam("catalog_name", catalog).queryParam("schema_name", "neon").when().get("/api/2.1/unity-catalog/tables")
+                .then().statusCode(200).body("tables.name", equalTo(List.of("playing_with_neon", "written_by_nobody")))
+                .body("tables[0].pipeline_id", equalTo(pipeline)).body("tables[1].pipeline_id", equalTo(null));
+    }
+
+    private static String named(String connection, String name) {
+        String body = "{\"name\": \"" + name + "\", \"gateway_definition\": {\"connection_name\": \"" + connection + "\"}}";
+        return api().body(body).when().post("/api/2.0/pipelines").then().statusCode(200).extract().path("pipeline_id");
     }
 
     @Test

@@ -14,6 +14,7 @@ import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.Subjects;
 import io.delta.kernel.engine.Engine;
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +28,9 @@ import org.jboss.logging.Logger;
  * Runs one ingestion pipeline on its own thread: continuously (poll, commit, repeat) when the spec
  * says {@code continuous}, else one update per {@link UpdateRequest} ("apply what is staged, then
  * stop", as a triggered Lakeflow pipeline). Retryable failures (NATS or storage down) back off up
- * to 30 s and retry, reported as RECOVERING; anything else stops the runner as FAILED with the
- * remedy. The pipeline's status goes to {@code tideline-status} and {@code tideline.events}.
+ * to 30 s and retry, reported as RECOVERING — except a gateway stream that does not exist yet at
+ * start, which is reported as STARTING (updates WAITING_FOR_RESOURCES); anything else stops the
+ * runner as FAILED with the remedy. The pipeline's status goes to {@code tideline-status} and {@code tideline.events}.
  */
 public final class ApplyRunner implements AutoCloseable {
 
@@ -144,7 +146,22 @@ public final class ApplyRunner implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             } catch (TidelineException e) {
-                if (e.isRetryable()) {
+                if (e.isRetryable() && state == PipelineState.STARTING && streamNotCreatedYet(e)) {
+                    // Right after creation the gateway may not have created its stream yet: that is start-up, not
+                    // a failure, so the pipeline stays STARTING and its requested updates wait for resources.
+                    for (UpdateRequest waiting : updates) {
+                        record(waiting, UpdateState.WAITING_FOR_RESOURCES, null);
+                    }
+                    setState(PipelineState.STARTING, "waiting for ingestion gateway " + spec.ingestionDefinition().ingestionGatewayId()
+                            + " to create its change stream (it does on its first start)");
+                    LOG.infof("pipeline %s: %s; retrying in %d ms", spec.id(), e.getMessage(), backoffMillis);
+                    if (applier != null) {
+                        applier.close();
+                        applier = null;
+                    }
+                    sleep(backoffMillis);
+                    backoffMillis = Math.min(MAX_BACKOFF.toMillis(), backoffMillis * 2);
+                } else if (e.isRetryable()) {
                     setState(PipelineState.RECOVERING, e.getMessage() + (e.hint() == null ? "" : " Remedy: " + e.hint()));
                     LOG.warnf("pipeline %s: %s; retrying in %d ms", spec.id(), e.getMessage(), backoffMillis);
                     if (applier != null) {
@@ -182,6 +199,16 @@ public final class ApplyRunner implements AutoCloseable {
             applier.close();
         }
         closeConnection();
+    }
+
+    /** JetStream's "stream not found" (API error 10059) anywhere in the cause chain. */
+    private static boolean streamNotCreatedYet(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JetStreamApiException api && api.getApiErrorCode() == 10059) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void failInFlight(String message) {
