@@ -2,6 +2,7 @@ package dev.tideline.apply.delta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -194,6 +195,19 @@ class ExactStatisticsTest {
         assertEquals(json.substring(0, json.length() - "true}".length()) + "false}", FileStatistics.withoutTightBounds(json));
         assertEquals("{\"numRecords\":3,\"minValues\":{\"a\":99999999999999999999.999999999999999999},\"tightBounds\":false}",
                 FileStatistics.withoutTightBounds("{\"numRecords\":3,\"minValues\":{\"a\":99999999999999999999.999999999999999999}}"));
+    }
+
+    @Test
+    void keysOrderAsTheStatisticsDo() {
+        // Text by code point (UTF-8 byte order), as Parquet orders min/max.
+        assertTrue(RowKey.compareValues("\uFFFD", "\uD83D\uDE00") < 0);
+        assertTrue(RowKey.compareValues("a", "ab") < 0);
+        // Numbers by exact value, whatever their class; decimals regardless of scale.
+        assertEquals(0, RowKey.compareValues(new BigDecimal("1.10"), new BigDecimal("1.1")));
+        assertTrue(RowKey.compareValues(new BigDecimal("12345678901234567001"), new BigDecimal("12345678901234567002")) < 0);
+        assertTrue(RowKey.compareValues(Long.MAX_VALUE, new BigDecimal("9223372036854775808")) < 0);
+        // Values of unrelated types are a bug, never ordered by their text ("10" < "9").
+        assertThrows(IllegalArgumentException.class, () -> RowKey.compareValues("10", 9));
     }
 
     @Test
