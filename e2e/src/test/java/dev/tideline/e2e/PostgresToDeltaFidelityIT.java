@@ -85,6 +85,8 @@ class PostgresToDeltaFidelityIT {
     final Map<String, Lsn> applied = new ConcurrentHashMap<>();
     final Map<String, TidelineException> failed = new ConcurrentHashMap<>();
     final List<String> commits = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The first problem of each table (by table name), in the order found. */
+    final Map<String, String> problems = new LinkedHashMap<>();
 
     final ApplyListener listener = new ApplyListener() {
         @Override
@@ -153,6 +155,7 @@ class PostgresToDeltaFidelityIT {
                     assertEveryTableEqualsItsSource(pg, engine, cases, phase.name());
                 }
                 assertFailuresNameTableAndColumn(cases);
+                assertNoProblems();
             }
         }
     }
@@ -320,6 +323,9 @@ class PostgresToDeltaFidelityIT {
         List<String> unexpectedFailures = new ArrayList<>();
         List<String> differences = new ArrayList<>();
         for (TypeCase c : cases) {
+            if (problems.containsKey(c.table())) {
+                continue; // reported once, at the first phase it went wrong
+            }
             TidelineException failure = failed.get(c.table());
             if (c.failure() != null) {
                 continue; // checked at the end, once its values were sent
@@ -361,10 +367,14 @@ class PostgresToDeltaFidelityIT {
                         + Long.toHexString(checksum(actual)) + "\n" + diff(columns, expected, actual));
             }
         }
-        assertEquals(List.of(), unexpectedFailures, "after " + phase + ": tables that failed but must not");
-        if (!differences.isEmpty()) {
-            fail("after " + phase + ": Delta differs from Postgres in " + differences.size() + " tables:\n"
-                    + String.join("\n", differences));
+        unexpectedFailures.forEach(f -> problems.put(f.substring(0, f.indexOf(':')), "after " + phase + ": failed but must not: " + f));
+        differences.forEach(d -> problems.putIfAbsent(d.substring(0, d.indexOf(d.contains(" (") ? " (" : ".")), "after " + phase + ": " + d));
+    }
+
+    /** Every table that went wrong, with the first phase it did, so one run shows all cases that fail. */
+    private void assertNoProblems() {
+        if (!problems.isEmpty()) {
+            fail(problems.size() + " tables differ from Postgres or failed:\n" + String.join("\n", problems.values()));
         }
     }
 
@@ -387,7 +397,7 @@ class PostgresToDeltaFidelityIT {
                         + message + " | " + e.hint());
             }
         }
-        assertEquals(List.of(), wrong);
+        wrong.forEach(w -> problems.put(w.substring(0, w.indexOf(':')), "at the end: " + w));
     }
 
     private static int indexOf(List<StructField> fields, String name) {
