@@ -208,6 +208,19 @@ class ExactStatisticsTest {
     }
 
     @Test
+    void decimalBoundsThatMayBeAnOlderWritersDoubleRoundingAreNotUsedInFilesWithADeletionVector() {
+        String json = "{\"numRecords\":3,\"minValues\":{\"a\":12345678901234567000.000000000000000000,\"b\":1.50,"
+                + "\"c\":12345678901234567001.000000000000000000},\"maxValues\":{},\"tightBounds\":false}";
+        DecimalType type = new DecimalType(38, 18);
+        FileStatistics rewritten = FileStatistics.parse(Optional.of(json), true).orElseThrow();
+        assertNull(rewritten.min("a", type), "17 significant digits: possibly a rounded double");
+        assertEquals(new BigDecimal("1.500000000000000000"), rewritten.min("b", type), "15 or fewer survive a double");
+        assertEquals(new BigDecimal("12345678901234567001.000000000000000000"), rewritten.min("c", type), "20 cannot be a double");
+        assertEquals(new BigDecimal("12345678901234567000.000000000000000000"),
+                FileStatistics.parse(Optional.of(json), false).orElseThrow().min("a", type), "a file as first written is exact");
+    }
+
+    @Test
     void flippingTightBoundsKeepsEveryOtherCharacter() {
         String json = "{\"numRecords\":3,\"minValues\":{\"a\":0E-18,\"tightBounds\":true},\"maxValues\":{\"a\":1.50},"
                 + "\"nullCount\":{\"a\":0},\"tightBounds\":true}";
