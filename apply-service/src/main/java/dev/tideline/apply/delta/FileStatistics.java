@@ -75,14 +75,28 @@ final class FileStatistics {
 
     private final Map<String, JsonNode> min;
     private final Map<String, JsonNode> max;
+    private final boolean decimalsMayBeRounded;
 
-    private FileStatistics(Map<String, JsonNode> min, Map<String, JsonNode> max) {
+    private FileStatistics(Map<String, JsonNode> min, Map<String, JsonNode> max, boolean decimalsMayBeRounded) {
         this.min = min;
         this.max = max;
+        this.decimalsMayBeRounded = decimalsMayBeRounded;
     }
 
     /** The statistics of a file, or empty when it has none (or they are not JSON: then nothing is known). */
     static Optional<FileStatistics> parse(Optional<String> json) {
+        return parse(json, false);
+    }
+
+    /**
+     * As {@link #parse(Optional)}, for a file that has a deletion vector. Before this class, Tideline
+     * re-added such files with statistics Kernel had read through doubles and written back, so a
+     * decimal bound there may be a double's rounding of the true one ({@code 12345678901234567001}
+     * written back as {@code 12345678901234567000}). Such a bound has at most 17 significant digits,
+     * and one of at most 15 survives the round trip unchanged; so in these files a decimal bound of 16
+     * or 17 significant digits is not used (the file is read), every other bound is.
+     */
+    static Optional<FileStatistics> parse(Optional<String> json, boolean hasDeletionVector) {
         if (json.isEmpty() || json.get().isBlank()) {
             return Optional.empty();
         }
@@ -95,7 +109,7 @@ final class FileStatistics {
         if (root == null || !root.isObject()) {
             return Optional.empty();
         }
-        return Optional.of(new FileStatistics(leaves(root.get("minValues")), leaves(root.get("maxValues"))));
+        return Optional.of(new FileStatistics(leaves(root.get("minValues")), leaves(root.get("maxValues")), hasDeletionVector));
     }
 
     private static Map<String, JsonNode> leaves(JsonNode node) {
@@ -108,12 +122,22 @@ final class FileStatistics {
 
     /** The exact lower bound of a top-level column (physical name), or null if none is known. */
     Object min(String physicalName, DataType type) {
-        return value(min.get(physicalName), type);
+        return trusted(value(min.get(physicalName), type));
     }
 
     /** The exact upper bound of a top-level column (physical name), or null if none is known. */
     Object max(String physicalName, DataType type) {
-        return value(max.get(physicalName), type);
+        return trusted(value(max.get(physicalName), type));
+    }
+
+    private Object trusted(Object bound) {
+        if (decimalsMayBeRounded && bound instanceof BigDecimal d) {
+            int digits = d.signum() == 0 ? 1 : d.stripTrailingZeros().precision();
+            if (digits == 16 || digits == 17) {
+                return null;
+            }
+        }
+        return bound;
     }
 
     /**

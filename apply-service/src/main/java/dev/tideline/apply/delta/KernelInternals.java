@@ -67,7 +67,7 @@ final class KernelInternals {
      * {@code AddFile.getStats}, which reads decimals through a double.
      */
     static Optional<FileStatistics> statsOf(AddFile file) {
-        return FileStatistics.parse(file.getStatsJson());
+        return FileStatistics.parse(file.getStatsJson(), file.getDeletionVector().isPresent());
     }
 
     /** The base85 form of a UUID that names a deletion-vector file (storage type {@code u}). */

@@ -63,8 +63,9 @@ public final class RowConverter {
                 throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                         "Table " + relation.table() + ", column '" + columns[i].name() + "'"
                                 + (where == null ? " (snapshot row)" : " at " + where) + ": " + e.getMessage(),
-                        "change the column's type in the source so Delta can hold its values (e.g. give numeric a precision "
-                                + "and scale), then run a full refresh of this table", e);
+                        "change the column's type in the source so Delta can hold its values (numeric(p,s) for numbers, a "
+                                + "one-dimensional array, a text copy for values past Delta's range; see 'Value ranges' in "
+                                + "docs/reference/type-mapping-postgres-to-delta.md), then run a full refresh of this table", e);
             }
         }
         return out;

@@ -2,6 +2,7 @@ package dev.tideline.apply.delta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,6 +54,10 @@ class ExactStatisticsTest {
     static final RelationSchema UNCONSTRAINED = new RelationSchema(16391, BIG, ReplicaIdentity.DEFAULT, List.of(
             new ColumnSchema("id", PgType.NUMERIC, -1, true),
             new ColumnSchema("amount", PgType.NUMERIC, -1, false)));
+    static final TableId IDS_NUMERIC = TableId.of("public", "ids");
+    static final RelationSchema U64_UNCONSTRAINED = new RelationSchema(16393, IDS_NUMERIC, ReplicaIdentity.DEFAULT, List.of(
+            new ColumnSchema("id", PgType.NUMERIC, -1, true),
+            new ColumnSchema("v", PgType.TEXT, -1, false)));
     static final TableId WORDS = TableId.of("public", "words");
     static final RelationSchema TEXT_KEY = new RelationSchema(16392, WORDS, ReplicaIdentity.DEFAULT, List.of(
             new ColumnSchema("id", PgType.TEXT, -1, true),
@@ -100,7 +105,16 @@ class ExactStatisticsTest {
 
     @Test
     void aNumeric20KeyBeyondDoublePrecisionIsUpdatedDeletedAndReKeyedWithoutDuplicates() {
-        DeltaTableWriter writer = open(IDS, U64);
+        reKeyWorkload(open(IDS, U64), U64);
+    }
+
+    /** The same ids in an unconstrained numeric (decimal(38,18)): their statistics carry 18 decimals, which a double drops. */
+    @Test
+    void unsigned64IdsInAnUnconstrainedNumericKeyAreUpdatedDeletedAndReKeyedWithoutDuplicates() {
+        reKeyWorkload(open(IDS_NUMERIC, U64_UNCONSTRAINED), U64_UNCONSTRAINED);
+    }
+
+    void reKeyWorkload(DeltaTableWriter writer, RelationSchema schema) {
         Map<Object, Object> model = new TreeMap<>();
         // 100 keys 2048 apart at most: all of them round to one or two doubles near 1.2345678901234567E19.
         // Two commits, so that two files share that rounded range.
@@ -110,29 +124,36 @@ class ExactStatisticsTest {
                 inserts.add(RowChange.insert(ordinal++, Row.of(u64(i), "v" + i)));
                 model.put(u64(i), "v" + i);
             }
-            commit(writer, U64, inserts);
+            commit(writer, schema, inserts);
         }
         // Updates, deletes and key changes, one commit each, as the workload did.
-        commit(writer, U64, List.of(RowChange.update(ordinal++, OldRowKind.NONE, null, Row.of(u64(3), "updated")),
+        commit(writer, schema, List.of(RowChange.update(ordinal++, OldRowKind.NONE, null, Row.of(u64(3), "updated")),
                 RowChange.update(ordinal++, OldRowKind.NONE, null, Row.of(u64(77), "updated"))));
         model.put(u64(3), "updated");
         model.put(u64(77), "updated");
-        commit(writer, U64, List.of(RowChange.delete(ordinal++, OldRowKind.KEY, Row.of(u64(10), null)),
+        commit(writer, schema, List.of(RowChange.delete(ordinal++, OldRowKind.KEY, Row.of(u64(10), null)),
                 RowChange.delete(ordinal++, OldRowKind.KEY, Row.of(u64(60), null))));
         model.remove(u64(10));
         model.remove(u64(60));
-        commit(writer, U64, List.of(RowChange.update(ordinal++, OldRowKind.KEY, Row.of(u64(20), null), Row.of(u64(1000), "rekeyed")),
+        commit(writer, schema, List.of(RowChange.update(ordinal++, OldRowKind.KEY, Row.of(u64(20), null), Row.of(u64(1000), "rekeyed")),
                 RowChange.update(ordinal++, OldRowKind.KEY, Row.of(u64(70), null), Row.of(u64(5), "rekeyed-onto-5"))));
         model.remove(u64(20));
         model.remove(u64(70));
         model.put(u64(1000), "rekeyed");
         model.put(u64(5), "rekeyed-onto-5");
-        commit(writer, U64, List.of(RowChange.update(ordinal++, OldRowKind.NONE, null, Row.of(u64(1000), "again"))));
+        commit(writer, schema, List.of(RowChange.update(ordinal++, OldRowKind.NONE, null, Row.of(u64(1000), "again"))));
         model.put(u64(1000), "again");
 
         Map<Object, Object> actual = table(writer);
         assertEquals(model.size(), writer.readAll().size(), "row count");
-        assertEquals(new TreeMap<>(model), new TreeMap<>(actual));
+        assertEquals(plain(model), plain(actual));
+    }
+
+    /** Keys as plain decimals (scale dropped), sorted, for comparing tables of different decimal scales. */
+    static Map<String, Object> plain(Map<Object, Object> table) {
+        Map<String, Object> out = new TreeMap<>();
+        table.forEach((k, v) -> out.put(((BigDecimal) k).stripTrailingZeros().toPlainString(), v));
+        return out;
     }
 
     @Test
@@ -187,6 +208,19 @@ class ExactStatisticsTest {
     }
 
     @Test
+    void decimalBoundsThatMayBeAnOlderWritersDoubleRoundingAreNotUsedInFilesWithADeletionVector() {
+        String json = "{\"numRecords\":3,\"minValues\":{\"a\":12345678901234567000.000000000000000000,\"b\":1.50,"
+                + "\"c\":12345678901234567001.000000000000000000},\"maxValues\":{},\"tightBounds\":false}";
+        DecimalType type = new DecimalType(38, 18);
+        FileStatistics rewritten = FileStatistics.parse(Optional.of(json), true).orElseThrow();
+        assertNull(rewritten.min("a", type), "17 significant digits: possibly a rounded double");
+        assertEquals(new BigDecimal("1.500000000000000000"), rewritten.min("b", type), "15 or fewer survive a double");
+        assertEquals(new BigDecimal("12345678901234567001.000000000000000000"), rewritten.min("c", type), "20 cannot be a double");
+        assertEquals(new BigDecimal("12345678901234567000.000000000000000000"),
+                FileStatistics.parse(Optional.of(json), false).orElseThrow().min("a", type), "a file as first written is exact");
+    }
+
+    @Test
     void flippingTightBoundsKeepsEveryOtherCharacter() {
         String json = "{\"numRecords\":3,\"minValues\":{\"a\":0E-18,\"tightBounds\":true},\"maxValues\":{\"a\":1.50},"
                 + "\"nullCount\":{\"a\":0},\"tightBounds\":true}";
@@ -194,6 +228,19 @@ class ExactStatisticsTest {
         assertEquals(json.substring(0, json.length() - "true}".length()) + "false}", FileStatistics.withoutTightBounds(json));
         assertEquals("{\"numRecords\":3,\"minValues\":{\"a\":99999999999999999999.999999999999999999},\"tightBounds\":false}",
                 FileStatistics.withoutTightBounds("{\"numRecords\":3,\"minValues\":{\"a\":99999999999999999999.999999999999999999}}"));
+    }
+
+    @Test
+    void keysOrderAsTheStatisticsDo() {
+        // Text by code point (UTF-8 byte order), as Parquet orders min/max.
+        assertTrue(RowKey.compareValues("\uFFFD", "\uD83D\uDE00") < 0);
+        assertTrue(RowKey.compareValues("a", "ab") < 0);
+        // Numbers by exact value, whatever their class; decimals regardless of scale.
+        assertEquals(0, RowKey.compareValues(new BigDecimal("1.10"), new BigDecimal("1.1")));
+        assertTrue(RowKey.compareValues(new BigDecimal("12345678901234567001"), new BigDecimal("12345678901234567002")) < 0);
+        assertTrue(RowKey.compareValues(Long.MAX_VALUE, new BigDecimal("9223372036854775808")) < 0);
+        // Values of unrelated types are a bug, never ordered by their text ("10" < "9").
+        assertThrows(IllegalArgumentException.class, () -> RowKey.compareValues("10", 9));
     }
 
     @Test
