@@ -15,6 +15,7 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.exceptions.KernelException;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.types.StringType;
+import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import java.io.IOException;
@@ -58,7 +59,7 @@ import java.util.concurrent.Future;
 public final class DeltaChangeReader {
 
     static final String CHANGE_TYPE = "_change_type";
-    private static final StructType CHANGE_TYPE_COLUMN = new StructType().add(CHANGE_TYPE, StringType.STRING, true);
+    private static final StructField CHANGE_TYPE_COLUMN = new StructField(CHANGE_TYPE, StringType.STRING, true);
 
     private final DeltaSource source;
     private final int parallelism;
@@ -343,7 +344,7 @@ public final class DeltaChangeReader {
 
     private void readCdc(Row scanState, String root, ChangePlan.FileAction f, CopyRowEncoder encoder, boolean timeseriesKey,
             long version, Map<RowKey, RowChanges.Pending> upserts, Set<RowKey> deletes, RowChanges changes) {
-        forEachRow(scanState, root, f, CHANGE_TYPE_COLUMN, encoder, changes, (batch, rowId) -> {
+        forEachRow(scanState, root, f, true, encoder, changes, (batch, rowId) -> {
             ColumnVector type = batch.getColumnVector(batch.getSchema().indexOf(CHANGE_TYPE));
             String changeType = type.isNullAt(rowId) ? "" : type.getString(rowId);
             switch (changeType) {
@@ -377,7 +378,7 @@ public final class DeltaChangeReader {
                 RowChanges counter = new RowChanges();
                 List<Image> images = new ArrayList<>();
                 if (read.positions() == null) {
-                    forEachRow(read.scanState(), root, read.file(), null, encoder, counter, (batch, rowId) -> images.add(new Image(
+                    forEachRow(read.scanState(), root, read.file(), false, encoder, counter, (batch, rowId) -> images.add(new Image(
                             encoder.key(rowId), encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
                 } else {
                     forEachRowAt(read.scanState(), root, read.file(), read.positions(), encoder, (batch, rowId) -> images.add(new Image(
@@ -573,10 +574,13 @@ public final class DeltaChangeReader {
         return (RuntimeException) e;
     }
 
-    private void forEachRow(Row scanState, String root, ChangePlan.FileAction f, StructType extra, CopyRowEncoder encoder,
+    /** Visits the live rows of a data file, or of a change data file with its {@code _change_type} column. */
+    private void forEachRow(Row scanState, String root, ChangePlan.FileAction f, boolean changeData, CopyRowEncoder encoder,
             RowChanges changes, RowVisitor visitor) {
         Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), f.deletionVector());
-        try (CloseableIterator<FilteredColumnarBatch> batches = KernelFiles.read(source.engine(), scanState, scanFile, extra)) {
+        try (CloseableIterator<FilteredColumnarBatch> batches = changeData
+                ? KernelFiles.readChangeData(source.engine(), scanState, scanFile, CHANGE_TYPE_COLUMN)
+                : KernelFiles.read(source.engine(), scanState, scanFile)) {
             changes.countRead(visitSelected(batches, encoder, visitor));
         } catch (IOException | RuntimeException e) {
             throw readFailure(f, e);

@@ -204,21 +204,42 @@ final class KernelFiles {
 
     /**
      * Reads one data file as logical rows: deletion vector applied (as a selection vector),
-     * partition columns added, column mapping undone. The caller closes the iterator.
-     *
-     * @param extraPhysicalColumns columns to read beyond the table's (e.g. {@code _change_type} of CDC files), or {@code null}
+     * partition columns added from the scan file's partition values, column mapping undone (the
+     * physical names are those of the scan state's schema). The caller closes the iterator.
      */
-    static CloseableIterator<FilteredColumnarBatch> read(Engine engine, Row scanState, Row scanFile, StructType extraPhysicalColumns) {
-        StructType physical = fileReadSchema(scanState);
-        if (extraPhysicalColumns != null) {
-            for (var field : extraPhysicalColumns.fields()) {
-                physical = physical.add(field);
-            }
-        }
+    static CloseableIterator<FilteredColumnarBatch> read(Engine engine, Row scanState, Row scanFile) {
         try {
-            return Scan.transformPhysicalData(engine, scanState, scanFile, parquetBatches(engine, scanFile, physical));
+            return Scan.transformPhysicalData(engine, scanState, scanFile, parquetBatches(engine, scanFile, fileReadSchema(scanState)));
         } catch (IOException e) {
             throw new UncheckedIOException("reading Delta data file " + fileStatus(scanFile).getPath() + " failed", e);
+        }
+    }
+
+    /**
+     * Reads one change data file (a {@code cdc} action's {@code _change_data} file) as logical rows
+     * with its {@code changeType} column last. Kernel's {@code transformPhysicalData} accepts exactly the
+     * table's physical columns — it adds the partition columns and insists that their count plus the
+     * batch's equals the logical schema's — so an extra physical column only got through on unpartitioned
+     * tables. The change type is therefore read alongside, taken out of each batch before the transform
+     * and put back after it (the transform maps batches one to one, in order). Partition values come
+     * from the {@code cdc} action, as Spark writes change data files without the partition columns.
+     */
+    static CloseableIterator<FilteredColumnarBatch> readChangeData(Engine engine, Row scanState, Row scanFile, StructField changeType) {
+        StructType physical = fileReadSchema(scanState).add(changeType);
+        int ordinal = physical.length() - 1;
+        ArrayDeque<ColumnVector> changeTypes = new ArrayDeque<>();
+        try {
+            CloseableIterator<ColumnarBatch> data = parquetBatches(engine, scanFile, physical)
+                    .map(batch -> {
+                        changeTypes.add(batch.getColumnVector(ordinal));
+                        return batch.withDeletedColumnAt(ordinal);
+                    });
+            return Scan.transformPhysicalData(engine, scanState, scanFile, data)
+                    .map(batch -> new FilteredColumnarBatch(
+                            batch.getData().withNewColumn(batch.getData().getSchema().length(), changeType, changeTypes.poll()),
+                            batch.getSelectionVector()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading Delta change data file " + fileStatus(scanFile).getPath() + " failed", e);
         }
     }
 

@@ -16,16 +16,19 @@ import dev.tideline.sync.target.PostgresTarget;
 import dev.tideline.sync.target.SnapshotLoader;
 import dev.tideline.sync.target.SyncState;
 import dev.tideline.sync.target.TableDdl;
+import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.CopyRowEncoder;
 import dev.tideline.sync.types.PostgresTypeMapping;
 import dev.tideline.sync.types.TargetColumn;
 import io.delta.kernel.Snapshot;
+import io.delta.kernel.types.StructType;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -142,7 +145,7 @@ public final class SyncedTableSyncer {
             }
             if (why == null) {
                 SyncState synced = state.get();
-                List<TargetColumn> added = SchemaChanges.added(def.name(), synced, columns);
+                List<TargetColumn> added = SchemaChanges.added(def.name(), synced, syncedIdentities(synced), columns);
                 DeltaChangeReader reader = new DeltaChangeReader(source, Math.min(4, options.maxConnections()));
                 try {
                     long t0 = System.nanoTime();
@@ -181,6 +184,32 @@ public final class SyncedTableSyncer {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "sync of " + def.name() + " failed: " + e.getMessage(),
                     "check that the target Postgres is up", e);
         }
+    }
+
+    /**
+     * The identities of the synced columns: as recorded in the bookkeeping row, or — for a row written
+     * before Tideline recorded them — as the schema of the synced version has them (an entry is
+     * {@code null} for a column that schema lacks). {@code null} when that version can no longer be
+     * loaded: names and types are then all that can be compared, and the change reader will find the
+     * history gone too.
+     */
+    private List<String> syncedIdentities(SyncState synced) {
+        if (synced.columnIds() != null) {
+            return synced.columnIds();
+        }
+        StructType schema;
+        try {
+            schema = source.at(synced.deltaVersion()).getSchema();
+        } catch (RuntimeException e) {
+            LOG.warnf("synced table %s: the schema of synced version %d cannot be loaded (%s); columns are compared by name and type only",
+                    def.name(), synced.deltaVersion(), e.getMessage());
+            return null;
+        }
+        List<String> ids = new ArrayList<>();
+        for (String name : synced.columnNames()) {
+            ids.add(schema.indexOf(name) < 0 ? null : ColumnIdentity.of(schema.get(name)));
+        }
+        return ids;
     }
 
     /**
