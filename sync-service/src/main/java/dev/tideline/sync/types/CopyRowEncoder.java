@@ -324,7 +324,7 @@ public final class CopyRowEncoder {
      * Postgres' date range in days from its 2000-01-01 epoch: 4714-11-24 BC (Julian day 0) up to, not including,
      * 5874898-01-01. A Delta date is any int32 of days (±5.8 million years), so both ends can be exceeded; outside
      * the range Postgres' binary input fails the whole COPY with "date out of range" (SQLSTATE 22008), which names
-     * neither column nor key and would be retried forever — so the value is refused here, naming both. The bounds
+     * neither the column nor the key — so the value is refused here, naming both and the range. The bounds
      * also exclude Postgres' ±infinity sentinels (INT_MIN, INT_MAX), which a Delta value never means.
      */
     private static final long PG_MIN_DATE = -2_451_545L;
