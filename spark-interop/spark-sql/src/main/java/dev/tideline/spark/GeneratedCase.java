@@ -25,6 +25,9 @@ record GeneratedCase(String name, long seed, String columnMapping, int partition
                 // issue 11: partitioned by two columns, change data feed, no deletion vectors: cdc files without partition columns
                 new GeneratedCase("partitioned-cdf-no-dv", 11_003, "none", 2, true, false, false, 0, 0,
                         List.of("insert", "insert", "update", "delete", "merge", "move", "optimize", "insert", "delete", "merge")),
+                // turning column mapping on for an existing table must not look like new columns; then rename and re-add
+                new GeneratedCase("upgrade-to-column-mapping", 11_004, "none", 1, true, false, false, 0, 0,
+                        List.of("insert", "update", "enable-mapping", "insert", "update", "rename", "merge", "readd", "delete")),
                 new GeneratedCase("random-name-cdf-dv-p1", 1_001, "name", 1, true, true, false, 3, 16, List.of()),
                 new GeneratedCase("random-none-cdf-p2-checkpoints", 1_002, "none", 2, true, false, false, 4, 14, List.of()),
                 new GeneratedCase("random-name-dv-widening", 1_003, "name", 0, false, true, true, 0, 16, List.of()),

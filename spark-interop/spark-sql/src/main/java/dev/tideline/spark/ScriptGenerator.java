@@ -166,6 +166,8 @@ final class ScriptGenerator {
             case "readd" -> readd();
             case "swap" -> swap();
             case "widen" -> widen(refresh);
+            case "enable-mapping" -> List.of(new Step("ALTER TABLE " + T + " SET TBLPROPERTIES ('delta.columnMapping.mode' = 'name', "
+                    + "'delta.minReaderVersion' = '2', 'delta.minWriterVersion' = '5')", "maintenance", List.of(), refresh, false, () -> { }));
             default -> throw new IllegalArgumentException("unknown operation " + op);
         };
     }

@@ -13,7 +13,7 @@ import java.util.List;
  * a full refresh rebuilds the table.
  *
  * <p>Columns are matched by name <em>and</em> by {@link ColumnIdentity identity} (the column-mapping
- * physical name and id recorded when the synced version was written). A name alone is not enough under
+ * physical name recorded when the synced version was written). A name alone is not enough under
  * column mapping: two columns swapped by renames, or a column dropped and re-added under the same name,
  * keep every name and type, yet each such column now reads other stored data — and an incremental
  * refresh rewrites only the rows that changed, so Postgres would keep the old column's values in every
@@ -72,7 +72,7 @@ final class SchemaChanges {
                         + "' (columns renamed into each other's names, e.g. swapped)";
             }
         }
-        return "column '" + name + "' was dropped and re-added under the same name: it is a new column (Delta column mapping "
+        return "column '" + name + "' was dropped and re-added under the same name: it is a new column (Delta physical column "
                 + is + ", synced as " + was + ") and the values Postgres holds belong to the old one";
     }
 

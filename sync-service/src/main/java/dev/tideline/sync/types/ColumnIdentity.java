@@ -9,19 +9,20 @@ import io.delta.kernel.types.StructType;
 
 /**
  * Which stored column a logical Delta column is, independent of its current name: under column mapping
- * ({@code delta.columnMapping.mode} {@code name} or {@code id}) a column's data lives under its physical name and id,
- * which a rename keeps and a drop + re-add under the same name does not. Without column mapping the physical name is
+ * ({@code delta.columnMapping.mode} {@code name} or {@code id}) a column's data lives under its physical name, which a
+ * rename keeps and a drop + re-add under the same name does not. Without column mapping the physical name is
  * the logical name. Nested fields of structs (also inside arrays and maps) are part of a column's identity, because
  * their names are part of the JSONB value Postgres holds.
  *
- * <p>The text form is {@code physicalName#id} ({@code #id} only under column mapping), followed for nested types by
- * {@code {name=identity,...}}, {@code [element]} or {@code <key,value>}. Two identities are equal exactly when the
- * column reads the same stored data under the same names.
+ * <p>The text form is the physical name, followed for nested types by {@code {name=identity,...}}, {@code [element]}
+ * or {@code <key,value>}. Two identities are equal exactly when the column reads the same stored data under the same
+ * names. The column-mapping id is deliberately left out: a new column gets a new physical name in both {@code name}
+ * and {@code id} mode, while turning column mapping on for an existing table gives every column an id but keeps its
+ * name as its physical name — the same stored column, which must not look like a new one.
  */
 public final class ColumnIdentity {
 
     static final String PHYSICAL_NAME = "delta.columnMapping.physicalName";
-    static final String ID = "delta.columnMapping.id";
 
     private ColumnIdentity() {
     }
@@ -45,8 +46,7 @@ public final class ColumnIdentity {
 
     private static String top(StructField field) {
         FieldMetadata m = field.getMetadata();
-        String physical = m.contains(PHYSICAL_NAME) ? m.getString(PHYSICAL_NAME) : field.getName();
-        return m.contains(ID) ? physical + "#" + m.getLong(ID) : physical;
+        return m.contains(PHYSICAL_NAME) ? m.getString(PHYSICAL_NAME) : field.getName();
     }
 
     private static String nested(DataType type) {

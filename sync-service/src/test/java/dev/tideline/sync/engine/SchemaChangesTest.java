@@ -91,4 +91,17 @@ class SchemaChangesTest {
         assertEquals(List.of(), SchemaChanges.added("n", synced, null,
                 columns(mapped(mapped(new StructType().add("id", LongType.LONG), "a", 2), "b", 1))));
     }
+
+    @Test
+    void turningColumnMappingOnKeepsEveryColumn() {
+        // before: no column mapping, identity = name; after the upgrade Delta gives each column an id and its own name
+        // as physical name: the same stored columns
+        SyncState synced = SyncState.of("n", "public", "t", "src", 3,
+                columns(new StructType().add("id", LongType.LONG).add("a", IntegerType.INTEGER)), 0, "SNAPSHOT");
+        StructType upgraded = new StructType().add("id", LongType.LONG, FieldMetadata.builder()
+                        .putString("delta.columnMapping.physicalName", "id").putLong("delta.columnMapping.id", 1).build())
+                .add("a", IntegerType.INTEGER, FieldMetadata.builder()
+                        .putString("delta.columnMapping.physicalName", "a").putLong("delta.columnMapping.id", 2).build());
+        assertEquals(List.of(), SchemaChanges.added("n", synced, synced.columnIds(), columns(upgraded)));
+    }
 }
