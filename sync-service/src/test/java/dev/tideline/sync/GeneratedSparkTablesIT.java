@@ -230,7 +230,8 @@ class GeneratedSparkTablesIT {
         return switch (postgresType) {
             case "double precision" -> Double.toString(Double.parseDouble(text));
             case "real" -> Float.toString(Float.parseFloat(text));
-            case "boolean" -> text.equals("t") ? "true" : "false";
+            case "boolean" -> Boolean.toString(text.equals("true") || text.equals("t")); // boolean::text is 'true'/'false'
+
             default -> text;
         };
     }

@@ -1,6 +1,7 @@
 package dev.tideline.sync.delta;
 
 import dev.tideline.core.TidelineException;
+import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.CopyRowEncoder;
 import dev.tideline.sync.types.RowKey;
 import io.delta.kernel.CommitActions;
@@ -96,6 +97,7 @@ public final class DeltaChangeReader {
                     + " to " + to.getVersion() + " cannot be read (" + e.getMessage() + ")", e);
         }
         Set<DeltaAction> wanted = Set.of(DeltaAction.ADD, DeltaAction.REMOVE, DeltaAction.CDC);
+        List<String> partitionColumns = physicalPartitionColumns(to);
         // Kernel validates the range against the protocol and metadata of its first version.
         Snapshot start = fromVersion + 1 == to.getVersion() ? to : source.at(fromVersion + 1);
         try (CloseableIterator<CommitActions> commits = range.getCommitActions(source.engine(), start, wanted)) {
@@ -106,7 +108,7 @@ public final class DeltaChangeReader {
                     List<ChangePlan.FileAction> cdc = new ArrayList<>();
                     try (CloseableIterator<ColumnarBatch> batches = commit.getActions()) {
                         while (batches.hasNext()) {
-                            collect(batches.next(), added, removed, cdc);
+                            collect(batches.next(), partitionColumns, added, removed, cdc);
                         }
                     }
                     if (!added.isEmpty() || !removed.isEmpty() || !cdc.isEmpty()) {
@@ -128,8 +130,22 @@ public final class DeltaChangeReader {
         return new ChangePlan(fromVersion, to, versions);
     }
 
-    private static void collect(ColumnarBatch batch, List<ChangePlan.FileAction> added, List<ChangePlan.FileAction> removed,
-            List<ChangePlan.FileAction> cdc) {
+    /** The partition columns of a snapshot by physical name, the keys of its file actions' {@code partitionValues}. */
+    private static List<String> physicalPartitionColumns(Snapshot snapshot) {
+        List<String> out = new ArrayList<>();
+        StructType schema = snapshot.getSchema();
+        for (String name : snapshot.getPartitionColumnNames()) {
+            for (StructField field : schema.fields()) {
+                if (field.getName().equalsIgnoreCase(name)) {
+                    out.add(ColumnIdentity.of(field)); // a primitive column: its identity is its physical name
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void collect(ColumnarBatch batch, List<String> partitionColumns, List<ChangePlan.FileAction> added,
+            List<ChangePlan.FileAction> removed, List<ChangePlan.FileAction> cdc) {
         StructType schema = batch.getSchema();
         int addOrdinal = schema.indexOf("add");
         int removeOrdinal = schema.indexOf("remove");
@@ -138,13 +154,13 @@ public final class DeltaChangeReader {
             while (rows.hasNext()) {
                 Row row = rows.next();
                 if (addOrdinal >= 0 && !row.isNullAt(addOrdinal)) {
-                    fileAction(row.getStruct(addOrdinal), added);
+                    fileAction(row.getStruct(addOrdinal), partitionColumns, added);
                 }
                 if (removeOrdinal >= 0 && !row.isNullAt(removeOrdinal)) {
-                    fileAction(row.getStruct(removeOrdinal), removed);
+                    fileAction(row.getStruct(removeOrdinal), partitionColumns, removed);
                 }
                 if (cdcOrdinal >= 0 && !row.isNullAt(cdcOrdinal)) {
-                    fileAction(row.getStruct(cdcOrdinal), cdc);
+                    fileAction(row.getStruct(cdcOrdinal), partitionColumns, cdc);
                 }
             }
         } catch (IOException e) {
@@ -152,7 +168,7 @@ public final class DeltaChangeReader {
         }
     }
 
-    private static void fileAction(Row action, List<ChangePlan.FileAction> into) {
+    private static void fileAction(Row action, List<String> partitionColumns, List<ChangePlan.FileAction> into) {
         StructType s = action.getSchema();
         int dataChange = s.indexOf("dataChange");
         if (dataChange >= 0 && !action.isNullAt(dataChange) && !action.getBoolean(dataChange)) {
@@ -163,7 +179,8 @@ public final class DeltaChangeReader {
         int dv = s.indexOf("deletionVector");
         into.add(new ChangePlan.FileAction(
                 action.getString(s.indexOf("path")),
-                partitionValues >= 0 && !action.isNullAt(partitionValues) ? action.getMap(partitionValues) : null,
+                KernelFiles.partitionValues(partitionValues >= 0 && !action.isNullAt(partitionValues) ? action.getMap(partitionValues) : null,
+                        partitionColumns),
                 size >= 0 && !action.isNullAt(size) ? action.getLong(size) : 0L,
                 dv >= 0 && !action.isNullAt(dv) ? action.getStruct(dv) : null));
     }

@@ -13,6 +13,7 @@ import io.delta.kernel.internal.data.GenericRow;
 import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.internal.util.ColumnMapping;
 import io.delta.kernel.internal.util.Utils;
+import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.types.BinaryType;
 import io.delta.kernel.types.BooleanType;
@@ -28,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -74,6 +76,29 @@ final class KernelFiles {
         scanFile.put(ADD_ORDINAL, new GenericRow(ADD_SCHEMA, add));
         scanFile.put(TABLE_ROOT_ORDINAL, tableRoot);
         return new GenericRow(InternalScanFileUtils.SCAN_FILE_SCHEMA, scanFile);
+    }
+
+    /**
+     * A file action's partition values with every partition column present. Spark writes the {@code remove} of a
+     * file whose partition values are all NULL with an empty map ({@code "partitionValues":{}}; its {@code add} had
+     * {@code {"p": null}}), and Kernel's {@code transformPhysicalData} adds partition columns only for a non-empty
+     * map — so such a file came back without them and the rename to the logical schema failed ("Given new schema
+     * data type is not same as the existing schema"). Missing columns are NULL, which is what an absent value means.
+     *
+     * @param physicalPartitionColumns the table's partition columns by physical name (the map's keys)
+     */
+    static MapValue partitionValues(MapValue given, List<String> physicalPartitionColumns) {
+        if (physicalPartitionColumns.isEmpty()) {
+            return given;
+        }
+        Map<String, String> values = given == null ? new HashMap<>() : new HashMap<>(VectorUtils.<String, String>toJavaMap(given));
+        if (values.keySet().containsAll(physicalPartitionColumns)) {
+            return given;
+        }
+        for (String column : physicalPartitionColumns) {
+            values.putIfAbsent(column, null);
+        }
+        return VectorUtils.stringStringMapValue(values);
     }
 
     /** The table root recorded in a scan state. */
