@@ -88,9 +88,9 @@ public final class FixtureGenerator {
             Map<String, byte[]> before = step.kind().equals("maintenance") && sql.startsWith("VACUUM") ? dataFiles(table) : null;
             try {
                 spark.sql(sql).collect();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Spark's AnalysisException is checked (a Scala exception)
                 if (!step.mayBeRejected()) {
-                    throw e;
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
                 }
                 // e.g. a type change this Delta version cannot widen: the script says so, the model stays as it was
                 script.add("-- rejected by Spark (" + firstLine(e.getMessage()) + "): " + step.sql());

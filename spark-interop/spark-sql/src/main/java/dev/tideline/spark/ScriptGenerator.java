@@ -337,13 +337,18 @@ final class ScriptGenerator {
                         () -> first.name = b));
     }
 
-    /** INT → BIGINT or SMALLINT → INT; Spark may refuse a widening its Delta version lacks (the step is then skipped). */
+    /**
+     * SMALLINT → INT, else INT → BIGINT. Delta 3.3 widens byte/short → int but refuses int → long
+     * ("ALTER TABLE CHANGE COLUMN is not supported"): such a step is skipped, with a comment in the script.
+     */
     private List<Step> widen(boolean refresh) {
-        for (Col col : cols) {
-            if (!col.partition && (col.type.equals("INT") || col.type.equals("SMALLINT"))) {
-                String to = col.type.equals("INT") ? "BIGINT" : "INT";
-                return List.of(new Step("ALTER TABLE " + T + " ALTER COLUMN " + q(col.name) + " TYPE " + to, "breaking",
-                        List.of(col.name), refresh, true, () -> col.type = to));
+        for (String from : List.of("SMALLINT", "INT")) {
+            for (Col col : cols) {
+                if (!col.partition && col.type.equals(from)) {
+                    String to = from.equals("INT") ? "BIGINT" : "INT";
+                    return List.of(new Step("ALTER TABLE " + T + " ALTER COLUMN " + q(col.name) + " TYPE " + to, "breaking",
+                            List.of(col.name), refresh, true, () -> col.type = to));
+                }
             }
         }
         return add(refresh);
