@@ -261,7 +261,10 @@ final class ScriptGenerator {
     }
 
     private List<Step> add(boolean refresh) {
-        Col col = new Col("n" + nextName++, DATA_TYPES[rnd.nextInt(DATA_TYPES.length)], false);
+        String drawn = DATA_TYPES[rnd.nextInt(DATA_TYPES.length)];
+        // adding the first TIMESTAMP_NTZ column needs the timestampNtz table feature enabled by hand
+        boolean ntzMissing = drawn.equals("TIMESTAMP_NTZ") && cols.stream().noneMatch(c -> c.type.equals("TIMESTAMP_NTZ"));
+        Col col = new Col("n" + nextName++, ntzMissing ? "TIMESTAMP" : drawn, false);
         return List.of(new Step("ALTER TABLE " + T + " ADD COLUMNS (" + q(col.name) + " " + col.type + ")", "additive",
                 List.of(col.name), refresh, false, () -> cols.add(col)));
     }
