@@ -33,7 +33,7 @@ record GeneratedCase(String name, long seed, String columnMapping, int partition
                 new GeneratedCase("random-name-dv-widening", 1_003, "name", 0, false, true, true, 0, 16, List.of()),
                 new GeneratedCase("random-id-cdf-p2", 1_004, "id", 2, true, false, false, 5, 16, List.of()),
                 new GeneratedCase("random-none-widening-checkpoints", 1_005, "none", 0, false, false, true, 2, 14, List.of()),
-                new GeneratedCase("random-name-cdf-p1-vacuum", 1_006, "name", 1, true, false, false, 0, 16, List.of()));
+                new GeneratedCase("random-name-cdf-p1-swaps", 1_006, "name", 1, true, false, false, 0, 16, List.of()));
     }
 
     String describe() {
