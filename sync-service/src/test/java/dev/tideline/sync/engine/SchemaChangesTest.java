@@ -104,4 +104,16 @@ class SchemaChangesTest {
                         .putString("delta.columnMapping.physicalName", "a").putLong("delta.columnMapping.id", 2).build());
         assertEquals(List.of(), SchemaChanges.added("n", synced, synced.columnIds(), columns(upgraded)));
     }
+
+    @Test
+    void aChangedNestedFieldNeedsAFullRefreshBecauseItsNameIsPartOfTheJsonbValue() {
+        StructType before = new StructType().add("id", LongType.LONG).add("s", new StructType().add("x", IntegerType.INTEGER));
+        SyncState synced = SyncState.of("n", "public", "t", "src", 3, columns(before), 0, "SNAPSHOT");
+        // STRUCT<x> -> STRUCT<x, z>: the Postgres type stays JSONB, but every stored value lacks "z"
+        StructType after = new StructType().add("id", LongType.LONG)
+                .add("s", new StructType().add("x", IntegerType.INTEGER).add("z", StringType.STRING));
+        TidelineException e = assertThrows(TidelineException.class, () -> SchemaChanges.added("n", synced, synced.columnIds(), columns(after)));
+        assertTrue(e.getMessage().contains("fields nested in column 's'"), e.getMessage());
+        assertEquals(List.of(), SchemaChanges.added("n", synced, synced.columnIds(), columns(before)));
+    }
 }
