@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs dev.tideline.spark.SparkSql (local Spark 3.5 + Delta Lake 3.3) in its own JVM.
-# Build first: ./mvnw -B -pl spark-interop/spark-sql package   (first build downloads ~235 MB of Spark jars)
+# Build first: ./mvnw -B -f spark-interop/spark-sql/pom.xml package   (first build downloads ~235 MB of Spark jars)
 # Usage: spark-interop/spark-sql.sh "<sql>"...   or   spark-interop/spark-sql.sh -f <script.sql> <table-dir>
+#        spark-interop/spark-sql.sh --generate <out-dir> [<case>...]   (sync-service's generated fixtures, see README.md)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cp="$(cat "$here/spark-sql/target/spark-classpath.txt"):$here/spark-sql/target/classes"
@@ -10,4 +11,9 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
          java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
   opens+=("--add-opens=java.base/$p=ALL-UNNAMED")
 done
-exec java "${opens[@]}" -Xmx1g -cp "$cp" dev.tideline.spark.SparkSql "$@"
+main=dev.tideline.spark.SparkSql
+if [[ "${1:-}" == "--generate" ]]; then
+  main=dev.tideline.spark.FixtureGenerator
+  shift
+fi
+exec java "${opens[@]}" -Xmx1g -cp "$cp" "$main" "$@"

@@ -179,4 +179,56 @@ class TypeMappingIT {
             }
         }
     }
+
+    /** Dates and timestamps at the ends of Postgres' range (docs/reference/type-mapping-delta-to-postgres.md). */
+    private static final StructType TEMPORAL = new StructType()
+            .add("id", LongType.LONG, false)
+            .add("d", DateType.DATE, true)
+            .add("ts", TimestampType.TIMESTAMP, true)
+            .add("ntz", TimestampNTZType.TIMESTAMP_NTZ, true);
+
+    @Test
+    void datesAndTimestampsAtPostgresLimitsArriveAndBeyondThemFailNamingColumnKeyAndRange(PostgresServer pg) throws Exception {
+        SyncFixture f = new SyncFixture(pg);
+        LocalDateTime first = LocalDateTime.of(-4713, 11, 24, 0, 0); // 4714-11-24 BC, Julian day 0
+        // Delta's largest timestamp (int64 microseconds from 1970) is in year 294247, below Postgres' 294276
+        LocalDateTime deltaMax = LocalDateTime.ofEpochSecond(Long.MAX_VALUE / 1_000_000, 0, java.time.ZoneOffset.UTC);
+        DeltaTestTable limits = f.createTable("limits", TEMPORAL);
+        limits.append(List.<Object[]>of(
+                new Object[] {1L, first.toLocalDate(), first.toInstant(java.time.ZoneOffset.UTC), first},
+                new Object[] {2L, LocalDate.of(5874897, 12, 31), deltaMax.toInstant(java.time.ZoneOffset.UTC), deltaMax}));
+        SyncedTableDefinition def = f.definition("limits", SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
+        f.syncer(def).sync(false);
+        try (Connection c = f.connect(); Statement s = c.createStatement()) {
+            s.execute("SET TimeZone = 'UTC'");
+            try (ResultSet rs = s.executeQuery("SELECT d::text, ts::text, ntz::text FROM public.limits ORDER BY id")) {
+                assertTrue(rs.next());
+                assertEquals(List.of("4714-11-24 BC", "4714-11-24 00:00:00+00 BC", "4714-11-24 00:00:00 BC"),
+                        List.of(rs.getString(1), rs.getString(2), rs.getString(3)));
+                assertTrue(rs.next());
+                assertEquals(List.of("5874897-12-31", "294247-01-10 04:00:54+00", "294247-01-10 04:00:54"),
+                        List.of(rs.getString(1), rs.getString(2), rs.getString(3)));
+            }
+        }
+
+        // one day / one microsecond beyond: refused before anything is written, naming column, key and range
+        f.snapshotFraction = 100;
+        Object[][] beyond = {
+                {3L, first.toLocalDate().minusDays(1), null, null},
+                {4L, LocalDate.of(5874898, 1, 1), null, null},
+                {5L, null, first.minusNanos(1000).toInstant(java.time.ZoneOffset.UTC), null},
+                {6L, null, null, first.minusNanos(1000)}};
+        String[] column = {"d", "d", "ts", "ntz"};
+        for (int i = 0; i < beyond.length; i++) {
+            DeltaTestTable t = f.createTable("beyond_" + i, TEMPORAL);
+            t.append(List.<Object[]>of(beyond[i]));
+            SyncedTableDefinition d = f.definition("beyond_" + i, SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
+            dev.tideline.core.TidelineException e = org.junit.jupiter.api.Assertions.assertThrows(dev.tideline.core.TidelineException.class,
+                    () -> f.syncer(d).sync(false));
+            assertEquals(dev.tideline.core.TidelineException.Kind.NEEDS_OPERATOR, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("column '" + column[i] + "' of synced table " + d.name())
+                    && e.getMessage().contains("outside the range Postgres can store (4714-11-24")
+                    && e.getMessage().contains("(id)=(" + beyond[i][0] + ")"), e.getMessage());
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.tideline.sync.delta;
 
 import dev.tideline.core.TidelineException;
+import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.CopyRowEncoder;
 import dev.tideline.sync.types.RowKey;
 import io.delta.kernel.CommitActions;
@@ -15,6 +16,7 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.exceptions.KernelException;
 import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.types.StringType;
+import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import java.io.IOException;
@@ -58,7 +60,7 @@ import java.util.concurrent.Future;
 public final class DeltaChangeReader {
 
     static final String CHANGE_TYPE = "_change_type";
-    private static final StructType CHANGE_TYPE_COLUMN = new StructType().add(CHANGE_TYPE, StringType.STRING, true);
+    private static final StructField CHANGE_TYPE_COLUMN = new StructField(CHANGE_TYPE, StringType.STRING, true);
 
     private final DeltaSource source;
     private final int parallelism;
@@ -95,6 +97,7 @@ public final class DeltaChangeReader {
                     + " to " + to.getVersion() + " cannot be read (" + e.getMessage() + ")", e);
         }
         Set<DeltaAction> wanted = Set.of(DeltaAction.ADD, DeltaAction.REMOVE, DeltaAction.CDC);
+        List<String> partitionColumns = physicalPartitionColumns(to);
         // Kernel validates the range against the protocol and metadata of its first version.
         Snapshot start = fromVersion + 1 == to.getVersion() ? to : source.at(fromVersion + 1);
         try (CloseableIterator<CommitActions> commits = range.getCommitActions(source.engine(), start, wanted)) {
@@ -105,7 +108,7 @@ public final class DeltaChangeReader {
                     List<ChangePlan.FileAction> cdc = new ArrayList<>();
                     try (CloseableIterator<ColumnarBatch> batches = commit.getActions()) {
                         while (batches.hasNext()) {
-                            collect(batches.next(), added, removed, cdc);
+                            collect(batches.next(), partitionColumns, added, removed, cdc);
                         }
                     }
                     if (!added.isEmpty() || !removed.isEmpty() || !cdc.isEmpty()) {
@@ -127,8 +130,22 @@ public final class DeltaChangeReader {
         return new ChangePlan(fromVersion, to, versions);
     }
 
-    private static void collect(ColumnarBatch batch, List<ChangePlan.FileAction> added, List<ChangePlan.FileAction> removed,
-            List<ChangePlan.FileAction> cdc) {
+    /** The partition columns of a snapshot by physical name, the keys of its file actions' {@code partitionValues}. */
+    private static List<String> physicalPartitionColumns(Snapshot snapshot) {
+        List<String> out = new ArrayList<>();
+        StructType schema = snapshot.getSchema();
+        for (String name : snapshot.getPartitionColumnNames()) {
+            for (StructField field : schema.fields()) {
+                if (field.getName().equalsIgnoreCase(name)) {
+                    out.add(ColumnIdentity.of(field)); // a primitive column: its identity is its physical name
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void collect(ColumnarBatch batch, List<String> partitionColumns, List<ChangePlan.FileAction> added,
+            List<ChangePlan.FileAction> removed, List<ChangePlan.FileAction> cdc) {
         StructType schema = batch.getSchema();
         int addOrdinal = schema.indexOf("add");
         int removeOrdinal = schema.indexOf("remove");
@@ -137,13 +154,13 @@ public final class DeltaChangeReader {
             while (rows.hasNext()) {
                 Row row = rows.next();
                 if (addOrdinal >= 0 && !row.isNullAt(addOrdinal)) {
-                    fileAction(row.getStruct(addOrdinal), added);
+                    fileAction(row.getStruct(addOrdinal), partitionColumns, added);
                 }
                 if (removeOrdinal >= 0 && !row.isNullAt(removeOrdinal)) {
-                    fileAction(row.getStruct(removeOrdinal), removed);
+                    fileAction(row.getStruct(removeOrdinal), partitionColumns, removed);
                 }
                 if (cdcOrdinal >= 0 && !row.isNullAt(cdcOrdinal)) {
-                    fileAction(row.getStruct(cdcOrdinal), cdc);
+                    fileAction(row.getStruct(cdcOrdinal), partitionColumns, cdc);
                 }
             }
         } catch (IOException e) {
@@ -151,7 +168,7 @@ public final class DeltaChangeReader {
         }
     }
 
-    private static void fileAction(Row action, List<ChangePlan.FileAction> into) {
+    private static void fileAction(Row action, List<String> partitionColumns, List<ChangePlan.FileAction> into) {
         StructType s = action.getSchema();
         int dataChange = s.indexOf("dataChange");
         if (dataChange >= 0 && !action.isNullAt(dataChange) && !action.getBoolean(dataChange)) {
@@ -162,7 +179,8 @@ public final class DeltaChangeReader {
         int dv = s.indexOf("deletionVector");
         into.add(new ChangePlan.FileAction(
                 action.getString(s.indexOf("path")),
-                partitionValues >= 0 && !action.isNullAt(partitionValues) ? action.getMap(partitionValues) : null,
+                KernelFiles.partitionValues(partitionValues >= 0 && !action.isNullAt(partitionValues) ? action.getMap(partitionValues) : null,
+                        partitionColumns),
                 size >= 0 && !action.isNullAt(size) ? action.getLong(size) : 0L,
                 dv >= 0 && !action.isNullAt(dv) ? action.getStruct(dv) : null));
     }
@@ -343,7 +361,7 @@ public final class DeltaChangeReader {
 
     private void readCdc(Row scanState, String root, ChangePlan.FileAction f, CopyRowEncoder encoder, boolean timeseriesKey,
             long version, Map<RowKey, RowChanges.Pending> upserts, Set<RowKey> deletes, RowChanges changes) {
-        forEachRow(scanState, root, f, CHANGE_TYPE_COLUMN, encoder, changes, (batch, rowId) -> {
+        forEachRow(scanState, root, f, true, encoder, changes, (batch, rowId) -> {
             ColumnVector type = batch.getColumnVector(batch.getSchema().indexOf(CHANGE_TYPE));
             String changeType = type.isNullAt(rowId) ? "" : type.getString(rowId);
             switch (changeType) {
@@ -377,7 +395,7 @@ public final class DeltaChangeReader {
                 RowChanges counter = new RowChanges();
                 List<Image> images = new ArrayList<>();
                 if (read.positions() == null) {
-                    forEachRow(read.scanState(), root, read.file(), null, encoder, counter, (batch, rowId) -> images.add(new Image(
+                    forEachRow(read.scanState(), root, read.file(), false, encoder, counter, (batch, rowId) -> images.add(new Image(
                             encoder.key(rowId), encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
                 } else {
                     forEachRowAt(read.scanState(), root, read.file(), read.positions(), encoder, (batch, rowId) -> images.add(new Image(
@@ -573,10 +591,13 @@ public final class DeltaChangeReader {
         return (RuntimeException) e;
     }
 
-    private void forEachRow(Row scanState, String root, ChangePlan.FileAction f, StructType extra, CopyRowEncoder encoder,
+    /** Visits the live rows of a data file, or of a change data file with its {@code _change_type} column. */
+    private void forEachRow(Row scanState, String root, ChangePlan.FileAction f, boolean changeData, CopyRowEncoder encoder,
             RowChanges changes, RowVisitor visitor) {
         Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), f.deletionVector());
-        try (CloseableIterator<FilteredColumnarBatch> batches = KernelFiles.read(source.engine(), scanState, scanFile, extra)) {
+        try (CloseableIterator<FilteredColumnarBatch> batches = changeData
+                ? KernelFiles.readChangeData(source.engine(), scanState, scanFile, CHANGE_TYPE_COLUMN)
+                : KernelFiles.read(source.engine(), scanState, scanFile)) {
             changes.countRead(visitSelected(batches, encoder, visitor));
         } catch (IOException | RuntimeException e) {
             throw readFailure(f, e);

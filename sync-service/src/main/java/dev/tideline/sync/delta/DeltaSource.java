@@ -103,7 +103,7 @@ public final class DeltaSource {
 
     /** Reads one file of {@link #files} as logical rows (deletion vector applied); the caller closes the iterator. */
     public CloseableIterator<FilteredColumnarBatch> readFile(SnapshotFiles files, Row scanFile) {
-        return KernelFiles.read(engine, files.scanState(), scanFile, null);
+        return KernelFiles.read(engine, files.scanState(), scanFile);
     }
 
     /**

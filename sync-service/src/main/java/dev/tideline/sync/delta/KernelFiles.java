@@ -13,6 +13,7 @@ import io.delta.kernel.internal.data.GenericRow;
 import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.internal.util.ColumnMapping;
 import io.delta.kernel.internal.util.Utils;
+import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.types.BinaryType;
 import io.delta.kernel.types.BooleanType;
@@ -28,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -74,6 +76,29 @@ final class KernelFiles {
         scanFile.put(ADD_ORDINAL, new GenericRow(ADD_SCHEMA, add));
         scanFile.put(TABLE_ROOT_ORDINAL, tableRoot);
         return new GenericRow(InternalScanFileUtils.SCAN_FILE_SCHEMA, scanFile);
+    }
+
+    /**
+     * A file action's partition values with every partition column present. Spark writes the {@code remove} of a
+     * file whose partition values are all NULL with an empty map ({@code "partitionValues":{}}; its {@code add} had
+     * {@code {"p": null}}), and Kernel's {@code transformPhysicalData} adds partition columns only for a non-empty
+     * map — so such a file came back without them and the rename to the logical schema failed ("Given new schema
+     * data type is not same as the existing schema"). Missing columns are NULL, which is what an absent value means.
+     *
+     * @param physicalPartitionColumns the table's partition columns by physical name (the map's keys)
+     */
+    static MapValue partitionValues(MapValue given, List<String> physicalPartitionColumns) {
+        if (physicalPartitionColumns.isEmpty()) {
+            return given;
+        }
+        Map<String, String> values = given == null ? new HashMap<>() : new HashMap<>(VectorUtils.<String, String>toJavaMap(given));
+        if (values.keySet().containsAll(physicalPartitionColumns)) {
+            return given;
+        }
+        for (String column : physicalPartitionColumns) {
+            values.putIfAbsent(column, null);
+        }
+        return VectorUtils.stringStringMapValue(values);
     }
 
     /** The table root recorded in a scan state. */
@@ -204,21 +229,42 @@ final class KernelFiles {
 
     /**
      * Reads one data file as logical rows: deletion vector applied (as a selection vector),
-     * partition columns added, column mapping undone. The caller closes the iterator.
-     *
-     * @param extraPhysicalColumns columns to read beyond the table's (e.g. {@code _change_type} of CDC files), or {@code null}
+     * partition columns added from the scan file's partition values, column mapping undone (the
+     * physical names are those of the scan state's schema). The caller closes the iterator.
      */
-    static CloseableIterator<FilteredColumnarBatch> read(Engine engine, Row scanState, Row scanFile, StructType extraPhysicalColumns) {
-        StructType physical = fileReadSchema(scanState);
-        if (extraPhysicalColumns != null) {
-            for (var field : extraPhysicalColumns.fields()) {
-                physical = physical.add(field);
-            }
-        }
+    static CloseableIterator<FilteredColumnarBatch> read(Engine engine, Row scanState, Row scanFile) {
         try {
-            return Scan.transformPhysicalData(engine, scanState, scanFile, parquetBatches(engine, scanFile, physical));
+            return Scan.transformPhysicalData(engine, scanState, scanFile, parquetBatches(engine, scanFile, fileReadSchema(scanState)));
         } catch (IOException e) {
             throw new UncheckedIOException("reading Delta data file " + fileStatus(scanFile).getPath() + " failed", e);
+        }
+    }
+
+    /**
+     * Reads one change data file (a {@code cdc} action's {@code _change_data} file) as logical rows
+     * with its {@code changeType} column last. Kernel's {@code transformPhysicalData} accepts exactly the
+     * table's physical columns — it adds the partition columns and insists that their count plus the
+     * batch's equals the logical schema's — so an extra physical column only got through on unpartitioned
+     * tables. The change type is therefore read alongside, taken out of each batch before the transform
+     * and put back after it (the transform maps batches one to one, in order). Partition values come
+     * from the {@code cdc} action, as Spark writes change data files without the partition columns.
+     */
+    static CloseableIterator<FilteredColumnarBatch> readChangeData(Engine engine, Row scanState, Row scanFile, StructField changeType) {
+        StructType physical = fileReadSchema(scanState).add(changeType);
+        int ordinal = physical.length() - 1;
+        ArrayDeque<ColumnVector> changeTypes = new ArrayDeque<>();
+        try {
+            CloseableIterator<ColumnarBatch> data = parquetBatches(engine, scanFile, physical)
+                    .map(batch -> {
+                        changeTypes.add(batch.getColumnVector(ordinal));
+                        return batch.withDeletedColumnAt(ordinal);
+                    });
+            return Scan.transformPhysicalData(engine, scanState, scanFile, data)
+                    .map(batch -> new FilteredColumnarBatch(
+                            batch.getData().withNewColumn(batch.getData().getSchema().length(), changeType, changeTypes.poll()),
+                            batch.getSelectionVector()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading Delta change data file " + fileStatus(scanFile).getPath() + " failed", e);
         }
     }
 

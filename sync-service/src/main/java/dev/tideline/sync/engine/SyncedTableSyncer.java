@@ -16,16 +16,19 @@ import dev.tideline.sync.target.PostgresTarget;
 import dev.tideline.sync.target.SnapshotLoader;
 import dev.tideline.sync.target.SyncState;
 import dev.tideline.sync.target.TableDdl;
+import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.CopyRowEncoder;
 import dev.tideline.sync.types.PostgresTypeMapping;
 import dev.tideline.sync.types.TargetColumn;
 import io.delta.kernel.Snapshot;
+import io.delta.kernel.types.StructType;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -123,64 +126,99 @@ public final class SyncedTableSyncer {
                 prepared = true;
             }
             lock(lock);
-            Snapshot latest = source.latest();
-            List<TargetColumn> columns = PostgresTypeMapping.map(def.sourceTableName(), latest.getSchema());
-            CopyRowEncoder encoder = new CopyRowEncoder(def.name(), columns, def.primaryKey(), def.timeseriesKey().orElse(null), def.nullBytes());
-            Optional<SyncState> state = Bookkeeping.read(lock, def.name(), false);
-            boolean tableExists = exists(lock);
-            if (tableExists && state.isEmpty()) {
-                throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
-                        "Postgres table " + def.target() + " already exists and is not a synced table",
-                        "drop it or choose another name for the synced table; Tideline never overwrites tables it did not create");
+            try {
+                return syncLocked(lock, fullRefresh, started);
+            } finally {
+                unlock(lock);
             }
-            String why = snapshotReason(fullRefresh, state, tableExists);
-            if (why == null && !state.get().sourceTable().equals(def.sourceTableName())) {
-                why = "the synced table now reads " + def.sourceTableName() + " instead of " + state.get().sourceTable();
-            }
-            if (why == null && state.get().deltaVersion() == latest.getVersion()) {
-                return done(SyncOutcome.Mode.NONE, state.get().deltaVersion(), latest, 0, started, "no new version");
-            }
-            if (why == null) {
-                SyncState synced = state.get();
-                List<TargetColumn> added = SchemaChanges.added(def.name(), synced, columns);
-                DeltaChangeReader reader = new DeltaChangeReader(source, Math.min(4, options.maxConnections()));
-                try {
-                    long t0 = System.nanoTime();
-                    ChangePlan plan = reader.plan(synced.deltaVersion(), latest);
-                    long t1 = System.nanoTime();
-                    DeltaSource.SnapshotFiles live = plan.versions().isEmpty() ? null : source.files(latest);
-                    long t2 = System.nanoTime();
-                    why = tooLargeBeforeReading(plan, live);
-                    if (why == null) {
-                        RowChanges changes = reader.read(plan, encoder, def.timeseriesKey().isPresent());
-                        long t3 = System.nanoTime();
-                        why = tooLargeAfterReading(changes, live);
-                        if (why == null && changes.deletesUnderTimeseriesKey()) {
-                            why = "rows were deleted from a table with a timeseries key";
-                        }
-                        if (why == null) {
-                            IncrementalApplier.Applied applied = new IncrementalApplier(faults).apply(lock, def, synced, columns, added,
-                                    changes, latest.getVersion());
-                            long t4 = System.nanoTime();
-                            String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms, apply %d ms (%s)",
-                                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, changes.rowsRead(), (t3 - t2) / 1_000_000,
-                                    (t4 - t3) / 1_000_000, applied.phases());
-                            return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
-                                    plan.versions().size() + " version(s) with data changes; " + phases);
-                        }
-                    }
-                } catch (ChangesUnavailableException e) {
-                    why = e.getMessage();
-                }
-            }
-            long from = state.map(SyncState::deltaVersion).orElse(-1L);
-            long rows = new SnapshotLoader(target, source, options.maxConnections(), fillFactor(), faults)
-                    .load(def, source.files(latest), columns);
-            return done(SyncOutcome.Mode.SNAPSHOT, from, latest, rows, started, why);
         } catch (SQLException e) {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "sync of " + def.name() + " failed: " + e.getMessage(),
                     "check that the target Postgres is up", e);
         }
+    }
+
+    /** The sync itself, under the table's advisory lock held by {@code lock}. */
+    private SyncOutcome syncLocked(Connection lock, boolean fullRefresh, long started) throws SQLException {
+        Snapshot latest = source.latest();
+        List<TargetColumn> columns = PostgresTypeMapping.map(def.sourceTableName(), latest.getSchema());
+        CopyRowEncoder encoder = new CopyRowEncoder(def.name(), columns, def.primaryKey(), def.timeseriesKey().orElse(null), def.nullBytes());
+        Optional<SyncState> state = Bookkeeping.read(lock, def.name(), false);
+        boolean tableExists = exists(lock);
+        if (tableExists && state.isEmpty()) {
+            throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
+                    "Postgres table " + def.target() + " already exists and is not a synced table",
+                    "drop it or choose another name for the synced table; Tideline never overwrites tables it did not create");
+        }
+        String why = snapshotReason(fullRefresh, state, tableExists);
+        if (why == null && !state.get().sourceTable().equals(def.sourceTableName())) {
+            why = "the synced table now reads " + def.sourceTableName() + " instead of " + state.get().sourceTable();
+        }
+        if (why == null && state.get().deltaVersion() == latest.getVersion()) {
+            return done(SyncOutcome.Mode.NONE, state.get().deltaVersion(), latest, 0, started, "no new version");
+        }
+        if (why == null) {
+            SyncState synced = state.get();
+            List<TargetColumn> added = SchemaChanges.added(def.name(), synced, syncedIdentities(synced), columns);
+            DeltaChangeReader reader = new DeltaChangeReader(source, Math.min(4, options.maxConnections()));
+            try {
+                long t0 = System.nanoTime();
+                ChangePlan plan = reader.plan(synced.deltaVersion(), latest);
+                long t1 = System.nanoTime();
+                DeltaSource.SnapshotFiles live = plan.versions().isEmpty() ? null : source.files(latest);
+                long t2 = System.nanoTime();
+                why = tooLargeBeforeReading(plan, live);
+                if (why == null) {
+                    RowChanges changes = reader.read(plan, encoder, def.timeseriesKey().isPresent());
+                    long t3 = System.nanoTime();
+                    why = tooLargeAfterReading(changes, live);
+                    if (why == null && changes.deletesUnderTimeseriesKey()) {
+                        why = "rows were deleted from a table with a timeseries key";
+                    }
+                    if (why == null) {
+                        IncrementalApplier.Applied applied = new IncrementalApplier(faults).apply(lock, def, synced, columns, added,
+                                changes, latest.getVersion());
+                        long t4 = System.nanoTime();
+                        String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms, apply %d ms (%s)",
+                                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, changes.rowsRead(), (t3 - t2) / 1_000_000,
+                                (t4 - t3) / 1_000_000, applied.phases());
+                        return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
+                                plan.versions().size() + " version(s) with data changes; " + phases);
+                    }
+                }
+            } catch (ChangesUnavailableException e) {
+                why = e.getMessage();
+            }
+        }
+        long from = state.map(SyncState::deltaVersion).orElse(-1L);
+        long rows = new SnapshotLoader(target, source, options.maxConnections(), fillFactor(), faults)
+                .load(def, source.files(latest), columns);
+        return done(SyncOutcome.Mode.SNAPSHOT, from, latest, rows, started, why);
+    }
+
+    /**
+     * The identities of the synced columns: as recorded in the bookkeeping row, or — for a row written
+     * before Tideline recorded them — as the schema of the synced version has them (an entry is
+     * {@code null} for a column that schema lacks). {@code null} when that version can no longer be
+     * loaded: names and types are then all that can be compared, and the change reader will find the
+     * history gone too.
+     */
+    private List<String> syncedIdentities(SyncState synced) {
+        if (synced.columnIds() != null) {
+            return synced.columnIds();
+        }
+        StructType schema;
+        try {
+            schema = source.at(synced.deltaVersion()).getSchema();
+        } catch (RuntimeException e) {
+            LOG.warnf("synced table %s: the schema of synced version %d cannot be loaded (%s); columns are compared by name and type only",
+                    def.name(), synced.deltaVersion(), e.getMessage());
+            return null;
+        }
+        List<String> ids = new ArrayList<>();
+        for (String name : synced.columnNames()) {
+            ids.add(schema.indexOf(name) < 0 ? null : ColumnIdentity.of(schema.get(name)));
+        }
+        return ids;
     }
 
     /**
@@ -310,6 +348,21 @@ public final class SyncedTableSyncer {
                             "this sync is retried; if it persists, look for a second sync-service replica syncing the same table");
                 }
             }
+        }
+    }
+
+    /**
+     * Releases the per-table lock before the connection closes: closing returns before the server
+     * session ends, so a lock left to the session's end could still be held when the next sync of
+     * this table (a moment later, another connection) tries to take it, and that sync would fail as
+     * "another sync is running". Best effort: a broken connection's session ends anyway.
+     */
+    private void unlock(Connection c) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtextextended(?, 0))")) {
+            ps.setString(1, "tideline.synced:" + def.name());
+            ps.execute();
+        } catch (SQLException e) {
+            LOG.debugf("synced table %s: releasing the advisory lock failed (%s); it goes with the session", def.name(), e.getMessage());
         }
     }
 

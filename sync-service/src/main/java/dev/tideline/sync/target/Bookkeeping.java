@@ -42,8 +42,11 @@ public final class Bookkeeping {
                       column_types      text[] NOT NULL,
                       synced_at         timestamptz NOT NULL,
                       rows_applied      bigint NOT NULL,
-                      last_mode         text NOT NULL
+                      last_mode         text NOT NULL,
+                      column_ids        text[]
                     )""");
+            // Tables created before column identities were recorded get the column; their rows keep NULL there.
+            s.execute("ALTER TABLE tideline.synced_tables ADD COLUMN IF NOT EXISTS column_ids text[]");
             // Statement-level guard on every synced table: writes are refused unless the transaction
             // says it is the sync's own (SET LOCAL tideline.sync_writer = 'on'). Privileges keep other
             // roles out; this also stops owners and roles with pg_write_all_data from writing by accident.
@@ -66,7 +69,7 @@ public final class Bookkeeping {
     /** Reads the row of a synced table; {@code forUpdate} locks it until the transaction ends. */
     public static Optional<SyncState> read(Connection c, String syncedTableName, boolean forUpdate) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT target_schema, target_table, source_table, delta_version, column_names, "
-                + "column_types, synced_at, rows_applied, last_mode FROM " + TABLE + " WHERE synced_table_name = ?"
+                + "column_types, synced_at, rows_applied, last_mode, column_ids FROM " + TABLE + " WHERE synced_table_name = ?"
                 + (forUpdate ? " FOR UPDATE" : ""))) {
             ps.setString(1, syncedTableName);
             try (ResultSet rs = ps.executeQuery()) {
@@ -74,7 +77,8 @@ public final class Bookkeeping {
                     return Optional.empty();
                 }
                 return Optional.of(new SyncState(syncedTableName, rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        strings(rs.getArray(5)), strings(rs.getArray(6)), rs.getTimestamp(7).toInstant(), rs.getLong(8),
+                        strings(rs.getArray(5)), strings(rs.getArray(6)), rs.getArray(10) == null ? null : strings(rs.getArray(10)),
+                        rs.getTimestamp(7).toInstant(), rs.getLong(8),
                         rs.getString(9)));
             }
         }
@@ -83,11 +87,12 @@ public final class Bookkeeping {
     /** Inserts or replaces the row of a synced table; call inside the transaction that wrote the rows. */
     public static void write(Connection c, SyncState state) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (synced_table_name, target_schema, target_table, "
-                + "source_table, delta_version, column_names, column_types, synced_at, rows_applied, last_mode) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?) ON CONFLICT (synced_table_name) DO UPDATE SET "
+                + "source_table, delta_version, column_names, column_types, synced_at, rows_applied, last_mode, column_ids) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?) ON CONFLICT (synced_table_name) DO UPDATE SET "
                 + "target_schema = EXCLUDED.target_schema, target_table = EXCLUDED.target_table, source_table = EXCLUDED.source_table, "
                 + "delta_version = EXCLUDED.delta_version, column_names = EXCLUDED.column_names, column_types = EXCLUDED.column_types, "
-                + "synced_at = EXCLUDED.synced_at, rows_applied = EXCLUDED.rows_applied, last_mode = EXCLUDED.last_mode")) {
+                + "synced_at = EXCLUDED.synced_at, rows_applied = EXCLUDED.rows_applied, last_mode = EXCLUDED.last_mode, "
+                + "column_ids = EXCLUDED.column_ids")) {
             ps.setString(1, state.syncedTableName());
             ps.setString(2, state.targetSchema());
             ps.setString(3, state.targetTable());
@@ -97,6 +102,7 @@ public final class Bookkeeping {
             ps.setArray(7, c.createArrayOf("text", state.columnTypes().toArray()));
             ps.setLong(8, state.rowsApplied());
             ps.setString(9, state.lastMode());
+            ps.setArray(10, state.columnIds() == null ? null : c.createArrayOf("text", state.columnIds().toArray()));
             ps.executeUpdate();
         }
     }

@@ -12,7 +12,6 @@ import dev.tideline.sync.types.TargetColumn;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -144,9 +143,8 @@ public final class IncrementalApplier {
                         stages.done(timeseries ? "upsert" : "update");
                     }
                 }
-                Bookkeeping.write(c, new SyncState(def.name(), def.target().schema(), def.target().table(), def.sourceTableName(),
-                        toVersion, columns.stream().map(TargetColumn::name).toList(),
-                        columns.stream().map(TargetColumn::postgresType).toList(), Instant.now(), changes.size(), "INCREMENTAL"));
+                Bookkeeping.write(c, SyncState.of(def.name(), def.target().schema(), def.target().table(), def.sourceTableName(),
+                        toVersion, columns, changes.size(), "INCREMENTAL"));
                 faults.at(SyncFaults.REFRESH_BEFORE_COMMIT);
                 c.commit();
                 stages.done("commit");

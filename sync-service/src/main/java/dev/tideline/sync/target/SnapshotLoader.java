@@ -316,9 +316,7 @@ public final class SnapshotLoader {
                 LOG.warnf("synced table %s: could not restore a view after the snapshot swap: %s", def.name(), failed);
             }
             Bookkeeping.attachReadOnlyTrigger(c, finalQuoted);
-            Bookkeeping.write(c, new SyncState(def.name(), schema, table, def.sourceTableName(), version,
-                    columns.stream().map(TargetColumn::name).toList(), columns.stream().map(TargetColumn::postgresType).toList(),
-                    java.time.Instant.now(), rows, "SNAPSHOT"));
+            Bookkeeping.write(c, SyncState.of(def.name(), schema, table, def.sourceTableName(), version, columns, rows, "SNAPSHOT"));
             faults.at(SyncFaults.SNAPSHOT_BEFORE_COMMIT);
             c.commit();
         } catch (SQLException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.tideline.sync.target;
 
+import dev.tideline.sync.types.TargetColumn;
 import java.time.Instant;
 import java.util.List;
 
@@ -15,15 +16,26 @@ import java.util.List;
  * @param deltaVersion    the Delta version the Postgres table equals
  * @param columnNames     the synced columns, in order
  * @param columnTypes     their Postgres types, same order
+ * @param columnIds       their {@link dev.tideline.sync.types.ColumnIdentity identities} in the Delta table, same order;
+ *                        {@code null} in rows written before Tideline recorded them
  * @param syncedAt        when that version was committed to Postgres
  * @param rowsApplied     rows written by the last sync (a snapshot counts every row)
  * @param lastMode        {@code SNAPSHOT} or {@code INCREMENTAL}: how the last sync ran
  */
 public record SyncState(String syncedTableName, String targetSchema, String targetTable, String sourceTable, long deltaVersion,
-        List<String> columnNames, List<String> columnTypes, Instant syncedAt, long rowsApplied, String lastMode) {
+        List<String> columnNames, List<String> columnTypes, List<String> columnIds, Instant syncedAt, long rowsApplied, String lastMode) {
 
     public SyncState {
         columnNames = List.copyOf(columnNames);
         columnTypes = List.copyOf(columnTypes);
+        columnIds = columnIds == null ? null : List.copyOf(columnIds);
+    }
+
+    /** The bookkeeping row of a sync that leaves the table with {@code columns}. */
+    public static SyncState of(String syncedTableName, String targetSchema, String targetTable, String sourceTable, long deltaVersion,
+            List<TargetColumn> columns, long rowsApplied, String lastMode) {
+        return new SyncState(syncedTableName, targetSchema, targetTable, sourceTable, deltaVersion,
+                columns.stream().map(TargetColumn::name).toList(), columns.stream().map(TargetColumn::postgresType).toList(),
+                columns.stream().map(TargetColumn::identity).toList(), Instant.now(), rowsApplied, lastMode);
     }
 }

@@ -320,26 +320,41 @@ public final class CopyRowEncoder {
         }
     }
 
-    /** Postgres reads the extreme values of its date and timestamp range as ±infinity; Delta never means that. */
+    /**
+     * Postgres' date range in days from its 2000-01-01 epoch: 4714-11-24 BC (Julian day 0) up to, not including,
+     * 5874898-01-01. A Delta date is any int32 of days (±5.8 million years), so both ends can be exceeded; outside
+     * the range Postgres' binary input fails the whole COPY with "date out of range" (SQLSTATE 22008), which names
+     * neither the column nor the key — so the value is refused here, naming both and the range. The bounds
+     * also exclude Postgres' ±infinity sentinels (INT_MIN, INT_MAX), which a Delta value never means.
+     */
+    private static final long PG_MIN_DATE = -2_451_545L;
+    private static final long PG_END_DATE = 2_147_483_494L - 2_451_545L;
+    /**
+     * Postgres' earliest timestamp in microseconds from 2000-01-01: 4714-11-24 00:00:00 BC (UTC). Its upper end
+     * (294277-01-01) lies beyond the largest int64 of microseconds from 1970 that Delta can store, so only this end
+     * can be exceeded.
+     */
+    private static final long PG_MIN_TIMESTAMP = -211_813_488_000_000_000L;
+
     private int date(int epochDay, int column, int rowId) {
         long days = (long) epochDay - EPOCH_DAYS;
-        if (days <= Integer.MIN_VALUE || days >= Integer.MAX_VALUE) {
-            throw outOfRange(column, rowId, "date");
+        if (days < PG_MIN_DATE || days >= PG_END_DATE) {
+            throw outOfRange(column, rowId, "date", "4714-11-24 BC to 5874897-12-31");
         }
         return (int) days;
     }
 
     private long timestamp(long epochMicros, int column, int rowId) {
-        if (epochMicros <= Long.MIN_VALUE + EPOCH_MICROS) {
-            throw outOfRange(column, rowId, "timestamp");
+        if (epochMicros < PG_MIN_TIMESTAMP + EPOCH_MICROS) {
+            throw outOfRange(column, rowId, "timestamp", "4714-11-24 00:00:00 BC (UTC) to 294276-12-31 23:59:59.999999");
         }
         return epochMicros - EPOCH_MICROS;
     }
 
-    private TidelineException outOfRange(int column, int rowId, String what) {
+    private TidelineException outOfRange(int column, int rowId, String what, String range) {
         return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                 "column '" + columns.get(column).name() + "' of synced table " + tableName + " holds a " + what
-                        + " outside the range Postgres can store in the row with primary key " + describeKey(rowId),
+                        + " outside the range Postgres can store (" + range + ") in the row with primary key " + describeKey(rowId),
                 "fix or filter the value in the source table");
     }
 

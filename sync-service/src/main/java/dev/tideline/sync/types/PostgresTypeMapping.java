@@ -61,7 +61,8 @@ public final class PostgresTypeMapping {
     public static List<TargetColumn> map(String tableName, StructType schema) {
         List<TargetColumn> columns = new ArrayList<>(schema.length());
         for (StructField field : schema.fields()) {
-            columns.add(new TargetColumn(field.getName(), field.getDataType(), postgresType(tableName, field.getName(), field.getDataType())));
+            columns.add(new TargetColumn(field.getName(), field.getDataType(), postgresType(tableName, field.getName(), field.getDataType()),
+                    ColumnIdentity.of(field)));
         }
         return columns;
     }

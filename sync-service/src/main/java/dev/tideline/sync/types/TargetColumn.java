@@ -8,6 +8,12 @@ import io.delta.kernel.types.DataType;
  * @param name         the column name, identical in Delta and Postgres (quoted in SQL, so case is kept)
  * @param deltaType    the Delta type
  * @param postgresType the Postgres type, as written in DDL (e.g. {@code NUMERIC(10,2)})
+ * @param identity     which stored Delta column it is ({@link ColumnIdentity}): a rename keeps it, a drop + re-add does not
  */
-public record TargetColumn(String name, DataType deltaType, String postgresType) {
+public record TargetColumn(String name, DataType deltaType, String postgresType, String identity) {
+
+    /** A column whose identity is its name (a table without column mapping). */
+    public TargetColumn(String name, DataType deltaType, String postgresType) {
+        this(name, deltaType, postgresType, name);
+    }
 }
