@@ -13,11 +13,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,11 +48,11 @@ final class PgbenchWorkload {
 
     /** {@code pgbench -i}, the publication and the slot, as Lakeflow Connect's setup asks a user to. */
     void initialiseTheSource() throws Exception {
-        sql(stack.get("TIDELINE_SOURCE_PG_URL"), "CREATE DATABASE bench");
+        Sql.run(stack.get("TIDELINE_SOURCE_PG_URL"), "CREATE DATABASE bench");
         Process init = pgbench("-i", "-s", "1", "-q");
         String output = new String(init.getInputStream().readAllBytes());
         assertTrue(init.waitFor(5, TimeUnit.MINUTES) && init.exitValue() == 0, "pgbench -i: " + output);
-        sql(benchUrl,
+        Sql.run(benchUrl,
                 // no primary key: without FULL, Postgres refuses its updates and deletes under a publication
                 "ALTER TABLE pgbench_history REPLICA IDENTITY FULL",
                 "CREATE PUBLICATION bench_publication FOR ALL TABLES",
@@ -117,7 +113,7 @@ final class PgbenchWorkload {
     }
 
     long historyRows() throws SQLException {
-        return Long.parseLong(query(benchUrl, "SELECT count(*) FROM pgbench_history").get(0).get(0));
+        return Long.parseLong(Sql.query(benchUrl, "SELECT count(*) FROM pgbench_history").get(0).get(0));
     }
 
     /** Waits until every Delta table equals its source row for row (as a multiset), then the synced table. */
@@ -127,8 +123,8 @@ final class PgbenchWorkload {
         }
         String targetUrl = stack.get("TIDELINE_TARGET_PG_URL").replace("/postgres?", "/bench_synced?");
         eventually("the synced table").untilAsserted(() -> assertEquals(
-                query(benchUrl, "SELECT aid, bid, abalance, filler FROM pgbench_accounts ORDER BY aid"),
-                query(targetUrl, "SELECT aid, bid, abalance, filler FROM public.pgbench_accounts ORDER BY aid")));
+                Sql.query(benchUrl, "SELECT aid, bid, abalance, filler FROM pgbench_accounts ORDER BY aid"),
+                Sql.query(targetUrl, "SELECT aid, bid, abalance, filler FROM public.pgbench_accounts ORDER BY aid")));
     }
 
     /** The pipeline RUNNING and HEALTHY, every table COMMITTED, the synced table ONLINE. */
@@ -159,7 +155,7 @@ final class PgbenchWorkload {
             default -> "tid, bid, tbalance, filler";
         };
         List<String> rows = new ArrayList<>();
-        for (List<String> r : query(benchUrl, "SELECT " + columns + " FROM " + table)) {
+        for (List<String> r : Sql.query(benchUrl, "SELECT " + columns + " FROM " + table)) {
             rows.add(String.valueOf(r));
         }
         rows.sort(null);
@@ -196,29 +192,6 @@ final class PgbenchWorkload {
         try (var dirs = Files.list(Path.of("/usr/lib/postgresql"))) {
             return dirs.map(d -> d.resolve("bin/pgbench")).filter(Files::isExecutable).max(Path::compareTo)
                     .map(Path::toString).orElse("pgbench");
-        }
-    }
-
-    static void sql(String url, String... statements) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
-
-    static List<List<String>> query(String url, String query) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-            List<List<String>> rows = new ArrayList<>();
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<String> row = new ArrayList<>();
-                for (int i = 1; i <= columns; i++) {
-                    row.add(rs.getString(i));
-                }
-                rows.add(row);
-            }
-            return rows;
         }
     }
 
