@@ -44,11 +44,14 @@ ensure_prerequisites() {
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
-# A TCP port nobody listens on (checked by connecting; the kernel's ephemeral range is avoided).
+# A TCP port nobody listens on (checked by connecting), below the kernel's ephemeral range: a port the
+# kernel hands to an outgoing connection cannot be bound by a server, and connecting does not see it.
 free_port() {
-  local port
+  local port low=32768
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ < /proc/sys/net/ipv4/ip_local_port_range
+  [ "$low" -gt 12000 ] || die "the ephemeral port range starts at $low: set TIDELINE_*_PORT and the service URLs yourself"
   for _ in $(seq 1 200); do
-    port=$(( 20000 + RANDOM % 30000 ))
+    port=$(( 10000 + RANDOM % (low - 10000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
   done
   die "no free TCP port found"

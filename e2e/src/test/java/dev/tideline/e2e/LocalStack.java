@@ -38,7 +38,17 @@ final class LocalStack implements AutoCloseable {
         Path stateDir = repo.resolve("e2e/target/stack");
         Files.createDirectories(stateDir);
         LocalStack stack = new LocalStack(repo, stateDir, new LinkedHashMap<>());
-        stack.run(Duration.UP, "deploy/local/up.sh");
+        try {
+            stack.run(Duration.UP, "deploy/local/up.sh");
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // What up.sh started before it failed would make the next test's stack fail too (the same state directory).
+            try {
+                stack.run(Duration.DOWN, "deploy/local/down.sh", "--purge");
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         for (String line : Files.readAllLines(stateDir.resolve("stack.env"), StandardCharsets.UTF_8)) {
             int eq = line.indexOf('=');
             if (eq > 0) {
