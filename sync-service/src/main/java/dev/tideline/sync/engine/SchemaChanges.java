@@ -5,7 +5,9 @@ import dev.tideline.sync.target.SyncState;
 import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.TargetColumn;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Only additive schema changes propagate to TRIGGERED and CONTINUOUS synced tables (seed 003): new
@@ -56,6 +58,36 @@ final class SchemaChanges {
             }
         }
         return added;
+    }
+
+    /**
+     * Whether the source table was replaced as a whole: every synced column is still there under its
+     * name and type, but none of them is the same stored column any more — a snapshot load of the
+     * ingestion pipeline that writes it (which replaces the table), or {@code CREATE OR REPLACE TABLE}
+     * with the same columns. Its rows are then read anew (a snapshot load of the synced table), not as
+     * changes: files written before the replace store other columns. The Postgres table keeps its shape,
+     * so this needs no operator, unlike a swap or a single column dropped and re-added.
+     *
+     * @param syncedIds as for {@link #added}; {@code null} (unknown) is never a replace
+     */
+    static boolean replacedWhole(SyncState synced, List<String> syncedIds, List<TargetColumn> now) {
+        if (syncedIds == null || synced.columnNames().isEmpty()) {
+            return false;
+        }
+        Set<String> stored = new HashSet<>();
+        for (TargetColumn c : now) {
+            stored.add(ColumnIdentity.topLevel(c.identity()));
+        }
+        for (int i = 0; i < synced.columnNames().size(); i++) {
+            String name = synced.columnNames().get(i);
+            TargetColumn current = now.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+            String id = syncedIds.get(i);
+            if (current == null || !current.postgresType().equals(synced.columnTypes().get(i)) || id == null
+                    || stored.contains(ColumnIdentity.topLevel(id))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Why column {@code name} keeps its name and type but is no longer the column Postgres holds. */

@@ -156,9 +156,14 @@ public final class SyncedTableSyncer {
         if (why == null && state.get().deltaVersion() == latest.getVersion()) {
             return done(SyncOutcome.Mode.NONE, state.get().deltaVersion(), latest, 0, started, "no new version");
         }
+        List<String> syncedIds = why == null ? syncedIdentities(state.get()) : null;
+        if (why == null && SchemaChanges.replacedWhole(state.get(), syncedIds, columns)) {
+            why = "the source table was replaced as a whole (every column is stored anew, as after a snapshot load of its "
+                    + "ingestion pipeline or CREATE OR REPLACE TABLE): its rows are loaded again";
+        }
         if (why == null) {
             SyncState synced = state.get();
-            List<TargetColumn> added = SchemaChanges.added(def.name(), synced, syncedIdentities(synced), columns);
+            List<TargetColumn> added = SchemaChanges.added(def.name(), synced, syncedIds, columns);
             DeltaChangeReader reader = new DeltaChangeReader(source, Math.min(4, options.maxConnections()));
             try {
                 long t0 = System.nanoTime();

@@ -1,6 +1,7 @@
 package dev.tideline.sync.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,27 @@ class SchemaChangesTest {
     private static SyncState syncedMapped() {
         List<TargetColumn> before = columns(mapped(mapped(new StructType().add("id", LongType.LONG), "a", 1), "b", 2));
         return SyncState.of("n", "public", "t", "src", 3, before, 0, "SNAPSHOT");
+    }
+
+    /**
+     * A snapshot load of the ingestion pipeline replaces the Delta table: every column keeps its name and
+     * type but is stored anew. That is a replace to load again, not a swap or a re-added column to stop at;
+     * one column still stored as before makes it not a replace.
+     */
+    @Test
+    void aTableWhoseEveryColumnIsStoredAnewWasReplacedWhole() {
+        SyncState synced = syncedMapped();
+        List<TargetColumn> replaced = columns(mapped(mapped(new StructType().add("id", LongType.LONG), "a", 11), "b", 12));
+        List<TargetColumn> partly = columns(mapped(mapped(new StructType().add("id", LongType.LONG), "a", 1), "b", 12));
+        // "id" is unmapped here (its identity is its name): a replace of a fully mapped table
+        SyncState allMapped = SyncState.of("n", "public", "t", "src", 3,
+                columns(mapped(mapped(new StructType(), "a", 1), "b", 2)), 0, "SNAPSHOT");
+        assertTrue(SchemaChanges.replacedWhole(allMapped, allMapped.columnIds(), columns(mapped(mapped(new StructType(), "a", 11), "b", 12))));
+        assertFalse(SchemaChanges.replacedWhole(synced, synced.columnIds(), replaced), "id is still the same stored column");
+        assertFalse(SchemaChanges.replacedWhole(allMapped, allMapped.columnIds(), columns(mapped(mapped(new StructType(), "a", 1), "b", 12))));
+        assertFalse(SchemaChanges.replacedWhole(allMapped, allMapped.columnIds(), columns(mapped(mapped(new StructType(), "b", 11), "a", 12))
+                .stream().filter(c -> !c.name().equals("a")).toList()), "a column is gone");
+        assertFalse(SchemaChanges.replacedWhole(allMapped, null, partly), "unknown identities are never a replace");
     }
 
     @Test
