@@ -154,7 +154,11 @@ final class SyncRunner implements AutoCloseable {
             if (!online && syncedVersion < 0) {
                 online = syncer.syncedState().isPresent();
             }
-            status.report(runningState(), full ? "full refresh running" : "refresh running", null, null, null, 0, totalRows, true);
+            if (failures == 0) {
+                // While the last run failed, its FAILED status stands until a run succeeds: a "running" state
+                // in between would show the table healthy for as long as the next attempt takes.
+                status.report(runningState(), full ? "full refresh running" : "refresh running", null, null, null, 0, totalRows, true);
+            }
             SyncOutcome outcome = syncer.sync(full);
             failures = 0;
             failedAtVersion = -1;

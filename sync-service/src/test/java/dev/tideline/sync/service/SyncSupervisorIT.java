@@ -180,6 +180,43 @@ class SyncSupervisorIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> status(trig.name()) == null);
     }
 
+    /**
+     * Status never lies: once a CONTINUOUS synced table failed (two rows with one key), the new versions
+     * that keep arriving re-run its sync, and none of those runs may show it healthy ("refresh running"
+     * in an ONLINE state) while it still fails — every status written stays a FAILED one.
+     */
+    @Test
+    void aFailedSyncedTableIsNeverShownHealthyWhileItKeepsFailing(PostgresServer pg) throws Exception {
+        DeltaTestTable failing = table("failing");
+        failing.append(rows(0, 10));
+        startSupervisor(Duration.ofHours(1));
+        SyncedTableSpec spec = spec("failing", SyncedTableSpec.SchedulingPolicy.CONTINUOUS);
+        control.specs().put(KvKeys.syncedTable(spec.name()), spec);
+        awaitStatus(spec.name(), SyncedTableState.ONLINE_CONTINUOUS_UPDATE, failing.version());
+
+        long v = failing.append(List.<Object[]>of(new Object[] {200L, "x", 1}, new Object[] {200L, "y", 2}));
+        control.publish(Subjects.tableCommitted("main", "src", "failing"),
+                new TableCommitted("pipe", "main", "src", "failing", failing.path(), v, "0/1", System.currentTimeMillis()));
+        await().atMost(Duration.ofSeconds(60)).until(() -> status(spec.name()).detailedState() == SyncedTableState.ONLINE_PIPELINE_FAILED);
+
+        List<SyncedTableState> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (AutoCloseable watch = control.status().watch(KvKeys.syncedTable(spec.name()), SyncedTableStatus.class,
+                (key, s) -> written.add(s == null ? null : s.detailedState()), (key, e) -> { })) {
+            for (int i = 0; i < 3; i++) {
+                v = failing.append(rows(20 + i, 21 + i));
+                control.publish(Subjects.tableCommitted("main", "src", "failing"),
+                        new TableCommitted("pipe", "main", "src", "failing", failing.path(), v, "0/1", System.currentTimeMillis()));
+                long version = v;
+                await().atMost(Duration.ofSeconds(60)).until(() -> supervisor.runners().get(spec.name()) != null
+                        && status(spec.name()).message().contains("(id)=(200)") && failing.version() == version);
+                Thread.sleep(1500); // the run started by this version reports within its retry delay
+            }
+        }
+        assertTrue(!written.isEmpty(), "the watch saw the status");
+        assertTrue(written.stream().allMatch(s -> s == SyncedTableState.ONLINE_PIPELINE_FAILED), written.toString());
+        assertEquals(10, count(pg, "failing"));
+    }
+
     @Test
     void continuousPollsTablesWithoutEvents(PostgresServer pg) throws Exception {
         DeltaTestTable spark = table("polled");
