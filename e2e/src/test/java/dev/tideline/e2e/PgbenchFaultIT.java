@@ -23,19 +23,17 @@ class PgbenchFaultIT {
     private static final List<List<String>> FAULTS = List.of(List.of("apply"), List.of("gateway"), List.of("sync"), List.of("api"),
             List.of("nats"), List.of("source"), List.of("gateway", "apply"));
 
-    private LocalStack stack;
     private PgbenchWorkload bench;
 
     @BeforeAll
     void startTheStack() throws Exception {
-        stack = LocalStack.up();
-        bench = new PgbenchWorkload(stack, new Api(stack.get("TIDELINE_API_URL"), stack.get("TIDELINE_API_TOKEN")));
+        bench = PgbenchWorkload.onANewStack();
     }
 
     @AfterAll
     void stopTheStack() throws Exception {
-        if (stack != null) {
-            stack.close();
+        if (bench != null) {
+            bench.close();
         }
     }
 
@@ -48,9 +46,9 @@ class PgbenchFaultIT {
             // pgbench does not reconnect: a source crash ends its run early, which is fine — the source is the oracle.
             Process load = bench.load("-c", "4", "-j", "2", "-T", "12");
             Thread.sleep(4_000);
-            stack.kill(fault.toArray(String[]::new));
+            bench.stack().kill(fault.toArray(String[]::new));
             Thread.sleep(2_000);
-            stack.restart(fault.toArray(String[]::new));
+            bench.stack().restart(fault.toArray(String[]::new));
             assertTrue(load.waitFor(2, TimeUnit.MINUTES), "pgbench did not finish after " + fault);
             load.getInputStream().readAllBytes();
         }

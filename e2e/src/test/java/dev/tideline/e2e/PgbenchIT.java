@@ -19,19 +19,17 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PgbenchIT {
 
-    private LocalStack stack;
     private PgbenchWorkload bench;
 
     @BeforeAll
     void startTheStack() throws Exception {
-        stack = LocalStack.up();
-        bench = new PgbenchWorkload(stack, new Api(stack.get("TIDELINE_API_URL"), stack.get("TIDELINE_API_TOKEN")));
+        bench = PgbenchWorkload.onANewStack();
     }
 
     @AfterAll
     void stopTheStack() throws Exception {
-        if (stack != null) {
-            stack.close();
+        if (bench != null) {
+            bench.close();
         }
     }
 

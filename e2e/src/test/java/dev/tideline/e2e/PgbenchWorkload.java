@@ -29,7 +29,7 @@ import org.awaitility.core.ConditionFactory;
  * FULL; pgbench inserts NULL into its {@code filler}), and a CONTINUOUS synced table of
  * {@code pgbench_accounts} in the target Postgres.
  */
-final class PgbenchWorkload {
+final class PgbenchWorkload implements AutoCloseable {
 
     static final Duration PATIENCE = Duration.ofMinutes(4);
     static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history");
@@ -40,10 +40,25 @@ final class PgbenchWorkload {
     private final String benchUrl;
     private String ingestionId;
 
-    PgbenchWorkload(LocalStack stack, Api api) {
+    private PgbenchWorkload(LocalStack stack) {
         this.stack = stack;
-        this.api = api;
+        this.api = new Api(stack.get("TIDELINE_API_URL"), stack.get("TIDELINE_API_TOKEN"));
         this.benchUrl = stack.get("TIDELINE_SOURCE_PG_URL").replace("/postgres?", "/bench?");
+    }
+
+    /** The workload on a stack of its own ({@link LocalStack#up}), which {@link #close} stops. */
+    static PgbenchWorkload onANewStack() throws IOException, InterruptedException {
+        return new PgbenchWorkload(LocalStack.up());
+    }
+
+    /** The stack, for fault drills ({@link LocalStack#kill}, {@link LocalStack#restart}). */
+    LocalStack stack() {
+        return stack;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        stack.close();
     }
 
     /** {@code pgbench -i}, the publication and the slot, as Lakeflow Connect's setup asks a user to. */
@@ -65,7 +80,7 @@ final class PgbenchWorkload {
         api.post("/api/2.1/unity-catalog/connections", """
                 {"name": "bench_source", "connection_type": "POSTGRESQL",
                  "options": {"host": "%s", "port": "%d", "user": "postgres", "password": "%s"}}
-                """.formatted(source.getHost(), source.getPort(), queryParameter(source, "password"))).expect(200);
+                """.formatted(source.getHost(), source.getPort(), Sql.urlParameter(source, "password"))).expect(200);
         String gatewayId = api.post("/api/2.0/pipelines", """
                 {"name": "bench-gateway",
                  "gateway_definition": {"connection_name": "bench_source", "gateway_storage_catalog": "main",
@@ -90,7 +105,7 @@ final class PgbenchWorkload {
         api.post("/api/2.1/unity-catalog/connections", """
                 {"name": "bench_target", "connection_type": "POSTGRESQL",
                  "options": {"host": "%s", "port": "%d", "user": "postgres", "password": "%s"}}
-                """.formatted(target.getHost(), target.getPort(), queryParameter(target, "password"))).expect(200);
+                """.formatted(target.getHost(), target.getPort(), Sql.urlParameter(target, "password"))).expect(200);
         api.post("/api/2.0/database/instances", """
                 {"name": "bench-instance", "connection_name": "bench_target"}
                 """).expect(200);
@@ -183,7 +198,7 @@ final class PgbenchWorkload {
         command.addAll(Arrays.asList(args));
         command.add("bench");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("PGPASSWORD", queryParameter(source, "password"));
+        builder.environment().put("PGPASSWORD", Sql.urlParameter(source, "password"));
         return builder.start();
     }
 
@@ -193,14 +208,5 @@ final class PgbenchWorkload {
             return dirs.map(d -> d.resolve("bin/pgbench")).filter(Files::isExecutable).max(Path::compareTo)
                     .map(Path::toString).orElse("pgbench");
         }
-    }
-
-    static String queryParameter(URI uri, String name) {
-        for (String pair : uri.getQuery().split("&")) {
-            if (pair.startsWith(name + "=")) {
-                return pair.substring(name.length() + 1);
-            }
-        }
-        throw new IllegalStateException(uri + " has no " + name);
     }
 }

@@ -10,11 +10,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +66,8 @@ class SeedWalkthroughIT {
     @Test
     @Order(2)
     void prepareTheSourceAsSeed000Says() throws Exception {
-        sql(sourceAdminUrl, "CREATE DATABASE neondb");
-        sql(neondbUrl,
+        Sql.run(sourceAdminUrl, "CREATE DATABASE neondb");
+        Sql.run(neondbUrl,
                 // Neon's sample table
                 "CREATE TABLE playing_with_neon(id SERIAL PRIMARY KEY, name TEXT NOT NULL, value REAL)",
                 "INSERT INTO playing_with_neon(name, value) SELECT LEFT(md5(i::TEXT), 10), random() FROM generate_series(1, 10) s(i)",
@@ -83,7 +79,7 @@ class SeedWalkthroughIT {
                 "ALTER TABLE playing_with_neon REPLICA IDENTITY DEFAULT",
                 "CREATE PUBLICATION databricks_publication FOR TABLE playing_with_neon",
                 "SELECT pg_create_logical_replication_slot('databricks_slot', 'pgoutput')");
-        assertEquals("logical", query(neondbUrl, "SHOW wal_level").get(0).get(0));
+        assertEquals("logical", Sql.query(neondbUrl, "SHOW wal_level").get(0).get(0));
     }
 
     @Test
@@ -130,7 +126,7 @@ class SeedWalkthroughIT {
     @Order(5)
     void aTriggeredSyncedTableEqualsTheSource() throws Exception {
         URI target = URI.create(stack.get("TIDELINE_TARGET_PG_URL").substring("jdbc:".length()));
-        String targetPassword = queryParameter(target, "password");
+        String targetPassword = Sql.urlParameter(target, "password");
         api.post("/api/2.1/unity-catalog/connections", """
                 {"name": "target_pg", "connection_type": "POSTGRESQL",
                  "options": {"host": "%s", "port": "%d", "user": "postgres", "password": "%s"}}
@@ -163,7 +159,7 @@ class SeedWalkthroughIT {
     @Test
     @Order(6)
     void changesFlowThroughAndATriggeredRefreshAppliesThem() throws Exception {
-        sql(neondbUrl,
+        Sql.run(neondbUrl,
                 "INSERT INTO playing_with_neon(name, value) SELECT 'new-' || i, i FROM generate_series(1, 5) s(i)",
                 "UPDATE playing_with_neon SET value = value + 100 WHERE id % 3 = 0",
                 "DELETE FROM playing_with_neon WHERE id IN (2, 7)");
@@ -185,7 +181,7 @@ class SeedWalkthroughIT {
                           "scheduling_policy": "CONTINUOUS"}}
                 """).expect(200);
         awaitSyncedEqualsSource("pg_db.public.playing_with_neon_continuous");
-        sql(neondbUrl, "UPDATE playing_with_neon SET name = 'changed' WHERE id = 1", "DELETE FROM playing_with_neon WHERE id = 3");
+        Sql.run(neondbUrl, "UPDATE playing_with_neon SET name = 'changed' WHERE id = 1", "DELETE FROM playing_with_neon WHERE id = 3");
         api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
         awaitSyncedEqualsSource("pg_db.public.playing_with_neon_continuous");
     }
@@ -201,7 +197,7 @@ class SeedWalkthroughIT {
     @Test
     @Order(9)
     void editingTheIngestionPipelineAddsATable() throws Exception {
-        sql(neondbUrl,
+        Sql.run(neondbUrl,
                 "CREATE TABLE orders(id INT PRIMARY KEY, name TEXT NOT NULL, value REAL)",
                 "INSERT INTO orders SELECT i, 'order-' || i, i * 1.5 FROM generate_series(1, 20) s(i)",
                 "ALTER PUBLICATION databricks_publication ADD TABLE orders");
@@ -216,7 +212,7 @@ class SeedWalkthroughIT {
                    "source_configurations": [{"catalog": {"source_catalog": "neondb",
                      "postgres": {"slot_config": {"slot_name": "databricks_slot", "publication_name": "databricks_publication"}}}}]}}
                 """.formatted(ingestionId, gatewayId)).expect(200);
-        sql(neondbUrl, "UPDATE orders SET value = -1 WHERE id <= 5", "DELETE FROM orders WHERE id = 20");
+        Sql.run(neondbUrl, "UPDATE orders SET value = -1 WHERE id <= 5", "DELETE FROM orders WHERE id = 20");
         await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(2)).until(() -> {
             api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
             return api.get("/api/2.1/unity-catalog/tables/main.neon.orders").status() == 200;
@@ -232,13 +228,13 @@ class SeedWalkthroughIT {
     @Order(10)
     void aRotatedSourcePasswordIsPickedUpWithoutANewSnapshot() throws Exception {
         URI source = URI.create(sourceAdminUrl.substring("jdbc:".length()));
-        sql(sourceAdminUrl, "ALTER ROLE databricks_replication PASSWORD 'R0tated-Pass!'");
+        Sql.run(sourceAdminUrl, "ALTER ROLE databricks_replication PASSWORD 'R0tated-Pass!'");
         api.patch("/api/2.1/unity-catalog/connections/neon_connection", """
                 {"options": {"host": "%s", "port": "%d", "user": "databricks_replication", "password": "R0tated-Pass!"}}
                 """.formatted(source.getHost(), source.getPort())).expect(200);
         // Cut the gateway's sessions: whatever it opens from now on must log in with the new password.
-        sql(sourceAdminUrl, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'databricks_replication'");
-        sql(neondbUrl, "INSERT INTO orders VALUES (100, 'after rotation', 1)", "UPDATE orders SET name = 'rotated' WHERE id = 1");
+        Sql.run(sourceAdminUrl, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'databricks_replication'");
+        Sql.run(neondbUrl, "INSERT INTO orders VALUES (100, 'after rotation', 1)", "UPDATE orders SET name = 'rotated' WHERE id = 1");
         await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().untilAsserted(() -> {
             api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
             assertEquals(rows(neondbUrl, "orders"), targetRows("public.orders_synced"));
@@ -264,49 +260,17 @@ class SeedWalkthroughIT {
     }
 
     private static Map<Integer, List<String>> rows(String url, String table) throws SQLException {
-        return byId(query(url, TABLE_QUERY.formatted(table)));
+        return byId(Sql.query(url, TABLE_QUERY.formatted(table)));
     }
 
     private Map<Integer, List<String>> targetRows(String table) throws SQLException {
         String url = stack.get("TIDELINE_TARGET_PG_URL").replace("/postgres?", "/databricks_postgres?");
-        return byId(query(url, TABLE_QUERY.formatted(table)));
+        return byId(Sql.query(url, TABLE_QUERY.formatted(table)));
     }
 
     private static Map<Integer, List<String>> byId(List<List<String>> rows) {
         Map<Integer, List<String>> byId = new TreeMap<>();
         rows.forEach(r -> byId.put(Integer.parseInt(r.get(0)), r));
         return byId;
-    }
-
-    private static void sql(String url, String... statements) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
-
-    private static List<List<String>> query(String url, String query) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-            List<List<String>> rows = new ArrayList<>();
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<String> row = new ArrayList<>();
-                for (int i = 1; i <= columns; i++) {
-                    row.add(rs.getString(i));
-                }
-                rows.add(row);
-            }
-            return rows;
-        }
-    }
-
-    private static String queryParameter(URI uri, String name) {
-        for (String pair : uri.getQuery().split("&")) {
-            if (pair.startsWith(name + "=")) {
-                return pair.substring(name.length() + 1);
-            }
-        }
-        throw new IllegalStateException(uri + " has no " + name);
     }
 }

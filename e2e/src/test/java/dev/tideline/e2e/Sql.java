@@ -1,5 +1,6 @@
 package dev.tideline.e2e;
 
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -21,6 +22,16 @@ final class Sql {
                 s.execute(statement);
             }
         }
+    }
+
+    /** A query parameter of a URL such as the JDBC URLs {@code stack.env} holds ({@code password}, {@code user}). */
+    static String urlParameter(URI url, String name) {
+        for (String pair : url.getQuery().split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return pair.substring(name.length() + 1);
+            }
+        }
+        throw new IllegalStateException(url + " has no " + name);
     }
 
     /** The rows of {@code query}, each as its columns' text. */

@@ -384,11 +384,7 @@ public final class DeltaTableWriter {
         boolean truncates = RowMerge.truncates(ops);
         boolean scd2 = target.scdType() == ScdType.SCD_TYPE_2;
         if (truncates && !scd2) {
-            // Every row goes: remove every file, read nothing.
-            for (FileEntry file : listFiles(null)) {
-                changes.deletes.put(file, null);
-            }
-            return changes;
+            return everyFileRemoved(); // every row goes: read nothing
         }
         List<RowKey> touched = new ArrayList<>(RowMerge.touchedKeys(ops));
         touched.sort(null);
@@ -409,11 +405,7 @@ public final class DeltaTableWriter {
             } else {
                 // Only the touched keys within this file's own key range (both lists are sorted).
                 for (int i = keys.firstAtOrAbove(touched); i < touched.size() && keys.notAboveLast(touched.get(i)); i++) {
-                    keys.positionsOf(touched.get(i), p -> {
-                        if (!deleted.contains(p)) {
-                            hits.add(p);
-                        }
-                    });
+                    hits.addAll(livePositions(keys, touched.get(i), deleted));
                 }
             }
             if (hits.isEmpty()) {
@@ -448,13 +440,10 @@ public final class DeltaTableWriter {
      * replayed changes collapsed identical rows ({@link #applyOverSnapshot}).
      */
     private RowChanges findOccurrences(TableLayout target, RowMultiset multiset) throws IOException {
-        RowChanges changes = new RowChanges();
         if (multiset.truncates()) {
-            for (FileEntry file : listFiles(null)) {
-                changes.deletes.put(file, null);
-            }
-            return changes;
+            return everyFileRemoved();
         }
+        RowChanges changes = new RowChanges();
         Map<RowKey, Integer> remaining = new HashMap<>(multiset.removals());
         List<RowKey> touched = new ArrayList<>(remaining.keySet());
         touched.sort(null);
@@ -471,12 +460,7 @@ public final class DeltaTableWriter {
                 if (!remaining.containsKey(key)) {
                     continue;
                 }
-                List<Integer> hits = new ArrayList<>();
-                keys.positionsOf(key, p -> {
-                    if (!deleted.contains(p)) {
-                        hits.add(p);
-                    }
-                });
+                List<Integer> hits = livePositions(keys, key, deleted);
                 int take = Math.min(hits.size(), remaining.get(key));
                 if (take == 0) {
                     continue;
@@ -501,6 +485,26 @@ public final class DeltaTableWriter {
                     + "than the source); run a full refresh if counts differ", source, missing);
         }
         return changes;
+    }
+
+    /** What a batch that removes every row changes: every file goes, none is read. */
+    private RowChanges everyFileRemoved() throws IOException {
+        RowChanges changes = new RowChanges();
+        for (FileEntry file : listFiles(null)) {
+            changes.deletes.put(file, null);
+        }
+        return changes;
+    }
+
+    /** The positions of a file's live rows holding {@code key} that its deletion vector does not already remove. */
+    private static List<Integer> livePositions(FileKeys keys, RowKey key, DeletionVectorBitmap deleted) {
+        List<Integer> out = new ArrayList<>();
+        keys.positionsOf(key, p -> {
+            if (!deleted.contains(p)) {
+                out.add(p);
+            }
+        });
+        return out;
     }
 
     /** The key columns of a data file, from the shared cache or read now. */

@@ -11,7 +11,7 @@ import java.util.Map;
  * are two rows, and a DELETE removes one of them, not both, as in the source.
  *
  * <p>Multiset changes commute, so a batch reduces to a net count per distinct row: each
- * {@link RowOp.Kind#UPSERT} adds one occurrence (the writer turns an UPDATE into the DELETE of its
+ * {@link RowOp.Kind#UPSERT} adds one occurrence ({@link RowOps} turns an UPDATE into the DELETE of its
  * old row and the addition of its new one), each {@link RowOp.Kind#DELETE} removes one, a TRUNCATE
  * removes every row stored and every one added before it. No I/O; the writer finds the occurrences
  * to remove in the table's files.

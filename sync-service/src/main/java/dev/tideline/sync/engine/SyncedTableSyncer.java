@@ -344,7 +344,7 @@ public final class SyncedTableSyncer {
     /** Takes the per-table session lock for this connection's life. */
     private void lock(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
-            ps.setString(1, "tideline.synced:" + def.name());
+            ps.setString(1, lockKey());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
@@ -364,11 +364,16 @@ public final class SyncedTableSyncer {
      */
     private void unlock(Connection c) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtextextended(?, 0))")) {
-            ps.setString(1, "tideline.synced:" + def.name());
+            ps.setString(1, lockKey());
             ps.execute();
         } catch (SQLException e) {
             LOG.debugf("synced table %s: releasing the advisory lock failed (%s); it goes with the session", def.name(), e.getMessage());
         }
+    }
+
+    /** The advisory lock key of this synced table, taken by {@link #lock} and released by {@link #unlock}. */
+    private String lockKey() {
+        return "tideline.synced:" + def.name();
     }
 
     private boolean exists(Connection c) throws SQLException {

@@ -116,6 +116,12 @@ class SyncSupervisorIT {
         });
     }
 
+    /** What apply-service publishes after committing version {@code version} of {@code main.src.<table>}. */
+    private void announceCommit(String table, DeltaTestTable delta, long version) {
+        control.publish(Subjects.tableCommitted("main", "src", table),
+                new TableCommitted("pipe", "main", "src", table, delta.path(), version, "0/1", System.currentTimeMillis()));
+    }
+
     private long count(PostgresServer pg, String table) throws Exception {
         try (var c = pg.connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM public." + table)) {
             rs.next();
@@ -158,8 +164,7 @@ class SyncSupervisorIT {
 
         // CONTINUOUS: apply-service's event starts the refresh
         long v = continuous.append(rows(10, 12));
-        control.publish(Subjects.tableCommitted("main", "src", "cont"),
-                new TableCommitted("pipe", "main", "src", "cont", continuous.path(), v, "0/1", System.currentTimeMillis()));
+        announceCommit("cont", continuous, v);
         awaitStatus(cont.name(), SyncedTableState.ONLINE_CONTINUOUS_UPDATE, v);
         assertEquals(12, count(pg, "cont"));
 
@@ -195,8 +200,7 @@ class SyncSupervisorIT {
         awaitStatus(spec.name(), SyncedTableState.ONLINE_CONTINUOUS_UPDATE, failing.version());
 
         long v = failing.append(List.<Object[]>of(new Object[] {200L, "x", 1}, new Object[] {200L, "y", 2}));
-        control.publish(Subjects.tableCommitted("main", "src", "failing"),
-                new TableCommitted("pipe", "main", "src", "failing", failing.path(), v, "0/1", System.currentTimeMillis()));
+        announceCommit("failing", failing, v);
         await().atMost(Duration.ofSeconds(60)).until(() -> status(spec.name()).detailedState() == SyncedTableState.ONLINE_PIPELINE_FAILED);
 
         List<SyncedTableState> written = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -204,8 +208,7 @@ class SyncSupervisorIT {
                 (key, s) -> written.add(s == null ? null : s.detailedState()), (key, e) -> { })) {
             for (int i = 0; i < 3; i++) {
                 v = failing.append(rows(20 + i, 21 + i));
-                control.publish(Subjects.tableCommitted("main", "src", "failing"),
-                        new TableCommitted("pipe", "main", "src", "failing", failing.path(), v, "0/1", System.currentTimeMillis()));
+                announceCommit("failing", failing, v);
                 long version = v;
                 await().atMost(Duration.ofSeconds(60)).until(() -> supervisor.runners().get(spec.name()) != null
                         && status(spec.name()).message().contains("(id)=(200)") && failing.version() == version);
