@@ -85,17 +85,18 @@ final class PipelineViews {
     }
 
     /**
-     * UNHEALTHY when the pipeline FAILED or any of its tables did: a pipeline that keeps running while a
-     * table stopped receiving changes is not healthy, whatever its own state says.
+     * UNHEALTHY when there is a {@link #cause}: the pipeline FAILED or one of its tables did — a pipeline
+     * that keeps running while a table stopped receiving changes is not healthy, whatever its own state says.
      */
-    static String health(PipelineStatus status, List<TableStatus> tables) {
-        return cause(status, tables) == null ? "HEALTHY" : "UNHEALTHY";
+    static String health(String cause) {
+        return cause == null ? "HEALTHY" : "UNHEALTHY";
     }
 
     /** Why the pipeline is unhealthy: its own failure, else each FAILED table with its reason and remedy; null when healthy. */
     static String cause(PipelineStatus status, List<TableStatus> tables) {
         if (status != null && status.state() == PipelineState.FAILED) {
-            return status.message();
+            // never null for a FAILED pipeline: health is derived from it
+            return status.message() != null ? status.message() : "the pipeline FAILED without reporting why";
         }
         List<String> failed = tables.stream().filter(t -> "FAILED".equals(t.state()))
                 .map(t -> "table " + t.sourceSchema() + "." + t.sourceTable() + " FAILED: " + t.message()).toList();
@@ -115,7 +116,8 @@ final class PipelineViews {
     static Pipeline pipeline(PipelineSpec spec, PipelineStatus status, List<TableStatus> tables) {
         String message = status == null ? "no service has reported on this pipeline yet; "
                 + (spec.isGateway() ? "gateway-service" : "apply-service") + " picks it up from the specs bucket" : status.message();
-        return new Pipeline(spec.id(), spec.name(), spec(spec), state(status), health(status, tables), cause(status, tables), updates(status),
+        String cause = cause(status, tables);
+        return new Pipeline(spec.id(), spec.name(), spec(spec), state(status), health(cause), cause, updates(status),
                 status == null ? null : status.updatedAtMillis(), message, tables);
     }
 
@@ -140,6 +142,6 @@ final class PipelineViews {
     }
 
     static PipelineStateInfo stateInfo(PipelineSpec spec, PipelineStatus status, List<TableStatus> tables) {
-        return new PipelineStateInfo(spec.id(), spec.name(), state(status), health(status, tables), updates(status));
+        return new PipelineStateInfo(spec.id(), spec.name(), state(status), health(cause(status, tables)), updates(status));
     }
 }
