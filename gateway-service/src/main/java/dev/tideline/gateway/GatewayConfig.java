@@ -2,6 +2,7 @@ package dev.tideline.gateway;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -73,6 +74,15 @@ public interface GatewayConfig {
          * suspends idle computes, or a database where only unpublished tables are written). Off when unset.
          */
         Optional<Duration> heartbeatInterval();
+
+        /**
+         * Where a large source transaction that Postgres streams while it is still open (pgoutput
+         * protocol 2) waits for its commit, on disk rather than in memory; one subdirectory per slot.
+         * Needs room for the largest open transaction's changes (roughly their WAL size). Defaults to
+         * {@code <java.io.tmpdir>/tideline-spill}; in containers, point it at a volume that is not
+         * memory-backed.
+         */
+        Optional<Path> spillDirectory();
 
         /** Snapshot settings. */
         Snapshot snapshot();

@@ -36,10 +36,6 @@ import dev.tideline.core.value.PgInterval;
 import dev.tideline.core.value.PgSpecial;
 import dev.tideline.core.value.PgTextValues;
 import dev.tideline.core.value.UnchangedToast;
-import java.io.DataInputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -626,34 +622,18 @@ class PgOutputGoldenTest {
         return decode(scenario, new PgOutputDecoder());
     }
 
-    /** Reads {@code pgoutput/<scenario>.bin} ([int32 big-endian length][message] repeated) and decodes each message. */
+    /** Decodes each message of {@code pgoutput/<scenario>.bin}. */
     private static List<ChangeEvent> decode(String scenario, PgOutputDecoder decoder) {
         List<ChangeEvent> events = new ArrayList<>();
-        try (InputStream resource = PgOutputGoldenTest.class.getResourceAsStream("/pgoutput/" + scenario + ".bin")) {
-            if (resource == null) {
-                fail("fixture pgoutput/" + scenario + ".bin is missing; record it with PgOutputFixtureRecorder");
+        for (byte[] message : PgOutputFixtures.messages(scenario)) {
+            ByteBuffer buffer = ByteBuffer.wrap(message);
+            try {
+                events.add(decoder.decode(buffer));
+            } catch (RuntimeException e) {
+                throw new AssertionError(scenario + ": message #" + events.size() + " ('" + (char) message[0]
+                        + "', " + message.length + " bytes) failed to decode: " + e.getMessage(), e);
             }
-            DataInputStream in = new DataInputStream(resource);
-            while (true) {
-                int length;
-                try {
-                    length = in.readInt();
-                } catch (EOFException end) {
-                    break;
-                }
-                byte[] message = in.readNBytes(length);
-                assertEquals(length, message.length, scenario + ": truncated fixture");
-                ByteBuffer buffer = ByteBuffer.wrap(message);
-                try {
-                    events.add(decoder.decode(buffer));
-                } catch (RuntimeException e) {
-                    throw new AssertionError(scenario + ": message #" + events.size() + " ('" + (char) message[0]
-                            + "', " + length + " bytes) failed to decode: " + e.getMessage(), e);
-                }
-                assertFalse(buffer.hasRemaining(), scenario + ": the decoder consumed the whole message #" + events.size());
-            }
-        } catch (IOException e) {
-            throw new AssertionError(e);
+            assertFalse(buffer.hasRemaining(), scenario + ": the decoder consumed the whole message #" + events.size());
         }
         return events;
     }

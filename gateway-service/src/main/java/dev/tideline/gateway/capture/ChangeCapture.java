@@ -116,6 +116,7 @@ public final class ChangeCapture implements AutoCloseable {
     private volatile Lsn confirmed = Lsn.INVALID;
     private volatile boolean running;
     private volatile Lsn received = Lsn.INVALID;
+    private volatile long spilledBytes;
     private final SnapshotWindows snapshots;
     private final Predicate<String> internalPrefix;
     private Thread thread;
@@ -140,6 +141,11 @@ public final class ChangeCapture implements AutoCloseable {
     /** The last position the server reported in this process (data or keepalive). */
     public Lsn receivedLsn() {
         return received;
+    }
+
+    /** Bytes of open source transactions that Postgres streamed and that wait on disk for their commit. */
+    public long spilledBytes() {
+        return spilledBytes;
     }
 
     public Settings settings() {
@@ -299,6 +305,7 @@ public final class ChangeCapture implements AutoCloseable {
                     ChangeEvent event = source.poll();
                     received = source.receivedLsn();
                     if (event == null) {
+                        spilledBytes = source.spilledBytes();
                         confirmIfDue(source, checkpoints, !batcher.inTransaction());
                         LockSupport.parkNanos(IDLE_PARK_NANOS);
                         if (Thread.interrupted()) {

@@ -23,6 +23,7 @@ final class GatewayMetrics implements AutoCloseable {
     static final String RECEIVED_LSN = "tideline.gateway.received.lsn";
     static final String CONFIRMED_LSN = "tideline.gateway.confirmed.lsn";
     static final String LAG_BYTES = "tideline.gateway.lag.bytes";
+    static final String SPILLED_BYTES = "tideline.gateway.spilled.bytes";
     static final String PUBLISHED_MESSAGES = "tideline.gateway.published.messages";
     static final String DUPLICATES = "tideline.gateway.duplicate.messages";
     static final String SNAPSHOT_ROWS = "tideline.gateway.snapshot.rows";

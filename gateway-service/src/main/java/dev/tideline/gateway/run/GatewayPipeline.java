@@ -42,6 +42,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -84,7 +85,14 @@ public final class GatewayPipeline implements AutoCloseable {
      * @param publisher         stream limits and in-flight window
      */
     public record Tuning(String natsUrl, SnapshotSettings snapshot, Duration heartbeatInterval, Duration statusInterval,
-                         JetStreamPublisher.Settings publisher) {
+                         JetStreamPublisher.Settings publisher, Path spillDirectory) {
+
+        /** Streamed transactions spill to {@link PostgresReplicationSource.Settings#DEFAULT_SPILL_DIRECTORY}. */
+        public Tuning(String natsUrl, SnapshotSettings snapshot, Duration heartbeatInterval, Duration statusInterval,
+                      JetStreamPublisher.Settings publisher) {
+            this(natsUrl, snapshot, heartbeatInterval, statusInterval, publisher,
+                    PostgresReplicationSource.Settings.DEFAULT_SPILL_DIRECTORY);
+        }
     }
 
     private final GatewayPipelineSpec spec;
@@ -206,7 +214,10 @@ public final class GatewayPipeline implements AutoCloseable {
         }
         SnapshotWindows windows = new SnapshotWindows(spec.gatewayId(), limits);
         ChangeCapture.Settings defaults = ChangeCapture.Settings.defaults(spec.gatewayId(), spec.slot(), spec.publication());
-        ChangeCapture.Settings settings = new ChangeCapture.Settings(spec.gatewayId(), defaults.source(), tuning.publisher(), limits,
+        PostgresReplicationSource.Settings source = defaults.source();
+        source = new PostgresReplicationSource.Settings(source.slotName(), source.publicationName(), source.protocolVersion(),
+                source.statusInterval(), tuning.spillDirectory());
+        ChangeCapture.Settings settings = new ChangeCapture.Settings(spec.gatewayId(), source, tuning.publisher(), limits,
                 defaults.confirmInterval(), defaults.checkpointInterval(), defaults.minBackoff(), defaults.maxBackoff());
         ChangeCapture c = new ChangeCapture(settings, replication, ChangeCapture.NatsConnector.of(tuning.natsUrl()), windows,
                 HEARTBEAT_PREFIX::equals);
@@ -218,6 +229,8 @@ public final class GatewayPipeline implements AutoCloseable {
             metrics = new GatewayMetrics(meters, spec.gatewayId());
             metrics.gauge(GatewayMetrics.RECEIVED_LSN, "last WAL position received from the source", c, x -> x.receivedLsn().value());
             metrics.gauge(GatewayMetrics.CONFIRMED_LSN, "position confirmed to the slot", c, x -> x.confirmedLsn().value());
+            metrics.gauge(GatewayMetrics.SPILLED_BYTES, "bytes of open source transactions waiting on disk for their commit", c,
+                    ChangeCapture::spilledBytes);
             metrics.gauge(GatewayMetrics.LAG_BYTES, "WAL bytes between the source's current position and the slot's confirmed position",
                     this, x -> x.lagBytes);
             metrics.counter(GatewayMetrics.PUBLISHED_MESSAGES, "messages acknowledged by JetStream", c, ChangeCapture::publishedMessages);

@@ -20,6 +20,7 @@ import dev.tideline.core.naming.Subjects;
 import dev.tideline.gateway.GatewayConfig;
 import dev.tideline.gateway.publish.JetStreamPublisher;
 import dev.tideline.gateway.snapshot.SnapshotSettings;
+import dev.tideline.gateway.source.postgres.PostgresReplicationSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -126,7 +127,8 @@ public class GatewayRunner {
                         SnapshotSettings.DEFAULT.maxReadsPerChunk(), SnapshotSettings.DEFAULT.retryBackoff()).withChunkBytes(g.snapshot().chunkBytes()),
                 g.heartbeatInterval().orElse(null), g.statusInterval(),
                 new JetStreamPublisher.Settings(g.stream().duplicateWindow(), g.stream().maxBytes(), g.stream().maxAge(), d.maxInFlight(),
-                        d.maxInFlightBytes(), d.ackTimeout()));
+                        d.maxInFlightBytes(), d.ackTimeout()),
+                g.spillDirectory().orElse(PostgresReplicationSource.Settings.DEFAULT_SPILL_DIRECTORY));
     }
 
     private void boot(Duration backoff) {

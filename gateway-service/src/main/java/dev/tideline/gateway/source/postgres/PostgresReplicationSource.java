@@ -5,7 +5,9 @@ import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.change.ChangeEvent;
 import dev.tideline.core.pgoutput.PgOutputDecoder;
+import dev.tideline.core.pgoutput.StreamedTransactions;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -30,10 +32,10 @@ import org.postgresql.replication.PGReplicationStream;
  * had not confirmed (at-least-once). {@link #confirm(Lsn)} is the only thing that moves the slot.
  *
  * <p><b>Protocol 2.</b> With {@code proto_version 2} and streaming on (Postgres 14 or later),
- * large transactions arrive while still in progress; they are buffered in memory per transaction
- * and released at their StreamCommit as Begin … Commit, or dropped at StreamAbort (subtransaction
- * aborts drop only that subtransaction's changes). Callers therefore never see uncommitted data,
- * whatever the protocol.
+ * large transactions arrive while still in progress; they are spilled to disk per transaction
+ * ({@link StreamedTransactions}: the heap holds one event of them at a time) and released at their
+ * StreamCommit as Begin … Commit, or dropped at StreamAbort (subtransaction aborts drop only that
+ * subtransaction's changes). Callers therefore never see uncommitted data, whatever the protocol.
  *
  * <p><b>Errors</b> are {@link TidelineException}s naming the operation, the slot and the last
  * received LSN: {@code RETRYABLE} when the connection is lost or the slot is still held by a
@@ -45,6 +47,7 @@ import org.postgresql.replication.PGReplicationStream;
 public final class PostgresReplicationSource implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PostgresReplicationSource.class);
+    private static final int MAX_MESSAGES_PER_POLL = 65_536;
 
     /** Opens a JDBC connection with {@code replication=database} (see {@link #jdbc}). */
     @FunctionalInterface
@@ -60,9 +63,22 @@ public final class PostgresReplicationSource implements AutoCloseable {
      * @param protocolVersion 1, or 2 to let Postgres stream large in-progress transactions (needs
      *                        Postgres 14; on older servers version 1 is used)
      * @param statusInterval  how often a standby status update is sent even when nothing changes
+     * @param spillDirectory  where streamed in-progress transactions wait for their commit, in a
+     *                        subdirectory per session ({@link SpillDirectory}); needs room for the
+     *                        largest open transaction
      */
-    public record Settings(String slotName, String publicationName, int protocolVersion, Duration statusInterval) {
+    public record Settings(String slotName, String publicationName, int protocolVersion, Duration statusInterval,
+                           Path spillDirectory) {
+
+        /** Where streamed transactions are spilled unless configured: {@code <java.io.tmpdir>/tideline-spill}. */
+        public static final Path DEFAULT_SPILL_DIRECTORY = Path.of(System.getProperty("java.io.tmpdir"), "tideline-spill");
+
+        public Settings(String slotName, String publicationName, int protocolVersion, Duration statusInterval) {
+            this(slotName, publicationName, protocolVersion, statusInterval, DEFAULT_SPILL_DIRECTORY);
+        }
+
         public Settings {
+            Objects.requireNonNull(spillDirectory, "spillDirectory");
             requireName(slotName, "slot name");
             requireName(publicationName, "publication name");
             if (protocolVersion != 1 && protocolVersion != 2) {
@@ -83,8 +99,8 @@ public final class PostgresReplicationSource implements AutoCloseable {
 
     private final Connector connector;
     private final Settings settings;
-    private final PgOutputDecoder decoder = new PgOutputDecoder();
-    private final StreamedTransactions transactions = new StreamedTransactions();
+    private SpillDirectory spill;
+    private StreamedTransactions transactions;
     private Connection connection;
     private PGReplicationStream stream;
     private Lsn startLsn = Lsn.INVALID;
@@ -114,6 +130,10 @@ public final class PostgresReplicationSource implements AutoCloseable {
     public void start() {
         if (stream != null) {
             throw new IllegalStateException("already started");
+        }
+        if (transactions == null) {
+            spill = SpillDirectory.claim(settings.spillDirectory(), settings.slotName());
+            transactions = new StreamedTransactions(new PgOutputDecoder(), spill.path());
         }
         try {
             connection = connector.connect();
@@ -190,14 +210,17 @@ public final class PostgresReplicationSource implements AutoCloseable {
     }
 
     /**
-     * The next event of a committed transaction, or {@code null} when none has arrived yet. Never
-     * blocks on the network; sends status updates when due. Relation, Type and Origin events are
-     * passed through; stream-control events (protocol 2) never are.
+     * The next event of a committed transaction, or {@code null} when none has arrived yet (or only
+     * messages of a streamed transaction, which wait on disk for its commit). Never blocks on the
+     * network; sends status updates when due. Relation, Type and Origin events are passed through;
+     * stream-control events (protocol 2) never are.
      */
     public ChangeEvent poll() {
         requireStarted();
         ChangeEvent ready = transactions.next();
-        while (ready == null) {
+        // A streamed transaction's messages go to disk and yield no event; returning now and then
+        // keeps the caller's loop (stop requests, metrics) responsive during a long one.
+        for (int spilled = 0; ready == null && spilled < MAX_MESSAGES_PER_POLL; spilled++) {
             ByteBuffer message;
             try {
                 message = stream.readPending();
@@ -207,7 +230,7 @@ public final class PostgresReplicationSource implements AutoCloseable {
             if (message == null) {
                 return null;
             }
-            transactions.accept(decoder.decode(message));
+            transactions.accept(message);
             ready = transactions.next();
         }
         return ready;
@@ -222,9 +245,9 @@ public final class PostgresReplicationSource implements AutoCloseable {
         return Lsn.of(stream.getLastReceiveLSN().asLong());
     }
 
-    /** Whether in-progress transactions (protocol 2) are buffered, waiting for their commit or abort. */
-    public int bufferedTransactions() {
-        return transactions.bufferedTransactions();
+    /** Bytes of in-progress transactions (protocol 2) waiting on disk for their commit or abort. */
+    public long spilledBytes() {
+        return transactions == null ? 0 : transactions.spilledBytes();
     }
 
     /**
@@ -253,6 +276,11 @@ public final class PostgresReplicationSource implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly();
+        if (transactions != null) {
+            transactions.close();
+            spill.close();
+            transactions = null;
+        }
     }
 
     private void closeQuietly() {
