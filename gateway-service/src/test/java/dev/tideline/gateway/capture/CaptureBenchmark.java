@@ -286,7 +286,7 @@ class CaptureBenchmark {
     }
 
     /** Runs pg_recvlogical on {@code slot} until {@code end}; returns the seconds it took. */
-    private static double pgRecvLogical(PostgresServer pg, String slot, String publication, Lsn end) throws Exception {
+    static double pgRecvLogical(PostgresServer pg, String slot, String publication, Lsn end) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("pg_recvlogical", "-d", "postgres", "-h", pg.host(), "-p", Integer.toString(pg.port()), "-U",
                 pg.user(), "--slot", slot, "--start", "-o", "proto_version=1", "-o", "publication_names=" + publication, "--endpos", end.toString(),
                 "-f", "/dev/null", "--no-loop");
