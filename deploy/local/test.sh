@@ -16,9 +16,9 @@ summarise_failures() {
       echo "---- $report"
       grep -a -A 25 -E "<<< (FAILURE|ERROR)!" "$report" | grep -a -v -E "^\s+at (org\.junit|java\.base|org\.apache\.maven)" | head -60
     done || true
-  if ls e2e/target/stack-logs/*.log >/dev/null 2>&1; then
+  if ls e2e/target/stack-logs/*/*.log >/dev/null 2>&1; then
     echo "==== last errors in the e2e stack's service logs ===="
-    for log in e2e/target/stack-logs/*.log; do
+    for log in e2e/target/stack-logs/*/*.log; do
       echo "---- $log"
       grep -a -E "ERROR|FAILED|Exception" "$log" | tail -15 || true
     done

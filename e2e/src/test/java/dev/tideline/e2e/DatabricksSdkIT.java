@@ -105,7 +105,7 @@ class DatabricksSdkIT {
     @BeforeAll
     void startTheStackAndTheSdk() throws Exception {
         sdkWarnings = SdkWarnings.install();
-        stack = LocalStack.up();
+        stack = LocalStack.up("DatabricksSdkIT");
         host = stack.get("TIDELINE_API_URL");
         w = new WorkspaceClient(new DatabricksConfig().setHost(host).setToken(stack.get("TIDELINE_API_TOKEN")));
         shopUrl = stack.get("TIDELINE_SOURCE_PG_URL").replace("/postgres?", "/shop?");

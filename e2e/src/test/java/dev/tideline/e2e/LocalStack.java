@@ -16,18 +16,24 @@ import java.util.concurrent.TimeUnit;
  */
 final class LocalStack implements AutoCloseable {
 
+    private final String name;
     private final Path repo;
     private final Path stateDir;
     private final Map<String, String> env;
 
-    private LocalStack(Path repo, Path stateDir, Map<String, String> env) {
+    private LocalStack(String name, Path repo, Path stateDir, Map<String, String> env) {
+        this.name = name;
         this.repo = repo;
         this.stateDir = stateDir;
         this.env = env;
     }
 
-    /** Starts the stack and reads the settings {@code up.sh} wrote to {@code stack.env}. */
-    static LocalStack up() throws IOException, InterruptedException {
+    /**
+     * Starts the stack and reads the settings {@code up.sh} wrote to {@code stack.env}.
+     *
+     * @param name the test's name: its service logs are kept in {@code e2e/target/stack-logs/<name>}
+     */
+    static LocalStack up(String name) throws IOException, InterruptedException {
         Path repo = Path.of(System.getProperty("tideline.repo.root", "..")).toAbsolutePath().normalize();
         for (String service : List.of("api", "gateway", "apply", "sync")) {
             Path jar = repo.resolve(service + "-service/target/quarkus-app/quarkus-run.jar");
@@ -37,7 +43,7 @@ final class LocalStack implements AutoCloseable {
         }
         Path stateDir = repo.resolve("e2e/target/stack");
         Files.createDirectories(stateDir);
-        LocalStack stack = new LocalStack(repo, stateDir, new LinkedHashMap<>());
+        LocalStack stack = new LocalStack(name, repo, stateDir, new LinkedHashMap<>());
         try {
             stack.run(Duration.UP, "deploy/local/up.sh");
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -91,11 +97,11 @@ final class LocalStack implements AutoCloseable {
         return out;
     }
 
-    /** Stops and deletes the stack, keeping the service logs in {@code e2e/target/stack-logs} for diagnosis. */
+    /** Stops and deletes the stack, keeping the service logs in {@code e2e/target/stack-logs/<name>} for diagnosis. */
     @Override
     public void close() throws IOException, InterruptedException {
         run(Duration.DOWN, "deploy/local/down.sh");
-        Path kept = stateDir.resolveSibling("stack-logs");
+        Path kept = stateDir.resolveSibling("stack-logs").resolve(name);
         Files.createDirectories(kept);
         try (var logs = Files.list(logs())) {
             for (Path log : (Iterable<Path>) logs::iterator) {

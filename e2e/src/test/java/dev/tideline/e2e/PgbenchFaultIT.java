@@ -27,7 +27,7 @@ class PgbenchFaultIT {
 
     @BeforeAll
     void startTheStack() throws Exception {
-        bench = PgbenchWorkload.onANewStack();
+        bench = PgbenchWorkload.onANewStack("PgbenchFaultIT");
     }
 
     @AfterAll

@@ -23,7 +23,7 @@ class PgbenchIT {
 
     @BeforeAll
     void startTheStack() throws Exception {
-        bench = PgbenchWorkload.onANewStack();
+        bench = PgbenchWorkload.onANewStack("PgbenchIT");
     }
 
     @AfterAll

@@ -47,8 +47,8 @@ final class PgbenchWorkload implements AutoCloseable {
     }
 
     /** The workload on a stack of its own ({@link LocalStack#up}), which {@link #close} stops. */
-    static PgbenchWorkload onANewStack() throws IOException, InterruptedException {
-        return new PgbenchWorkload(LocalStack.up());
+    static PgbenchWorkload onANewStack(String name) throws IOException, InterruptedException {
+        return new PgbenchWorkload(LocalStack.up(name));
     }
 
     /** The stack, for fault drills ({@link LocalStack#kill}, {@link LocalStack#restart}). */

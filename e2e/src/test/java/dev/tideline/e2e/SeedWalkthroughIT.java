@@ -44,7 +44,7 @@ class SeedWalkthroughIT {
 
     @BeforeAll
     void startTheStack() throws Exception {
-        stack = LocalStack.up();
+        stack = LocalStack.up("SeedWalkthroughIT");
         api = new Api(stack.get("TIDELINE_API_URL"), stack.get("TIDELINE_API_TOKEN"));
         sourceAdminUrl = stack.get("TIDELINE_SOURCE_PG_URL");
         neondbUrl = sourceAdminUrl.replace("/postgres?", "/neondb?");
