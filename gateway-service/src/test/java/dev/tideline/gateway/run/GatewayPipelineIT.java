@@ -82,6 +82,9 @@ class GatewayPipelineIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> second.status().state() == PipelineState.FAILED);
             PipelineStatus failed = second.status();
             assertTrue(failed.message().contains("full refresh"), failed.message());
+            // Status never lies: while it keeps retrying (and keeps failing), no moment shows it otherwise.
+            await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> second.status().state() == PipelineState.FAILED && second.status().message().contains("full refresh"));
             try (java.sql.Connection c = pg.connect(); Statement s = c.createStatement()) {
                 assertTrue(!s.executeQuery("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'lost_slot'").next(),
                         "the gateway must not re-create a lost slot by itself");
