@@ -127,7 +127,10 @@ alive() {
 start_nats() {
   local port="$1"
   mkdir -p "$STATE_DIR/nats" "$STATE_DIR/pids" "$STATE_DIR/logs"
-  nohup nats-server -js -a 127.0.0.1 -p "$port" -sd "$STATE_DIR/nats" >>"$STATE_DIR/logs/nats.log" 2>&1 &
+  # 8 MB messages (NATS' recommended ceiling): the gateway sizes its batches to max_payload, so rows up
+  # to about 8 MB pass; the default 1 MiB would stop the gateway on the first larger row.
+  printf 'max_payload: 8MB\n' > "$STATE_DIR/nats.conf"
+  nohup nats-server -c "$STATE_DIR/nats.conf" -js -a 127.0.0.1 -p "$port" -sd "$STATE_DIR/nats" >>"$STATE_DIR/logs/nats.log" 2>&1 &
   echo $! > "$STATE_DIR/pids/nats.pid"
   for _ in $(seq 1 40); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.25; done
 }

@@ -146,7 +146,7 @@ final class TableBatch {
         return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                 what + " of table " + schema.table() + " encodes to about " + bytes + " bytes, more than the largest message body allowed ("
                         + limits.maxBytes() + " bytes)",
-                "raise the NATS server's max_payload (up to 64 MB) and the gateway's maximum message size to match, "
+                "raise the NATS server's max_payload (up to 64 MB; the gateway sizes its messages to it when it connects), "
                         + "or remove the oversized column from the publication");
     }
 }

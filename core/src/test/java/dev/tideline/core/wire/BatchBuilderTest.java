@@ -127,6 +127,20 @@ class BatchBuilderTest {
     }
 
     @Test
+    void limitsFollowTheServersMaxPayload() {
+        assertEquals(BatchLimits.DEFAULT, BatchLimits.forMaxPayload(1024 * 1024));
+        BatchLimits eight = BatchLimits.forMaxPayload(8L * 1024 * 1024);
+        assertEquals(BatchLimits.DEFAULT_TARGET_BYTES, eight.targetBytes());
+        assertEquals(8 * 1024 * 1024 - 16 * 1024, eight.maxBytes());
+        RelationSchema schema = Fixtures.schema("public", "big", 1);
+        assertTrue(new RowsBatchBuilder(GATEWAY, eight).start(schema, LSN, TIME, 1, 0).insert(0, Row.of(new byte[3 * 1024 * 1024])),
+                "a 3 MiB row fits under an 8 MB max_payload");
+        BatchLimits tiny = BatchLimits.forMaxPayload(64 * 1024);
+        assertEquals(48 * 1024, tiny.maxBytes());
+        assertEquals(48 * 1024, tiny.targetBytes());
+    }
+
+    @Test
     void aRowUpToTheDefaultMaximumIsPublishable() {
         RelationSchema schema = Fixtures.schema("public", "big", 1);
         RowsBatchBuilder builder = new RowsBatchBuilder(GATEWAY, BatchLimits.DEFAULT).start(schema, LSN, TIME, 1, 0);

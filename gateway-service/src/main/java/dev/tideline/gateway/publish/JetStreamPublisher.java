@@ -358,7 +358,7 @@ public final class JetStreamPublisher {
             String description = api.getErrorDescription() == null ? "" : api.getErrorDescription();
             if (api.getApiErrorCode() == 10054 || description.contains("message size exceeds")) {
                 return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, operation + " failed: " + description,
-                        "raise the NATS server's max_payload and the stream's max message size, or lower the gateway's maximum batch size", api);
+                        "raise the NATS server's max_payload (the gateway sizes its messages to it when it connects) and the stream's max message size", api);
             }
             if (description.contains("maximum bytes") || description.contains("maximum messages") || description.contains("storage")) {
                 return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, operation + " failed: the stream is full ("

@@ -204,7 +204,8 @@ public final class GatewayPipeline implements AutoCloseable {
         }
         tables = resolved;
         PostgresReplicationSource.Connector replication = PostgresReplicationSource.jdbc(spec.jdbcUrl(), credentials);
-        BatchLimits limits = BatchLimits.DEFAULT;
+        // Message bodies as large as this server accepts: raising max_payload is all a larger row needs.
+        BatchLimits limits = BatchLimits.forMaxPayload(nats.getServerInfo().getMaxPayload());
         SnapshotProgressStore progress = new SnapshotProgressStore(nats, spec.gatewayId());
         if (!slotExists) {
             JetStreamPublisher publisher = new JetStreamPublisher(nats, spec.gatewayId(), tuning.publisher());
