@@ -20,12 +20,14 @@ final class LocalStack implements AutoCloseable {
     private final Path repo;
     private final Path stateDir;
     private final Map<String, String> env;
+    private final Map<String, String> environment;
 
-    private LocalStack(String name, Path repo, Path stateDir, Map<String, String> env) {
+    private LocalStack(String name, Path repo, Path stateDir, Map<String, String> env, Map<String, String> environment) {
         this.name = name;
         this.repo = repo;
         this.stateDir = stateDir;
         this.env = env;
+        this.environment = Map.copyOf(environment);
     }
 
     /**
@@ -34,6 +36,11 @@ final class LocalStack implements AutoCloseable {
      * @param name the test's name: its service logs are kept in {@code e2e/target/stack-logs/<name>}
      */
     static LocalStack up(String name) throws IOException, InterruptedException {
+        return up(name, Map.of());
+    }
+
+    /** {@link #up(String)} with extra environment for {@code up.sh}, e.g. {@code TIDELINE_JAVA_OPTS}. */
+    static LocalStack up(String name, Map<String, String> environment) throws IOException, InterruptedException {
         Path repo = Path.of(System.getProperty("tideline.repo.root", "..")).toAbsolutePath().normalize();
         for (String service : List.of("api", "gateway", "apply", "sync")) {
             Path jar = repo.resolve(service + "-service/target/quarkus-app/quarkus-run.jar");
@@ -43,7 +50,7 @@ final class LocalStack implements AutoCloseable {
         }
         Path stateDir = repo.resolve("e2e/target/stack");
         Files.createDirectories(stateDir);
-        LocalStack stack = new LocalStack(name, repo, stateDir, new LinkedHashMap<>());
+        LocalStack stack = new LocalStack(name, repo, stateDir, new LinkedHashMap<>(), environment);
         try {
             stack.run(Duration.UP, "deploy/local/up.sh");
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -74,6 +81,17 @@ final class LocalStack implements AutoCloseable {
 
     Path warehouse() {
         return Path.of(get("TIDELINE_WAREHOUSE"));
+    }
+
+    /** Peak resident memory ({@code VmHWM}) of a running part of the stack (api, gateway, apply, sync, nats), in KiB. */
+    long peakResidentKiB(String part) throws IOException {
+        String pid = Files.readString(stateDir.resolve("pids").resolve(part + ".pid")).trim();
+        for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmHWM for " + part + " (pid " + pid + ")");
     }
 
     Path logs() {
@@ -124,6 +142,7 @@ final class LocalStack implements AutoCloseable {
     private void run(Duration limit, String... command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true)
                 .redirectOutput(stateDir.resolve(Path.of(command[0]).getFileName() + ".out").toFile());
+        builder.environment().putAll(environment);
         builder.environment().put("TIDELINE_SKIP_BUILD", "1");
         builder.environment().put("TIDELINE_STATE_DIR", stateDir.toString());
         Process process = builder.start();

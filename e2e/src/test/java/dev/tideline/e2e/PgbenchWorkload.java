@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
@@ -51,6 +52,11 @@ final class PgbenchWorkload implements AutoCloseable {
         return new PgbenchWorkload(LocalStack.up(name));
     }
 
+    /** {@link #onANewStack(String)} with extra environment for the stack (e.g. {@code TIDELINE_JAVA_OPTS}). */
+    static PgbenchWorkload onANewStack(String name, Map<String, String> environment) throws IOException, InterruptedException {
+        return new PgbenchWorkload(LocalStack.up(name, environment));
+    }
+
     /** The stack, for fault drills ({@link LocalStack#kill}, {@link LocalStack#restart}). */
     LocalStack stack() {
         return stack;
@@ -63,10 +69,15 @@ final class PgbenchWorkload implements AutoCloseable {
 
     /** {@code pgbench -i}, the publication and the slot, as Lakeflow Connect's setup asks a user to. */
     void initialiseTheSource() throws Exception {
+        initialiseTheSource(1);
+    }
+
+    /** {@link #initialiseTheSource()} at pgbench scale {@code scale} ({@code scale} × 100,000 accounts). */
+    void initialiseTheSource(int scale) throws Exception {
         Sql.run(stack.get("TIDELINE_SOURCE_PG_URL"), "CREATE DATABASE bench");
-        Process init = pgbench("-i", "-s", "1", "-q");
+        Process init = pgbench("-i", "-s", Integer.toString(scale), "-q");
         String output = new String(init.getInputStream().readAllBytes());
-        assertTrue(init.waitFor(5, TimeUnit.MINUTES) && init.exitValue() == 0, "pgbench -i: " + output);
+        assertTrue(init.waitFor(60, TimeUnit.MINUTES) && init.exitValue() == 0, "pgbench -i: " + output);
         Sql.run(benchUrl,
                 // no primary key: without FULL, Postgres refuses its updates and deletes under a publication
                 "ALTER TABLE pgbench_history REPLICA IDENTITY FULL",
@@ -127,6 +138,16 @@ final class PgbenchWorkload implements AutoCloseable {
         return pgbench(all.toArray(String[]::new));
     }
 
+    /** The source database's JDBC URL. */
+    String sourceUrl() {
+        return benchUrl;
+    }
+
+    /** The synced database's JDBC URL on the target. */
+    String targetUrl() {
+        return stack.get("TIDELINE_TARGET_PG_URL").replace("/postgres?", "/bench_synced?");
+    }
+
     long historyRows() throws SQLException {
         return Long.parseLong(Sql.query(benchUrl, "SELECT count(*) FROM pgbench_history").get(0).get(0));
     }
@@ -136,7 +157,7 @@ final class PgbenchWorkload implements AutoCloseable {
         for (String table : TABLES) {
             eventually(table).untilAsserted(() -> assertEquals(sourceRows(table), deltaRows(table), table + " in Delta"));
         }
-        String targetUrl = stack.get("TIDELINE_TARGET_PG_URL").replace("/postgres?", "/bench_synced?");
+        String targetUrl = targetUrl();
         eventually("the synced table").untilAsserted(() -> assertEquals(
                 Sql.query(benchUrl, "SELECT aid, bid, abalance, filler FROM pgbench_accounts ORDER BY aid"),
                 Sql.query(targetUrl, "SELECT aid, bid, abalance, filler FROM public.pgbench_accounts ORDER BY aid")));

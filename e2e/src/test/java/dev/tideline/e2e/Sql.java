@@ -1,5 +1,8 @@
 package dev.tideline.e2e;
 
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -8,6 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.postgresql.PGConnection;
 
 /** Plain JDBC on the source and target Postgres of the stack, as a user runs SQL there (never on Tideline). */
 final class Sql {
@@ -46,6 +52,26 @@ final class Sql {
                 }
                 rows.add(row);
             }
+            return rows;
+        }
+    }
+
+    /**
+     * Streams {@code copyOut} (a {@code COPY … TO STDOUT}) on one database into {@code copyIn} (a
+     * {@code COPY … FROM STDIN}) on another, as {@code psql … | psql …} would; returns the rows copied in.
+     */
+    static long copy(String fromUrl, String copyOut, String toUrl, String copyIn) throws Exception {
+        try (Connection from = DriverManager.getConnection(fromUrl); Connection to = DriverManager.getConnection(toUrl);
+             PipedInputStream in = new PipedInputStream(1 << 20); PipedOutputStream out = new PipedOutputStream(in)) {
+            CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+                try (out) {
+                    return from.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut, out);
+                } catch (SQLException | IOException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            long rows = to.unwrap(PGConnection.class).getCopyAPI().copyIn(copyIn, in);
+            reader.join();
             return rows;
         }
     }
