@@ -104,6 +104,7 @@ public final class PostgresReplicationSource implements AutoCloseable {
     private Connection connection;
     private PGReplicationStream stream;
     private Lsn startLsn = Lsn.INVALID;
+    private long lastContactNanos = System.nanoTime();
     private int protocolInUse;
 
     public PostgresReplicationSource(Connector connector, Settings settings) {
@@ -218,15 +219,20 @@ public final class PostgresReplicationSource implements AutoCloseable {
     public ChangeEvent poll() {
         requireStarted();
         ChangeEvent ready = transactions.next();
+        if (ready != null) {
+            keepAlive();
+            return ready;
+        }
         // A streamed transaction's messages go to disk and yield no event; returning now and then
         // keeps the caller's loop (stop requests, metrics) responsive during a long one.
         for (int spilled = 0; ready == null && spilled < MAX_MESSAGES_PER_POLL; spilled++) {
             ByteBuffer message;
             try {
-                message = stream.readPending();
+                message = stream.readPending(); // sends a status update itself when one is due
             } catch (SQLException e) {
                 throw wrap("read the replication stream", e);
             }
+            lastContactNanos = System.nanoTime();
             if (message == null) {
                 return null;
             }
@@ -234,6 +240,26 @@ public final class PostgresReplicationSource implements AutoCloseable {
             ready = transactions.next();
         }
         return ready;
+    }
+
+    /**
+     * Sends a status update when none went out for a status interval. While a committed streamed
+     * transaction is released from its spill file nothing is read from the server — for minutes,
+     * for a large one — and a walsender that hears nothing for {@code wal_sender_timeout} (60 s by
+     * default) drops the connection; the next session would receive the transaction again from its
+     * start and never get past it.
+     */
+    private void keepAlive() {
+        long now = System.nanoTime();
+        if (now - lastContactNanos < settings.statusInterval().toNanos()) {
+            return;
+        }
+        lastContactNanos = now;
+        try {
+            stream.forceUpdateStatus();
+        } catch (SQLException e) {
+            throw wrap("send a status update", e);
+        }
     }
 
     /**
