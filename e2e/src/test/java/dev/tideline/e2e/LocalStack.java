@@ -19,15 +19,25 @@ final class LocalStack implements AutoCloseable {
     private final Path repo;
     private final Path stateDir;
     private final Map<String, String> env;
+    private final Map<String, String> settings;
 
-    private LocalStack(Path repo, Path stateDir, Map<String, String> env) {
+    private LocalStack(Path repo, Path stateDir, Map<String, String> env, Map<String, String> settings) {
         this.repo = repo;
         this.stateDir = stateDir;
         this.env = env;
+        this.settings = settings;
     }
 
     /** Starts the stack and reads the settings {@code up.sh} wrote to {@code stack.env}. */
     static LocalStack up() throws IOException, InterruptedException {
+        return up(Map.of());
+    }
+
+    /**
+     * Starts the stack with extra environment {@code settings} for the services (e.g.
+     * {@code TIDELINE_CONSOLE_LAG_SAMPLE_SECONDS}), as a user exporting them before {@code up.sh} would.
+     */
+    static LocalStack up(Map<String, String> settings) throws IOException, InterruptedException {
         Path repo = Path.of(System.getProperty("tideline.repo.root", "..")).toAbsolutePath().normalize();
         for (String service : List.of("api", "gateway", "apply", "sync")) {
             Path jar = repo.resolve(service + "-service/target/quarkus-app/quarkus-run.jar");
@@ -37,7 +47,7 @@ final class LocalStack implements AutoCloseable {
         }
         Path stateDir = repo.resolve("e2e/target/stack");
         Files.createDirectories(stateDir);
-        LocalStack stack = new LocalStack(repo, stateDir, new LinkedHashMap<>());
+        LocalStack stack = new LocalStack(repo, stateDir, new LinkedHashMap<>(), Map.copyOf(settings));
         try {
             stack.run(Duration.UP, "deploy/local/up.sh");
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -118,6 +128,7 @@ final class LocalStack implements AutoCloseable {
     private void run(Duration limit, String... command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true)
                 .redirectOutput(stateDir.resolve(Path.of(command[0]).getFileName() + ".out").toFile());
+        builder.environment().putAll(settings);
         builder.environment().put("TIDELINE_SKIP_BUILD", "1");
         builder.environment().put("TIDELINE_STATE_DIR", stateDir.toString());
         Process process = builder.start();

@@ -4,6 +4,7 @@ import dev.tideline.api.ApiConfig;
 import dev.tideline.api.nats.ControlPlaneAccess;
 import dev.tideline.control.ControlJson;
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.naming.IdentifierTokens;
 import io.nats.client.Connection;
 import io.nats.client.FetchConsumeOptions;
 import io.nats.client.FetchConsumer;
@@ -23,13 +24,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,7 @@ import java.util.Map;
 /**
  * The lag history the console charts, kept in NATS JetStream — the system's state store — so it survives an
  * api-service restart and every replica reads the same history: stream {@value #STREAM} over
- * {@code tideline.lag.<kind>.<base64url(id)>}, file storage, samples older than
+ * {@code tideline.lag.<kind>.<id>} (the id encoded as every identifier in a subject is, {@link IdentifierTokens}), file storage, samples older than
  * {@code tideline.console.lag-history-hours} dropped by the server.
  *
  * <p>Replicas all sample, but each sample carries {@code Nats-Msg-Id = <series>@<time bucket>}: within the
@@ -86,11 +85,10 @@ public class LagHistory {
         return "synced/" + name;
     }
 
-    /** The subject of a series: its id base64url-encoded, since names may hold dots and any other character. */
+    /** The subject of a series: names may hold dots and any other character, so the id is one encoded token. */
     static String subject(String series) {
         int slash = series.indexOf('/');
-        return ROOT + "." + series.substring(0, slash) + "."
-                + Base64.getUrlEncoder().withoutPadding().encodeToString(series.substring(slash + 1).getBytes(StandardCharsets.UTF_8));
+        return ROOT + "." + series.substring(0, slash) + "." + IdentifierTokens.encode(series.substring(slash + 1));
     }
 
     /**

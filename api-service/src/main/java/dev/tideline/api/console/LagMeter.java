@@ -122,6 +122,29 @@ public class LagMeter {
     }
 
     /**
+     * How full the staging stream of gateway {@code gatewayId} is: the larger of bytes ÷ max bytes and messages ÷ max
+     * messages (0 for a stream without limits), or null when the stream cannot be read (not created yet, NATS away).
+     * A full stream pushes back on the gateway (discard new), which then stops confirming the slot.
+     */
+    public Double stagingUsed(String gatewayId) {
+        try {
+            io.nats.client.api.StreamInfo info = access.connection().jetStreamManagement().getStreamInfo(Streams.changes(gatewayId));
+            double used = 0;
+            long maxBytes = info.getConfiguration().getMaxBytes();
+            long maxMsgs = info.getConfiguration().getMaxMsgs();
+            if (maxBytes > 0) {
+                used = Math.max(used, info.getStreamState().getByteCount() / (double) maxBytes);
+            }
+            if (maxMsgs > 0) {
+                used = Math.max(used, info.getStreamState().getMsgCount() / (double) maxMsgs);
+            }
+            return used;
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
      * The lag of a synced table: its source table's latest Delta version as the ingestion pipeline writing it last
      * reported it, against the version synced. Unknown (nulls) for a source Tideline does not write (e.g. Spark's).
      */

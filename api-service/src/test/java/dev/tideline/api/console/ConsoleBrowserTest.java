@@ -21,6 +21,7 @@ import dev.tideline.core.TableId;
 import dev.tideline.core.naming.KvBuckets;
 import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.Subjects;
+import dev.tideline.testing.HeadlessChromium;
 import dev.tideline.testing.InjectTestServer;
 import dev.tideline.testing.NatsServer;
 import dev.tideline.testing.NatsTestResource;

@@ -57,6 +57,6 @@ class LagHistoryTest {
         Map<String, List<LagHistory.Sample>> all = history.read(null, Duration.ofMinutes(5));
         assertEquals(List.of(2L), all.get(a).stream().map(LagHistory.Sample::versions).toList());
         assertEquals(1, history.read(b, Duration.ofMinutes(5)).size());
-        assertTrue(LagHistory.subject(a).matches("tideline\\.lag\\.synced\\.[A-Za-z0-9_-]+"), LagHistory.subject(a));
+        assertTrue(LagHistory.subject(a).matches("tideline\\.lag\\.synced\\.[A-Za-z0-9_=-]+"), LagHistory.subject(a));
     }
 }

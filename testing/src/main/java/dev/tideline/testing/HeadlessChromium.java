@@ -1,5 +1,6 @@
-package dev.tideline.api.console;
+package dev.tideline.testing;
 
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -18,19 +19,22 @@ import java.util.List;
  * path, so Selenium Manager has nothing to look up. A machine without them fails the test, naming the packages
  * ({@code deploy/local/test.sh} installs them) — a browser test that skips silently would prove nothing.
  *
- * <p>{@code TIDELINE_CHROMIUM} and {@code TIDELINE_CHROMEDRIVER} override the paths.
+ * <p>{@code TIDELINE_CHROMIUM} and {@code TIDELINE_CHROMEDRIVER} override the paths. A module using this declares
+ * {@code selenium-chrome-driver} (and {@code selenium-support}) as test dependencies itself: this module has them
+ * only as optional.
  */
-final class HeadlessChromium {
+public final class HeadlessChromium {
 
     private static final List<String> BROWSERS = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium");
     private static final List<String> DRIVERS = List.of("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
     /** Where screenshots of the main pages go (build output; docs/ holds copies chosen by hand). */
-    static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+    public static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
 
     private HeadlessChromium() {
     }
 
-    static ChromeDriver start() {
+    /** Starts a headless Chromium; quit it when done. */
+    public static ChromeDriver start() {
         Path browser = find("TIDELINE_CHROMIUM", BROWSERS, "chromium");
         Path driver = find("TIDELINE_CHROMEDRIVER", DRIVERS, "chromium-driver");
         System.setProperty("webdriver.chrome.driver", driver.toString());
@@ -47,15 +51,24 @@ final class HeadlessChromium {
         return new ChromeDriver(service, options);
     }
 
-    /** Saves a screenshot of the current page as {@code target/console-screenshots/<name>.png}. */
-    static Path screenshot(ChromeDriver driver, String name) {
+    /**
+     * Saves a screenshot of the whole current page (the window grown to the page's height for it) as
+     * {@code target/console-screenshots/<name>.png}.
+     */
+    public static Path screenshot(ChromeDriver driver, String name) {
+        Dimension window = driver.manage().window().getSize();
         try {
+            Object height = driver.executeScript("return document.documentElement.scrollHeight");
+            int pageHeight = height instanceof Number n ? n.intValue() : window.getHeight();
+            driver.manage().window().setSize(new Dimension(window.getWidth(), Math.min(6000, Math.max(window.getHeight(), pageHeight + 100))));
             Files.createDirectories(SCREENSHOTS);
             Path file = SCREENSHOTS.resolve(name + ".png");
             Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
             return file;
         } catch (IOException e) {
             throw new IllegalStateException("cannot save screenshot " + name + ": " + e.getMessage(), e);
+        } finally {
+            driver.manage().window().setSize(window);
         }
     }
 
