@@ -98,13 +98,13 @@ class ConsoleModel {
                 pipelines.add(new ConsoleViews.PipelineRow(spec.id(), name, pipelineHref(spec.id()), state, PipelineViews.health(cause),
                         gateway == null ? spec.ingestionDefinition().ingestionGatewayId() : display(gateway), tables.size(),
                         (int) tables.stream().filter(t -> "FAILED".equals(t.state())).count(), lastUpdate(status),
-                        List.of(startUpdate(spec))));
+                        lagText(lag.pipeline(spec, all, tables, now)), List.of(startUpdate(spec))));
             }
         }
         List<ConsoleViews.SyncedRow> synced = new ArrayList<>();
         for (SyncedTableSpec spec : store.syncedTables()) {
             SyncedTableStatus status = store.syncedTableStatus(spec.name()).orElse(null);
-            ConsoleViews.SyncedRow row = syncedRow(spec, status);
+            ConsoleViews.SyncedRow row = syncedRow(spec, status, all, now);
             synced.add(row);
             if ("UNHEALTHY".equals(row.health())) {
                 failed.add(new ConsoleViews.Problem("failed", "synced table", spec.name(), row.href(), row.state(), row.message(),
@@ -161,7 +161,7 @@ class ConsoleModel {
         List<ConsoleViews.SyncedRow> syncedRows = new ArrayList<>();
         for (SyncedTableSpec synced : store.syncedTables()) {
             if (destinations.contains(synced.spec().sourceTableFullName())) {
-                syncedRows.add(syncedRow(synced, store.syncedTableStatus(synced.name()).orElse(null)));
+                syncedRows.add(syncedRow(synced, store.syncedTableStatus(synced.name()).orElse(null), all, now));
             }
         }
         String cause = PipelineViews.cause(status, tables);
@@ -201,7 +201,7 @@ class ConsoleModel {
                 from, now);
         String target = spec.target() == null ? "" : spec.target().database() + "." + spec.target().schema() + "." + spec.target().table()
                 + " (connection " + spec.target().connectionName() + ")";
-        return Optional.of(new ConsoleViews.SyncedPage(syncedRow(spec, status), spec.pipelineId(), target,
+        return Optional.of(new ConsoleViews.SyncedPage(syncedRow(spec, status, store.pipelines(), now), spec.pipelineId(), target,
                 String.join(", ", spec.spec().primaryKeyColumns()), chart, eventsHref(name)));
     }
 
@@ -271,7 +271,10 @@ class ConsoleModel {
                 actions);
     }
 
-    private ConsoleViews.SyncedRow syncedRow(SyncedTableSpec spec, SyncedTableStatus status) {
+    private ConsoleViews.SyncedRow syncedRow(SyncedTableSpec spec, SyncedTableStatus status, List<PipelineSpec> all, long now) {
+        LagMeter.SyncedLag syncedLag = lag.synced(spec, status, all, now);
+        String lagText = syncedLag.versions() == null ? "unknown"
+                : join(syncedLag.versions() + (syncedLag.versions() == 1 ? " version" : " versions"), Bytes.duration(syncedLag.seconds()));
         SyncedTableState state = status == null ? null : status.detailedState();
         boolean failed = state == SyncedTableState.OFFLINE_FAILED || state == SyncedTableState.ONLINE_PIPELINE_FAILED;
         String policy = spec.spec().schedulingPolicy() == null ? "" : spec.spec().schedulingPolicy().name();
@@ -280,7 +283,7 @@ class ConsoleModel {
         return new ConsoleViews.SyncedRow(spec.name(), syncedHref(spec.name()),
                 state == null ? SyncedTableViews.detailedState(SyncedTableState.PROVISIONING) : SyncedTableViews.detailedState(state),
                 failed ? "UNHEALTHY" : "HEALTHY", policy, spec.spec().sourceTableFullName(), status == null ? null : status.lastSyncedVersion(),
-                status == null || status.lastSyncedAtMillis() == null ? null : time(status.lastSyncedAtMillis()),
+                status == null || status.lastSyncedAtMillis() == null ? null : time(status.lastSyncedAtMillis()), lagText,
                 status == null ? "waiting for sync-service to pick up the synced table" : status.message(), actions);
     }
 

@@ -51,12 +51,12 @@ final class ConsoleViews {
 
     @TemplateData
     record PipelineRow(String id, String name, String href, String state, String health, String gatewayName, int tables,
-                       int failedTables, String lastUpdate, List<Action> actions) {
+                       int failedTables, String lastUpdate, String lag, List<Action> actions) {
     }
 
     @TemplateData
     record SyncedRow(String name, String href, String state, String health, String policy, String source, Long syncedVersion,
-                     String lastSync, String message, List<Action> actions) {
+                     String lastSync, String lag, String message, List<Action> actions) {
     }
 
     @TemplateData

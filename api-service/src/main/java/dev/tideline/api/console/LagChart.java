@@ -3,6 +3,8 @@ package dev.tideline.api.console;
 import io.quarkus.qute.TemplateData;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,8 +50,17 @@ final class LagChart {
     private LagChart() {
     }
 
-    /** The chart of {@code samples} (oldest first) over {@code [fromMillis, toMillis]}. */
-    static Chart of(String title, String href, List<LagHistory.Sample> samples, long fromMillis, long toMillis) {
+    /** The shortest span a chart shows, so that a history only minutes old is not a line at the right edge of hours. */
+    static final long MIN_SPAN_MILLIS = 10 * 60_000L;
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    /**
+     * The chart of {@code samples} (oldest first) read over {@code [windowFromMillis, toMillis]}: its x axis starts at the
+     * first sample (or {@link #MIN_SPAN_MILLIS} before {@code toMillis}, whichever is earlier), not before the window.
+     */
+    static Chart of(String title, String href, List<LagHistory.Sample> samples, long windowFromMillis, long toMillis) {
+        long fromMillis = samples.isEmpty() ? windowFromMillis
+                : Math.max(windowFromMillis, Math.min(samples.get(0).at(), toMillis - MIN_SPAN_MILLIS));
         List<Line> lines = new ArrayList<>();
         boolean pipeline = samples.stream().anyMatch(s -> s.bytes() != null);
         lines.add(line("lag (seconds)", "lag-seconds", samples, LagHistory.Sample::seconds, fromMillis, toMillis, Bytes::duration));
@@ -59,7 +70,7 @@ final class LagChart {
             lines.add(line("lag (Delta versions)", "lag-versions", samples, LagHistory.Sample::versions, fromMillis, toMillis,
                     v -> v == null ? "" : Long.toString(v)));
         }
-        return new Chart(title, href, lines, Instant.ofEpochMilli(fromMillis).toString(), Instant.ofEpochMilli(toMillis).toString(),
+        return new Chart(title, href, lines, TIME.format(Instant.ofEpochMilli(fromMillis)), TIME.format(Instant.ofEpochMilli(toMillis)),
                 samples.size());
     }
 

@@ -204,6 +204,15 @@ class ConsoleBrowserTest {
         WebElement first = browser.findElement(By.cssSelector("main section"));
         assertEquals("attention", first.getAttribute("id"));
         HeadlessChromium.screenshot(browser, "overview");
+
+        // the same signals for Prometheus, on /q/metrics (no token: no names there, only ids)
+        await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            String metrics = given().when().get(base + "q/metrics").then().statusCode(200).extract().asString();
+            assertTrue(metrics.contains("tideline_health_pipeline_failed_tables{pipeline=\"" + pipeline + "\"} 1.0"), "failed tables gauge");
+            assertTrue(metrics.contains("tideline_health_slot_level{gateway=\"" + gateway + "\"} 1.0"), "slot level gauge (degraded: unread)");
+            assertTrue(metrics.contains("tideline_health_slot_retained_bytes{gateway=\"" + gateway + "\"}"), "slot retained gauge");
+            assertFalse(metrics.contains(XSS_TABLE), "no table names in metrics");
+        });
     }
 
     @Test

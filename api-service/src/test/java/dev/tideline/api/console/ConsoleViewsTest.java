@@ -57,6 +57,10 @@ class ConsoleViewsTest {
         assertEquals("0.0,6.0 300.0,63.0 600.0,120.0", chart.lines().get(1).points());
         assertEquals("2.0 KiB", chart.lines().get(1).max());
         assertEquals("0 B", chart.lines().get(1).latest());
+        // a history minutes old is drawn over at least ten minutes, not squeezed to the right edge of the window
+        LagChart.Chart young = LagChart.of("p", "/x", List.of(new LagHistory.Sample("pipeline/p", 3_600_000 - 60_000, 1L, 1L, null)), 0, 3_600_000);
+        assertEquals("1970-01-01 00:50 UTC", young.from());
+        assertEquals("1970-01-01 01:00 UTC", young.to());
         assertEquals("lag (Delta versions)", LagChart.of("s", "/x", List.of(new LagHistory.Sample("synced/s", 0, null, 1L, 1L)), 0, 1)
                 .lines().get(1).name());
     }
