@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.awaitility.core.ConditionFactory;
 import org.openqa.selenium.By;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -93,7 +96,7 @@ class ConsoleIT {
                      "postgres": {"slot_config": {"slot_name": "databricks_slot", "publication_name": "databricks_publication"}}}}]}}
                 """.formatted(gatewayId)).expect(200).body().get("pipeline_id").asText();
         api.post("/api/2.0/pipelines/" + ingestionId + "/updates", "{}").expect(200);
-        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).until(() ->
+        eventually().pollInterval(Duration.ofSeconds(1)).until(() ->
                 api.get("/api/2.1/unity-catalog/tables/main.neon.playing_with_neon").status() == 200);
 
         URI target = URI.create(stack.get("TIDELINE_TARGET_PG_URL").substring("jdbc:".length()));
@@ -111,7 +114,7 @@ class ConsoleIT {
                  "spec": {"source_table_full_name": "main.neon.playing_with_neon", "primary_key_columns": ["id"],
                           "scheduling_policy": "TRIGGERED"}}
                 """).expect(200);
-        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).until(() -> api.get(
+        eventually().pollInterval(Duration.ofSeconds(1)).until(() -> api.get(
                 "/api/2.0/database/synced_tables/pg_db.public.playing_with_neon_synced").expect(200).body()
                 .at("/data_synchronization_status/detailed_state").asText().contains("ONLINE"));
     }
@@ -123,28 +126,31 @@ class ConsoleIT {
         waitFor(ExpectedConditions.urlContains("/console/sign-in"));
         browser.findElement(By.id("token")).sendKeys(stack.get("TIDELINE_API_TOKEN"));
         browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
-        WebElement row = waitFor(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-pipeline-id='" + ingestionId + "']")));
-        assertTrue(row.getText().contains("neon-ingestion"), row.getText());
-        assertTrue(browser.findElement(By.id("synced-tables")).getText().contains("pg_db.public.playing_with_neon_synced"));
-        assertTrue(browser.findElement(By.id("gateways")).getText().contains("databricks_slot"));
+        eventually().untilAsserted(() -> {
+            WebElement row = browser.findElement(By.cssSelector("tr[data-pipeline-id='" + ingestionId + "']"));
+            assertTrue(row.getText().contains("neon-ingestion"), row.getText());
+            assertTrue(browser.findElement(By.id("synced-tables")).getText().contains("pg_db.public.playing_with_neon_synced"));
+            assertTrue(browser.findElement(By.id("gateways")).getText().contains("databricks_slot"));
+        });
     }
 
     @Test
     @Order(3)
     void theStartUpdateButtonRunsAnUpdateOfApplyServiceAndTheDeltaVersionRises() throws Exception {
         browser.get(console + "/pipelines/" + ingestionId);
-        long before = deltaVersion();
+        long before = eventually().until(this::deltaVersion, v -> v >= 0);
         Sql.run(neondbUrl, "INSERT INTO playing_with_neon(name, value) SELECT 'new-' || i, i FROM generate_series(1, 5) s(i)",
                 "DELETE FROM playing_with_neon WHERE id = 2");
         click("//div[@class='actions']/button[text()='Start update']");
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).until(() ->
+        eventually().pollInterval(Duration.ofMillis(500)).until(() ->
                 browser.findElement(By.id("action-result")).getText().contains(": COMPLETED"));
-        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        eventually().pollInterval(Duration.ofSeconds(1)).until(() -> {
             browser.get(console + "/pipelines/" + ingestionId);
             return deltaVersion() > before;
         });
-        assertTrue(browser.findElement(By.id("slot")).getText().contains("reserved"), browser.findElement(By.id("slot")).getText());
-        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(2)).until(() -> {
+        eventually().untilAsserted(() -> assertTrue(browser.findElement(By.id("slot")).getText().contains("reserved"),
+                browser.findElement(By.id("slot")).getText()));
+        eventually().pollInterval(Duration.ofSeconds(2)).until(() -> {
             browser.get(console + "/pipelines/" + ingestionId);
             return Integer.parseInt(browser.findElement(By.cssSelector("figure.chart")).getAttribute("data-samples")) >= 3;
         });
@@ -155,10 +161,9 @@ class ConsoleIT {
     @Order(4)
     void theRefreshButtonBringsTheSyncedTableToTheNewVersion() {
         browser.get(console + "/synced-tables/pg_db.public.playing_with_neon_synced");
-        String before = syncedVersion();
-        assertTrue(!before.isEmpty(), "the synced table was synced once before");
+        String before = eventually().until(this::syncedVersion, v -> !v.isEmpty()); // synced once before
         click("//div[@class='actions']/button[text()='Refresh now']");
-        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        eventually().pollInterval(Duration.ofSeconds(1)).until(() -> {
             browser.get(console + "/synced-tables/pg_db.public.playing_with_neon_synced");
             return !syncedVersion().equals(before);
         });
@@ -167,14 +172,24 @@ class ConsoleIT {
         waitFor(ExpectedConditions.presenceOfElementLocated(By.id("synced-tables")));
         HeadlessChromium.screenshot(browser, "overview");
         browser.get(console + "/events?q=" + ingestionId);
-        assertTrue(browser.findElements(By.cssSelector("#events tbody tr")).stream().anyMatch(r -> r.getText().contains(ingestionId)),
-                "the events of the pipeline are listed");
+        eventually().untilAsserted(() -> assertTrue(browser.findElements(By.cssSelector("#events tbody tr")).stream()
+                .anyMatch(r -> r.getText().contains(ingestionId)), "the events of the pipeline are listed"));
         HeadlessChromium.screenshot(browser, "events");
     }
 
+    /** Clicks the action button (again if the page reloaded between finding and clicking it) and confirms. */
     private void click(String xpath) {
-        waitFor(ExpectedConditions.elementToBeClickable(By.xpath(xpath))).click();
+        eventually().until(() -> {
+            waitFor(ExpectedConditions.elementToBeClickable(By.xpath(xpath))).click();
+            return true;
+        });
         waitFor(ExpectedConditions.alertIsPresent()).accept();
+    }
+
+    /** Awaitility with patience for a page that reloads itself: a stale or not yet present element is read again. */
+    private static ConditionFactory eventually() {
+        return await().atMost(PATIENCE).ignoreExceptionsMatching(e -> e instanceof StaleElementReferenceException
+                || e instanceof NoSuchElementException);
     }
 
     private long deltaVersion() {
@@ -188,6 +203,6 @@ class ConsoleIT {
     }
 
     private <T> T waitFor(org.openqa.selenium.support.ui.ExpectedCondition<T> condition) {
-        return new WebDriverWait(browser, PATIENCE, Duration.ofMillis(250)).until(condition);
+        return new WebDriverWait(browser, PATIENCE, Duration.ofMillis(250)).ignoring(StaleElementReferenceException.class).until(condition);
     }
 }

@@ -35,9 +35,13 @@ public class ConsoleAuthFilter {
         this.token = token;
     }
 
-    /** Whether {@code path} belongs to the console (guarded here, not by the bearer token filter). */
+    /**
+     * Whether {@code path} belongs to the console (guarded here, not by the bearer token filter). A path with a dot
+     * segment ({@code /console/../api/...}) never does, whatever the router later makes of it: the API must not be
+     * reachable with the console's cookie.
+     */
     public static boolean isConsolePath(String path) {
-        return path.equals("/console") || path.startsWith("/console/");
+        return (path.equals("/console") || path.startsWith("/console/")) && !path.contains("/.");
     }
 
     @ServerRequestFilter(preMatching = true)

@@ -1,8 +1,6 @@
 package dev.tideline.api.console;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tideline.api.ApiConfig;
-import dev.tideline.api.event.RecentEvents;
 import dev.tideline.api.nats.SpecStore;
 import dev.tideline.api.pipeline.PipelineViews;
 import dev.tideline.api.synced.SyncedTableViews;
@@ -28,7 +26,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -44,10 +41,10 @@ class ConsoleModel {
     private final SlotProbe slots;
     private final LagMeter lag;
     private final LagHistory history;
-    private final RecentEvents events;
+    private final EventFeed events;
     private final ApiConfig.Console config;
 
-    ConsoleModel(SpecStore store, SlotProbe slots, LagMeter lag, LagHistory history, RecentEvents events, ApiConfig config) {
+    ConsoleModel(SpecStore store, SlotProbe slots, LagMeter lag, LagHistory history, EventFeed events, ApiConfig config) {
         this.store = store;
         this.slots = slots;
         this.lag = lag;
@@ -207,21 +204,7 @@ class ConsoleModel {
 
     /** The most recent events whose subject or body contains {@code filter} (any case), newest first. */
     List<ConsoleViews.EventRow> events(String filter, int max) {
-        String needle = filter == null || filter.isBlank() ? null : filter.strip().toLowerCase(Locale.ROOT);
-        List<ConsoleViews.EventRow> rows = new ArrayList<>();
-        List<RecentEvents.Event> recent = events.recent(null, RecentEvents.CAPACITY);
-        for (int i = recent.size() - 1; i >= 0 && rows.size() < max; i--) {
-            RecentEvents.Event event = recent.get(i);
-            String body = event.event() == null ? "" : body(event.event());
-            if (needle == null || event.subject().toLowerCase(Locale.ROOT).contains(needle) || body.toLowerCase(Locale.ROOT).contains(needle)) {
-                rows.add(new ConsoleViews.EventRow(event.time(), event.subject(), body));
-            }
-        }
-        return rows;
-    }
-
-    private static String body(JsonNode node) {
-        return node.isTextual() ? node.asText() : node.toString();
+        return events.recent(filter, max);
     }
 
     // --- lag charts

@@ -33,6 +33,7 @@ import io.nats.client.Subscription;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -42,6 +43,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -118,11 +121,16 @@ class ConsoleBrowserTest {
 
         signIn(ApiTestSupport.TOKEN);
         waitFor(ExpectedConditions.urlMatches(".*/console$"));
-        assertEquals("Overview", browser.findElement(By.tagName("h1")).getText());
+        eventually().untilAsserted(() -> assertEquals("Overview", browser.findElement(By.tagName("h1")).getText()));
 
         // The console's session cookie is no credential for the API itself.
         String cookie = browser.manage().getCookieNamed(ConsoleAuthFilter.COOKIE).getValue();
         given().cookie(ConsoleAuthFilter.COOKIE, cookie).when().get(base + "api/2.0/pipelines").then().statusCode(401);
+        for (String sneaky : List.of("console/../api/2.0/pipelines", "console/%2e%2e/api/2.0/pipelines", "console/./../api/2.0/pipelines")) {
+            int status = given().urlEncodingEnabled(false).redirects().follow(false).cookie(ConsoleAuthFilter.COOKIE, cookie)
+                    .when().get(base + sneaky).then().extract().statusCode();
+            assertTrue(status == 401 || status == 404, sneaky + " answered " + status);
+        }
     }
 
     @Test
@@ -159,22 +167,24 @@ class ConsoleBrowserTest {
         commit("orders", 1, "0/1000000");
         commit(XSS_TABLE, 1, "0/1000000");
         open("console");
-        WebElement row = waitFor(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-pipeline-id='" + pipeline + "']")));
-        assertTrue(row.getText().contains(XSS_PIPELINE_NAME), row.getText());
-
-        row.findElement(By.tagName("a")).click();
-        waitFor(ExpectedConditions.presenceOfElementLocated(By.id("tables")));
-        assertTrue(text("flow").contains(slot), text("flow"));
-        assertTrue(text("flow").contains(catalog + ".shop.orders"), text("flow"));
-        assertTrue(text("slot").contains("reserved"), "the slot's wal_status, read from Postgres: " + text("slot"));
-        assertEquals("1", deltaVersion(catalog + ".shop.orders"));
+        eventually().untilAsserted(() -> {
+            WebElement row = browser.findElement(By.cssSelector("tr[data-pipeline-id='" + pipeline + "']"));
+            assertTrue(row.getText().contains(XSS_PIPELINE_NAME), row.getText());
+        });
+        clickWhenReady(By.cssSelector("tr[data-pipeline-id='" + pipeline + "'] a"));
+        eventually().untilAsserted(() -> {
+            assertTrue(text("flow").contains(slot), text("flow"));
+            assertTrue(text("flow").contains(catalog + ".shop.orders"), text("flow"));
+            assertTrue(text("slot").contains("reserved"), "the slot's wal_status, read from Postgres: " + text("slot"));
+            assertEquals("1", deltaVersion(catalog + ".shop.orders"));
+        });
 
         // apply-service commits more; the page reloads itself and shows the versions rising
         commit("orders", 2, "0/1000100");
         commit("orders", 3, "0/1000200");
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> "3".equals(deltaVersion(catalog + ".shop.orders")));
+        eventually().pollInterval(Duration.ofMillis(500)).until(() -> "3".equals(deltaVersion(catalog + ".shop.orders")));
         // the lag history the sampler keeps in NATS fills the chart
-        await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        eventually().pollInterval(Duration.ofSeconds(1)).until(() -> {
             open("console/pipelines/" + pipeline);
             List<WebElement> charts = browser.findElements(By.cssSelector("figure.chart"));
             return !charts.isEmpty() && Integer.parseInt(charts.get(0).getAttribute("data-samples")) >= 2;
@@ -193,20 +203,19 @@ class ConsoleBrowserTest {
                                     + " Remedy: run a full refresh of the table", null, null, null, null, System.currentTimeMillis())));
         }
         open("console");
-        WebElement problem = await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
-            List<WebElement> problems = browser.findElements(By.cssSelector("#problems li.problem"));
-            return problems.stream().filter(p -> p.getText().contains(catalog + ".shop." + XSS_DESTINATION)).findFirst().orElse(null);
-        }, p -> p != null);
-        assertTrue(problem.getText().contains("Remedy: run a full refresh of the table"), problem.getText());
-        assertTrue(problem.getText().contains(XSS_TABLE), "identifiers render as text: " + problem.getText());
-        assertEquals("Full refresh of this table", problem.findElement(By.cssSelector("button.action")).getText());
-        // FAILED comes before anything healthy: the section is the first on the page
-        WebElement first = browser.findElement(By.cssSelector("main section"));
-        assertEquals("attention", first.getAttribute("id"));
+        eventually().untilAsserted(() -> {
+            WebElement failed = browser.findElements(By.cssSelector("#problems li.problem")).stream()
+                    .filter(p -> p.getText().contains(catalog + ".shop." + XSS_DESTINATION)).findFirst().orElseThrow();
+            assertTrue(failed.getText().contains("Remedy: run a full refresh of the table"), failed.getText());
+            assertTrue(failed.getText().contains(XSS_TABLE), "identifiers render as text: " + failed.getText());
+            assertEquals("Full refresh of this table", failed.findElement(By.cssSelector("button.action")).getText());
+            // FAILED comes before anything healthy: the section is the first on the page
+            assertEquals("attention", browser.findElement(By.cssSelector("main section")).getAttribute("id"));
+        });
         HeadlessChromium.screenshot(browser, "overview");
 
         // the same signals for Prometheus, on /q/metrics (no token: no names there, only ids)
-        await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        eventually().pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             String metrics = given().when().get(base + "q/metrics").then().statusCode(200).extract().asString();
             assertTrue(metrics.contains("tideline_health_pipeline_failed_tables{pipeline=\"" + pipeline + "\"} 1.0"), "failed tables gauge");
             assertTrue(metrics.contains("tideline_health_slot_level{gateway=\"" + gateway + "\"} 1.0"), "slot level gauge (degraded: unread)");
@@ -224,9 +233,7 @@ class ConsoleBrowserTest {
             Subscription updates = connection.subscribe(Subjects.pipelineUpdate(pipeline));
             connection.flush(Duration.ofSeconds(10));
 
-            WebElement button = waitFor(ExpectedConditions.elementToBeClickable(By.xpath(
-                    "//div[@class='actions']/button[text()='Start update']")));
-            button.click();
+            clickWhenReady(By.xpath("//div[@class='actions']/button[text()='Start update']"));
             Alert confirm = waitFor(ExpectedConditions.alertIsPresent());
             assertTrue(confirm.getText().contains("Start an update of pipeline"), confirm.getText());
             confirm.accept();
@@ -240,7 +247,7 @@ class ConsoleBrowserTest {
             long now = System.currentTimeMillis();
             report(connection, new PipelineStatus.UpdateStatus(request.updateId(), UpdateState.RUNNING, false, now, null));
             report(connection, new PipelineStatus.UpdateStatus(request.updateId(), UpdateState.COMPLETED, false, now, null));
-            await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> {
+            eventually().pollInterval(Duration.ofMillis(250)).until(() -> {
                 String shown = browser.findElements(By.id("action-result")).isEmpty() ? "" : text("action-result");
                 List<WebElement> row = browser.findElements(By.cssSelector("tr[data-update-id='" + request.updateId() + "'] .update-state"));
                 return shown.contains(request.updateId() + ": COMPLETED") || (!row.isEmpty() && row.get(0).getText().equals("COMPLETED"));
@@ -249,9 +256,7 @@ class ConsoleBrowserTest {
 
             // the full refresh of one table sends exactly that table
             open("console/pipelines/" + pipeline);
-            WebElement refresh = waitFor(ExpectedConditions.elementToBeClickable(By.xpath(
-                    "//tr[contains(@class,'table-row')][td[text()='public." + XSS_TABLE + "']]//button")));
-            refresh.click();
+            clickWhenReady(By.xpath("//tr[contains(@class,'table-row')][td[text()='public." + XSS_TABLE + "']]//button"));
             Alert second = waitFor(ExpectedConditions.alertIsPresent());
             second.accept();
             UpdateRequest selective = ControlJson.fromBytes(updates.nextMessage(WAIT).getData(), UpdateRequest.class);
@@ -261,8 +266,18 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
-    void theXssTableNameRendersAsTextOnEveryPage() {
+    void theXssTableNameRendersAsTextOnEveryPage() throws Exception {
         signedIn();
+        try (Connection connection = ApiTestSupport.nats(nats.url())) {
+            // as apply-service announces a FAILED table: the event feed is read from the TIDELINE_EVENTS stream
+            connection.jetStream().publish(Subjects.pipelineState(pipeline), ControlJson.toBytes(java.util.Map.of("pipeline_id", pipeline,
+                    "message", "table public." + XSS_TABLE + " FAILED")));
+        }
+        open("console/events?q=" + pipeline);
+        eventually().pollInterval(Duration.ofSeconds(1)).until(() -> {
+            open("console/events?q=" + pipeline);
+            return browser.findElement(By.id("events")).getText().contains("table public." + XSS_TABLE + " FAILED");
+        });
         for (String page : List.of("console", "console/pipelines/" + pipeline, "console/pipelines/" + gateway, "console/events?q=" + pipeline)) {
             open(page);
             waitFor(ExpectedConditions.presenceOfElementLocated(By.tagName("h1")));
@@ -270,8 +285,10 @@ class ConsoleBrowserTest {
             assertTrue(browser.findElements(By.cssSelector("img[src='x'], main script, main b, main i")).isEmpty(), "markup from a name in " + page);
         }
         open("console/pipelines/" + pipeline);
-        assertTrue(browser.findElement(By.tagName("main")).getText().contains(XSS_TABLE));
-        assertTrue(browser.findElement(By.tagName("h1")).getText().contains(XSS_PIPELINE_NAME));
+        eventually().untilAsserted(() -> {
+            assertTrue(browser.findElement(By.tagName("main")).getText().contains(XSS_TABLE));
+            assertTrue(browser.findElement(By.tagName("h1")).getText().contains(XSS_PIPELINE_NAME));
+        });
     }
 
     // --- helpers
@@ -332,6 +349,23 @@ class ConsoleBrowserTest {
     }
 
     private static <T> T waitFor(org.openqa.selenium.support.ui.ExpectedCondition<T> condition) {
-        return new WebDriverWait(browser, WAIT, Duration.ofMillis(250)).until(condition);
+        return new WebDriverWait(browser, WAIT, Duration.ofMillis(250)).ignoring(StaleElementReferenceException.class).until(condition);
+    }
+
+    /**
+     * Awaitility with the browser's patience: pages reload themselves every few seconds, so an element read a moment
+     * ago may be gone (stale) or not there yet; that is retried, anything else fails at once.
+     */
+    private static ConditionFactory eventually() {
+        return await().atMost(WAIT).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptionsMatching(e -> e instanceof StaleElementReferenceException || e instanceof NoSuchElementException);
+    }
+
+    /** Clicks what {@code locator} finds, again if the page reloaded between finding and clicking. */
+    private static void clickWhenReady(By locator) {
+        eventually().until(() -> {
+            new WebDriverWait(browser, WAIT, Duration.ofMillis(250)).until(ExpectedConditions.elementToBeClickable(locator)).click();
+            return true;
+        });
     }
 }
