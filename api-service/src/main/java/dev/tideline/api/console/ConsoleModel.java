@@ -86,7 +86,7 @@ class ConsoleModel {
                 if (slot != null && !SlotAdvice.OK.equals(slot.level())) {
                     (SlotAdvice.FAILED.equals(slot.level()) ? failed : degraded).add(new ConsoleViews.Problem(
                             SlotAdvice.FAILED.equals(slot.level()) ? "failed" : "degraded", "slot", slot.slotName() + " (" + name + ")",
-                            pipelineHref(spec.id()), slot.walStatus() == null ? slot.level() : slot.walStatus(), slot.warning(), List.of()));
+                            pipelineHref(spec.id()), slot.level().toUpperCase(java.util.Locale.ROOT), slot.warning(), List.of()));
                 }
                 gateways.add(new ConsoleViews.GatewayRow(spec.id(), name, pipelineHref(spec.id()), state, PipelineViews.health(cause),
                         spec.gatewayDefinition().connectionName(), source(spec, all), Streams.changes(spec.id()), slot));
