@@ -23,14 +23,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * Reads the health of a gateway's replication slot from the source Postgres ({@code pg_replication_slots}): WAL
  * retained (current WAL position − {@code restart_lsn}), {@code wal_status}, {@code safe_wal_size}, and how far the
  * slot's confirmed position trails the source. One short-lived pgjdbc connection per read, through the gateway's
- * connection; results are cached for a few seconds so that page loads and the lag sampler do not multiply queries
- * on the source. Thread-safe.
+ * connection; results are cached for a few seconds (a failure for 30 s) so that page loads and the lag sampler do not
+ * multiply queries on the source or wait on one that does not answer. Thread-safe.
  */
 @ApplicationScoped
 public class SlotProbe {
 
     private static final Logger LOG = Logger.getLogger(SlotProbe.class);
     private static final long CACHE_MILLIS = 3_000;
+    /** A source that did not answer is asked again only after this long, so pages do not wait on it at every load. */
+    private static final long FAILED_CACHE_MILLIS = 30_000;
     private static final String QUERY = """
             SELECT pg_current_wal_lsn()::text,
                    s.slot_name IS NOT NULL,
@@ -85,7 +87,8 @@ public class SlotProbe {
         }
         SlotHealth cached = cache.get(gateway.id());
         long now = System.currentTimeMillis();
-        if (cached != null && now - cached.readAtMillis() < CACHE_MILLIS && cached.plan().equals(plan)) {
+        if (cached != null && now - cached.readAtMillis() < (cached.error() == null ? CACHE_MILLIS : FAILED_CACHE_MILLIS)
+                && cached.plan().equals(plan)) {
             return cached;
         }
         SlotHealth read = read(plan, now);

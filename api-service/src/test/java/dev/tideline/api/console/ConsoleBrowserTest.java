@@ -183,6 +183,17 @@ class ConsoleBrowserTest {
         commit("orders", 2, "0/1000100");
         commit("orders", 3, "0/1000200");
         eventually().pollInterval(Duration.ofMillis(500)).until(() -> "3".equals(deltaVersion(catalog + ".shop.orders")));
+        // while the gateway snapshots a table, its progress shows
+        try (Connection asGateway = ApiTestSupport.nats(nats.url())) {
+            asGateway.keyValue(KvBuckets.STATUS).put(KvKeys.tableStatus(gateway, TableId.of("public", "orders")), ControlJson.toBytes(
+                    new TableStatus(gateway, "public", "orders", "SNAPSHOTTING", null, 500L, 1000L, null, null, System.currentTimeMillis())));
+        }
+        eventually().untilAsserted(() -> {
+            open("console/pipelines/" + pipeline);
+            WebElement progress = browser.findElement(By.cssSelector("#tables tr.table-row progress"));
+            assertEquals("50", progress.getAttribute("value"));
+            assertTrue(text("tables").contains("SNAPSHOTTING"), text("tables"));
+        });
         // the lag history the sampler keeps in NATS fills the chart
         eventually().pollInterval(Duration.ofSeconds(1)).until(() -> {
             open("console/pipelines/" + pipeline);
