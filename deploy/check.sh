@@ -5,7 +5,9 @@
 #   3. every YAML file parses, and deploy/check.py checks compose, the rendered manifests and the
 #      Dockerfiles against each other and against the services' configuration (see its docstring);
 #   4. `docker compose config` validates the compose file, when a compose CLI is installed
-#      (it needs no running engine for that).
+#      (it needs no running engine for that);
+#   5. deploy/check_monitoring.py checks the Prometheus alert rules and the Grafana dashboard in
+#      deploy/monitoring (see its docstring; `promtool check rules` too when promtool is installed).
 # Needs python3 with PyYAML (installed with apt when missing and run as root); without it, falls
 # back to parsing the YAML with ruby and skips the deeper checks. Exits non-zero on any problem.
 set -euo pipefail
@@ -53,6 +55,7 @@ if ! python3 -c 'import yaml' 2>/dev/null && [ "$(id -u)" -eq 0 ] && command -v 
 fi
 if python3 -c 'import yaml' 2>/dev/null; then
   python3 "$DEPLOY/check.py" --repo "$REPO" "${rendered[@]}" || fail "deploy/check.py found problems (above)"
+  python3 "$DEPLOY/check_monitoring.py" --repo "$REPO" || fail "deploy/check_monitoring.py found problems (above)"
 elif command -v ruby >/dev/null; then
   say "no PyYAML: only parsing the YAML files with ruby (deeper checks skipped)"
   while IFS= read -r file; do

@@ -44,6 +44,15 @@ ensure_prerequisites() {
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
+# The console's browser tests (api-service ConsoleBrowserTest) drive Debian's headless Chromium through its
+# chromedriver; they fail, naming these packages, where they are missing. Only the test command needs them.
+ensure_browser() {
+  local missing=()
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
 # A TCP port nobody listens on (checked by connecting), below the kernel's ephemeral range: a port the
 # kernel hands to an outgoing connection cannot be bound by a server, and connecting does not see it.
 free_port() {

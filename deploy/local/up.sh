@@ -13,7 +13,8 @@
 # The API token and the secrets key (which encrypts connection passwords stored in NATS KV) are
 # generated once per checkout and kept in .tideline/api.token and .tideline/secrets.key, so a
 # restart can still decrypt the passwords stored before it.
-# Writes .tideline/stack.env (KEY=VALUE lines) and prints the same. Stop with deploy/local/down.sh.
+# Writes .tideline/stack.env (KEY=VALUE lines, TIDELINE_CONSOLE_URL among them) and prints the same, then the
+# console URL (sign in with TIDELINE_API_TOKEN). Stop with deploy/local/down.sh.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
@@ -26,6 +27,7 @@ running() { [ -f "$PID_DIR/$1.pid" ] && alive "$(cat "$PID_DIR/$1.pid")"; }
 if [ -f "$ENV_FILE" ] && running api; then
   log "the stack is already running (stop it with deploy/local/down.sh):"
   cat "$ENV_FILE"
+  log "console: $(sed -n 's/^TIDELINE_CONSOLE_URL=//p' "$ENV_FILE") (sign in with TIDELINE_API_TOKEN above)"
   exit 0
 fi
 
@@ -96,8 +98,10 @@ for name in api gateway apply sync; do
 done
 
 TIDELINE_API_URL="http://127.0.0.1:$API_PORT"
+TIDELINE_CONSOLE_URL="$TIDELINE_API_URL/console"
 cat > "$ENV_FILE" <<EOF
 TIDELINE_API_URL=$TIDELINE_API_URL
+TIDELINE_CONSOLE_URL=$TIDELINE_CONSOLE_URL
 TIDELINE_API_TOKEN=$TIDELINE_API_TOKEN
 TIDELINE_SOURCE_PG_URL=$TIDELINE_SOURCE_PG_URL
 TIDELINE_TARGET_PG_URL=$TIDELINE_TARGET_PG_URL
@@ -108,3 +112,4 @@ EOF
 chmod 600 "$ENV_FILE"
 log "stack is up; settings written to $ENV_FILE:"
 cat "$ENV_FILE"
+log "console: $TIDELINE_CONSOLE_URL (sign in with TIDELINE_API_TOKEN above)"

@@ -25,6 +25,9 @@ public interface ApiConfig {
     /** Secrets at rest. */
     Secrets secrets();
 
+    /** The console served at {@code /console}. */
+    Console console();
+
     interface Nats {
         /** NATS URL(s), comma-separated, e.g. {@code nats://localhost:4222}. */
         @WithDefault("nats://localhost:4222")
@@ -75,5 +78,30 @@ public interface ApiConfig {
          * with a key everybody knows.
          */
         String key();
+    }
+
+    interface Console {
+        /**
+         * How often api-service samples every pipeline's and synced table's lag into the lag history, in seconds
+         * (1 to 60). Replicas sampling the same interval store one sample between them.
+         */
+        @WithDefault("30")
+        int lagSampleSeconds();
+
+        /** How long the lag history (NATS stream {@code TIDELINE_LAG}) keeps samples, in hours. */
+        @WithDefault("24")
+        int lagHistoryHours();
+
+        /** How many hours of lag history the console's charts show. */
+        @WithDefault("3")
+        int chartHours();
+
+        /** WAL retained by a replication slot above which the console reports the slot degraded, in bytes (default 1 GiB). */
+        @WithDefault("1073741824")
+        long slotWarningBytes();
+
+        /** How often console pages reload themselves, in seconds; 0 turns it off. */
+        @WithDefault("15")
+        int refreshSeconds();
     }
 }

@@ -1,14 +1,10 @@
 package dev.tideline.api.http;
 
-import dev.tideline.api.ApiConfig;
+import dev.tideline.api.console.ConsoleAuthFilter;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
-
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Requires {@code Authorization: Bearer <tideline.api.token>} on every REST endpoint (the whole
@@ -16,26 +12,28 @@ import java.security.NoSuchAlgorithmException;
  * served by Quarkus outside JAX-RS and stay open (see docs/reference/api.md for why), and so do the two
  * discovery documents of {@link DiscoveryResource}, which Databricks SDKs read before they send a token.
  *
- * <p>The comparison is constant-time over SHA-256 digests, so neither the content nor the length of the
- * token leaks through response timing.
+ * <p>The console ({@code /console}) is a browser's, which cannot send this header on a page load: its
+ * {@link ConsoleAuthFilter} guards it with the same token kept in a session cookie. The API itself never
+ * accepts that cookie, so no other site can make a signed-in browser call it.
+ *
+ * <p>The comparison is {@link ApiToken}'s (constant-time).
  */
 public class BearerTokenFilter {
 
     private static final String PREFIX = "Bearer ";
 
-    private final byte[] expectedDigest;
+    private final ApiToken token;
 
-    BearerTokenFilter(ApiConfig config) {
-        String token = config.api().token();
-        if (token == null || token.isBlank()) {
-            throw new IllegalArgumentException("tideline.api.token (env TIDELINE_API_TOKEN) must not be blank");
-        }
-        this.expectedDigest = sha256(token);
+    BearerTokenFilter(ApiToken token) {
+        this.token = token;
     }
 
     @ServerRequestFilter(preMatching = true)
     public Response authenticate(ContainerRequestContext request) {
         if (request.getMethod().equals("GET") && DiscoveryResource.OPEN_PATHS.contains(request.getUriInfo().getPath())) {
+            return null;
+        }
+        if (ConsoleAuthFilter.isConsolePath(request.getUriInfo().getPath())) {
             return null;
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
@@ -45,8 +43,7 @@ public class BearerTokenFilter {
         if (!header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
             return unauthenticated("the Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'");
         }
-        byte[] given = sha256(header.substring(PREFIX.length()).trim());
-        if (!MessageDigest.isEqual(expectedDigest, given)) {
+        if (!token.matches(header.substring(PREFIX.length()).trim())) {
             return unauthenticated("invalid access token");
         }
         return null;
@@ -55,13 +52,5 @@ public class BearerTokenFilter {
     private static Response unauthenticated(String message) {
         return Response.fromResponse(ApiExceptionMappers.error(ErrorCode.UNAUTHENTICATED, message))
                 .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"tideline\"").build();
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
     }
 }

@@ -107,6 +107,16 @@ public class ControlPlaneAccess {
         return connectedPlane().checkpoints();
     }
 
+    /**
+     * The NATS connection itself, for streams the control plane does not cover (the console's lag history).
+     *
+     * @throws TidelineException RETRYABLE when NATS is not connected right now
+     */
+    public Connection connection() {
+        connectedPlane();
+        return connection;
+    }
+
     /** The plane, refusing early while jnats knows it is disconnected (so writes are never queued for later). */
     private ControlPlane connectedPlane() {
         ControlPlane current = plane();

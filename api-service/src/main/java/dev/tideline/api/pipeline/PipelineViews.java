@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.util.List;
 
 /** The response shapes of the pipelines API (Databricks' GetPipelineResponse, PipelineStateInfo, UpdateInfo). */
-final class PipelineViews {
+public final class PipelineViews {
 
     private PipelineViews() {
     }
@@ -80,7 +80,7 @@ final class PipelineViews {
     }
 
     /** The state to show: the service's, or IDLE while no service has reported on the pipeline yet. */
-    static String state(PipelineStatus status) {
+    public static String state(PipelineStatus status) {
         return status == null || status.state() == null ? PipelineState.IDLE.name() : status.state().name();
     }
 
@@ -88,12 +88,12 @@ final class PipelineViews {
      * UNHEALTHY when there is a {@link #cause}: the pipeline FAILED or one of its tables did — a pipeline
      * that keeps running while a table stopped receiving changes is not healthy, whatever its own state says.
      */
-    static String health(String cause) {
+    public static String health(String cause) {
         return cause == null ? "HEALTHY" : "UNHEALTHY";
     }
 
     /** Why the pipeline is unhealthy: its own failure, else each FAILED table with its reason and remedy; null when healthy. */
-    static String cause(PipelineStatus status, List<TableStatus> tables) {
+    public static String cause(PipelineStatus status, List<TableStatus> tables) {
         if (status != null && status.state() == PipelineState.FAILED) {
             // never null for a FAILED pipeline: health is derived from it
             return status.message() != null ? status.message() : "the pipeline FAILED without reporting why";
