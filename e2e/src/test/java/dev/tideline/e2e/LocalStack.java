@@ -19,15 +19,26 @@ final class LocalStack implements AutoCloseable {
     private final Path repo;
     private final Path stateDir;
     private final Map<String, String> env;
+    /** Extra environment of every script run ({@code TIDELINE_LOCAL_S3=1}, say). */
+    private final Map<String, String> scriptEnvironment;
 
-    private LocalStack(Path repo, Path stateDir, Map<String, String> env) {
+    private LocalStack(Path repo, Path stateDir, Map<String, String> env, Map<String, String> scriptEnvironment) {
         this.repo = repo;
         this.stateDir = stateDir;
         this.env = env;
+        this.scriptEnvironment = Map.copyOf(scriptEnvironment);
     }
 
     /** Starts the stack and reads the settings {@code up.sh} wrote to {@code stack.env}. */
     static LocalStack up() throws IOException, InterruptedException {
+        return up(Map.of());
+    }
+
+    /**
+     * Starts the stack with extra environment for {@code up.sh} (e.g. {@code TIDELINE_LOCAL_S3=1}: the warehouse in a
+     * bucket of a local S3 server) and reads the settings it wrote to {@code stack.env}.
+     */
+    static LocalStack up(Map<String, String> scriptEnvironment) throws IOException, InterruptedException {
         Path repo = Path.of(System.getProperty("tideline.repo.root", "..")).toAbsolutePath().normalize();
         for (String service : List.of("api", "gateway", "apply", "sync")) {
             Path jar = repo.resolve(service + "-service/target/quarkus-app/quarkus-run.jar");
@@ -37,7 +48,7 @@ final class LocalStack implements AutoCloseable {
         }
         Path stateDir = repo.resolve("e2e/target/stack");
         Files.createDirectories(stateDir);
-        LocalStack stack = new LocalStack(repo, stateDir, new LinkedHashMap<>());
+        LocalStack stack = new LocalStack(repo, stateDir, new LinkedHashMap<>(), scriptEnvironment);
         try {
             stack.run(Duration.UP, "deploy/local/up.sh");
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -66,8 +77,14 @@ final class LocalStack implements AutoCloseable {
         return value;
     }
 
+    /** The warehouse directory of a stack with a local warehouse. */
     Path warehouse() {
         return Path.of(get("TIDELINE_WAREHOUSE"));
+    }
+
+    /** The directory holding the objects of bucket {@code bucket} of the stack's local S3 server ({@code TIDELINE_LOCAL_S3=1}). */
+    Path bucketDirectory(String bucket) {
+        return stateDir.resolve("s3/data").resolve(bucket);
     }
 
     Path logs() {
@@ -118,6 +135,7 @@ final class LocalStack implements AutoCloseable {
     private void run(Duration limit, String... command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true)
                 .redirectOutput(stateDir.resolve(Path.of(command[0]).getFileName() + ".out").toFile());
+        builder.environment().putAll(scriptEnvironment);
         builder.environment().put("TIDELINE_SKIP_BUILD", "1");
         builder.environment().put("TIDELINE_STATE_DIR", stateDir.toString());
         Process process = builder.start();
