@@ -52,10 +52,11 @@ final class S3FileIO implements FileIO {
         Iterator<S3ObjectStore.Entry> entries;
         try {
             entries = store.listFrom(start.bucket(), start.parentKey(), start.name());
-            if (!entries.hasNext()) {
-                // S3 has no directories: an empty listing is how a missing _delta_log looks, and Kernel tells a
-                // missing table by FileNotFoundException (as for a local directory that does not exist).
-                throw new FileNotFoundException("No files at or after " + filePath);
+            if (!entries.hasNext() && !store.anyUnder(start.bucket(), start.parentKey())) {
+                // S3 has no directories: nothing under the prefix is how a missing _delta_log looks, and Kernel
+                // tells a missing table by FileNotFoundException (as for a local directory that does not exist).
+                // Only an empty listing pays this second request.
+                throw new FileNotFoundException("No such directory: " + start.withKey(start.parentKey()).uri());
             }
         } catch (SdkException e) {
             throw new IOException("S3 list from " + filePath + " failed: " + e.getMessage(), e);

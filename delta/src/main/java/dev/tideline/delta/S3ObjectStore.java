@@ -18,7 +18,9 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -78,7 +80,9 @@ public final class S3ObjectStore {
             return Region.of(settings.region().get());
         }
         try {
-            return new DefaultAwsRegionProviderChain().getRegion();
+            // AWS_REGION / aws.region, then the profile. Not the SDK's default chain: its last step asks the EC2
+            // instance metadata service, a network call (with timeouts) on every machine that is not EC2.
+            return new AwsRegionProviderChain(new SystemSettingsRegionProvider(), new AwsProfileRegionProvider()).getRegion();
         } catch (SdkException none) {
             return Region.US_EAST_1; // what MinIO, S3Proxy, R2 ("auto") and most compatible stores accept
         }
@@ -150,6 +154,16 @@ public final class S3ObjectStore {
                     .map(p -> p.substring(prefix.length(), p.length() - 1))
                     .sorted()
                     .toList();
+        } catch (SdkException e) {
+            throw failure("list", bucket, prefix, e);
+        }
+    }
+
+    /** Whether any object has a key starting with {@code directoryKey + "/"} (one request, one key). */
+    boolean anyUnder(String bucket, String directoryKey) throws IOException {
+        String prefix = directoryKey.isEmpty() ? "" : directoryKey + "/";
+        try {
+            return client.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1)).keyCount() > 0;
         } catch (SdkException e) {
             throw failure("list", bucket, prefix, e);
         }
@@ -280,8 +294,8 @@ public final class S3ObjectStore {
      * {@code <prefix>/_tideline/}, then creates it again, which must be refused; deletes it. Skipped under
      * {@link S3Settings#singleWriter()}.
      *
-     * @throws TidelineException (NEEDS_OPERATOR) when the second create succeeded or the store refused the
-     *                           header, naming {@value S3Settings#SINGLE_WRITER_PROPERTY}; (RETRYABLE) when the
+     * @throws TidelineException (NEEDS_OPERATOR) when the second create succeeded or the store answered the
+     *                           header with 501 Not Implemented, naming {@value S3Settings#SINGLE_WRITER_PROPERTY}; (RETRYABLE) when the
      *                           store could not be reached or refused the probe for another reason
      */
     public void verifyConditionalWrites(String bucket, String prefix) {
@@ -295,7 +309,7 @@ public final class S3ObjectStore {
             try {
                 put(bucket, key, probe, true);
             } catch (IOException e) {
-                if (e.getCause() instanceof AwsServiceException s && (s.statusCode() == 501 || s.statusCode() == 400)) {
+                if (e.getCause() instanceof AwsServiceException s && s.statusCode() == 501) {
                     throw notHonoured(where, "it refused the header (" + s.awsErrorDetails().errorCode() + ", HTTP " + s.statusCode() + ")");
                 }
                 throw e;

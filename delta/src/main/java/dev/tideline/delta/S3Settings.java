@@ -12,8 +12,9 @@ import java.util.Optional;
  * @param endpoint        an S3-compatible endpoint ({@code http://127.0.0.1:9000} for MinIO, R2's account URL,
  *                        {@code https://storage.googleapis.com} for GCS); empty: AWS S3 itself (or the SDK's own
  *                        {@code AWS_ENDPOINT_URL_S3})
- * @param region          the signing region; empty: the SDK's chain ({@code AWS_REGION}, profile), else
- *                        {@code us-east-1} (what most S3-compatible stores accept)
+ * @param region          the signing region; empty: {@code AWS_REGION} ({@code aws.region}) or the profile's,
+ *                        else {@code us-east-1} (what most S3-compatible stores accept); never the EC2 metadata
+ *                        service
  * @param pathStyleAccess address buckets as {@code endpoint/bucket/key} instead of {@code bucket.endpoint/key}
  *                        (MinIO, S3Proxy, Ceph RGW without wildcard DNS)
  * @param singleWriter    the store does not honour {@code If-None-Match: *}, and the operator asserts that only

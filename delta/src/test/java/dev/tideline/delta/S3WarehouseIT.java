@@ -226,6 +226,9 @@ class S3WarehouseIT {
             it.forEachRemaining(s -> names.add(s.getPath().substring(s.getPath().lastIndexOf('/') + 1)));
         }
         assertEquals(List.of("00001.json", "00002.checkpoint.parquet", "00003.json"), names);
+        try (CloseableIterator<FileStatus> after = io.listFrom(log + "/00009")) {
+            assertFalse(after.hasNext(), "an existing directory with nothing at or after the name lists empty");
+        }
         assertThrows(FileNotFoundException.class, () -> io.listFrom(table(s3, test) + "/nope/000"));
         // Kernel treats only java.io.FileNotFoundException as "absent" (else it retries with sleeps).
         assertThrows(FileNotFoundException.class, () -> io.newInputFile(log + "/_last_checkpoint", 0).newStream());
