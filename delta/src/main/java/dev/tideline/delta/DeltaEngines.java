@@ -65,10 +65,11 @@ public final class DeltaEngines {
         Map<String, String> conf = new HashMap<>(settings.hadoopProperties());
         conf.put(PARQUET_COMPRESSION, settings.parquetCompression().toUpperCase(Locale.ROOT));
         conf.put(TARGET_FILE_SIZE, Long.toString(settings.targetFileSizeBytes()));
-        if (isLocal(normalized)) {
+        WarehouseLocation.Kind kind = WarehouseLocation.kindOf(normalized);
+        if (kind == WarehouseLocation.Kind.LOCAL) {
             return new FileIOEngine(new NioFileIO(conf, settings.fsync()));
         }
-        if (isS3(normalized)) {
+        if (kind == WarehouseLocation.Kind.S3) {
             return new FileIOEngine(new S3FileIO(S3ObjectStore.shared(s3), conf));
         }
         Configuration hadoop = new Configuration();
@@ -89,12 +90,6 @@ public final class DeltaEngines {
             S3Path root = S3Path.parse(TableLocations.normalizeWarehouse(warehouse));
             s3.store().verifyConditionalWrites(root.bucket(), root.key());
         }
-    }
-
-    /** True for {@code s3:} and {@code s3a:} locations, served by {@link S3FileIO}. */
-    public static boolean isS3(String location) {
-        String l = location.strip().toLowerCase(Locale.ROOT);
-        return l.startsWith("s3://") || l.startsWith("s3a://");
     }
 
     /** True for warehouses served by the {@code java.nio} file layer ({@code file:} URIs). */

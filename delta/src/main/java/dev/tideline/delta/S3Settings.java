@@ -56,6 +56,14 @@ public record S3Settings(Optional<String> endpoint, Optional<String> region, boo
         return new S3Settings(Optional.empty(), Optional.empty(), false, false, DEFAULT_PART_SIZE, DEFAULT_MAX_ATTEMPTS);
     }
 
+    /**
+     * An S3-compatible store at {@code endpoint} the way most self-hosted ones want it (MinIO, Ceph RGW, S3Proxy):
+     * path-style addressing, region {@code us-east-1}.
+     */
+    public static S3Settings compatible(String endpoint) {
+        return defaults().withEndpoint(endpoint).withPathStyleAccess(true).withRegion("us-east-1");
+    }
+
     public S3Settings withEndpoint(String url) {
         return new S3Settings(Optional.ofNullable(url), region, pathStyleAccess, singleWriter, partSizeBytes, maxAttempts);
     }

@@ -54,16 +54,21 @@ public record WarehouseLocation(String uri, Kind kind) {
             w = Path.of(w).toAbsolutePath().normalize().toString();
         }
         String uri = normalize(w);
-        String scheme = uri.substring(0, uri.indexOf(':')).toLowerCase(Locale.ROOT);
-        Kind kind = switch (scheme) {
-            case "file" -> Kind.LOCAL;
-            case "s3", "s3a" -> Kind.S3;
-            default -> Kind.HADOOP;
-        };
+        Kind kind = kindOf(uri);
         if (kind == Kind.S3) {
             S3Path.parse(uri); // a bucket must be named
         }
         return new WarehouseLocation(uri, kind);
+    }
+
+    /** Which file layer serves an absolute location (as {@link #normalize} spells it): by its scheme. */
+    static Kind kindOf(String normalizedLocation) {
+        String scheme = normalizedLocation.substring(0, normalizedLocation.indexOf(':')).toLowerCase(Locale.ROOT);
+        return switch (scheme) {
+            case "file" -> Kind.LOCAL;
+            case "s3", "s3a" -> Kind.S3;
+            default -> Kind.HADOOP;
+        };
     }
 
     /** True for {@code file:} warehouses. */

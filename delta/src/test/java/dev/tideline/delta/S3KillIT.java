@@ -36,8 +36,7 @@ class S3KillIT {
         } finally {
             kill(child);
         }
-        S3ObjectStore store = S3ObjectStore.shared(S3Settings.defaults().withEndpoint(s3.endpoint()).withPathStyleAccess(true)
-                .withRegion("us-east-1"));
+        S3ObjectStore store = S3ObjectStore.shared(S3Settings.compatible(s3.endpoint()));
         S3Path p = S3Path.parse(path);
         assertTrue(store.head(p.bucket(), p.key()).isEmpty(), "an uncompleted upload is never an object");
         assertTrue(store.files(p.bucket(), p.parentKey()).isEmpty(), "nor listed");
@@ -46,8 +45,7 @@ class S3KillIT {
     @Test
     void aKernelWriterKilledAtRandomLeavesOnlyWholeCommittedFiles(S3Server s3) throws Exception {
         String table = s3.warehouse("kill/appends");
-        Engine engine = DeltaEngines.forWarehouse(table, EngineSettings.defaults(), S3Settings.defaults().withEndpoint(s3.endpoint())
-                .withPathStyleAccess(true).withRegion("us-east-1"));
+        Engine engine = DeltaEngines.forWarehouse(table, EngineSettings.defaults(), S3Settings.compatible(s3.endpoint()));
         KernelTables.create(engine, table);
         Random random = new Random(14);
         for (int round = 0; round < 3; round++) {
@@ -69,8 +67,7 @@ class S3KillIT {
         // What a reader of the bucket sees under the table: data and log files only, no temporary or partial object
         // (uploads in flight when killed never became objects; data files of appends killed before their commit are
         // whole but unreferenced, as on any Delta store, until VACUUM).
-        S3ObjectStore store = S3ObjectStore.shared(S3Settings.defaults().withEndpoint(s3.endpoint()).withPathStyleAccess(true)
-                .withRegion("us-east-1"));
+        S3ObjectStore store = S3ObjectStore.shared(S3Settings.compatible(s3.endpoint()));
         List<String> names = new java.util.ArrayList<>();
         store.files(S3Server.BUCKET, "kill/appends").forEach(e -> names.add(e.name()));
         store.files(S3Server.BUCKET, "kill/appends/_delta_log").forEach(e -> names.add(e.name()));

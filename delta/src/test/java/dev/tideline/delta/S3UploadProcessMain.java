@@ -21,7 +21,7 @@ public final class S3UploadProcessMain {
     }
 
     public static void main(String[] args) throws Exception {
-        S3Settings settings = S3Settings.defaults().withEndpoint(args[0]).withPathStyleAccess(true).withRegion("us-east-1")
+        S3Settings settings = S3Settings.compatible(args[0])
                 .withPartSizeBytes(S3Settings.MIN_PART_SIZE);
         if (args[2].equals("UPLOAD")) {
             S3FileIO io = new S3FileIO(S3ObjectStore.shared(settings), java.util.Map.of());

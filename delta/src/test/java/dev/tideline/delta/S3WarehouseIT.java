@@ -49,7 +49,7 @@ import org.junit.jupiter.api.TestInfo;
 class S3WarehouseIT {
 
     private static S3Settings settings(S3Server s3) {
-        return S3Settings.defaults().withEndpoint(s3.endpoint()).withPathStyleAccess(true).withRegion("us-east-1");
+        return S3Settings.compatible(s3.endpoint());
     }
 
     private static Engine engine(S3Server s3) {

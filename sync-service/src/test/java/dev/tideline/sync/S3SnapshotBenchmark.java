@@ -41,7 +41,7 @@ class S3SnapshotBenchmark {
         int rows = Integer.getInteger("tideline.benchmark.rows", 1_000_000);
         String bucket = s3.warehouse("bench");
         List<SyncFixture> fixtures = new ArrayList<>(List.of(new SyncFixture(pg), new SyncFixture(pg, bucket, DeltaEngines.forWarehouse(bucket,
-                EngineSettings.defaults(), S3Settings.defaults().withEndpoint(s3.endpoint()).withPathStyleAccess(true).withRegion("us-east-1")))));
+                EngineSettings.defaults(), S3Settings.compatible(s3.endpoint())))));
         if (Boolean.getBoolean("tideline.benchmark.s3-first")) {
             java.util.Collections.reverse(fixtures); // the first snapshot of the JVM also warms the JIT: swap to see the order's share
         }

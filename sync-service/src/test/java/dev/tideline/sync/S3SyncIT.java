@@ -31,7 +31,7 @@ class S3SyncIT {
     void aTableInABucketIsSnapshottedAndRefreshedIncrementally(PostgresServer pg, S3Server s3) throws Exception {
         String warehouse = s3.warehouse("sync");
         SyncFixture f = new SyncFixture(pg, warehouse, DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults(),
-                S3Settings.defaults().withEndpoint(s3.endpoint()).withPathStyleAccess(true).withRegion("us-east-1")));
+                S3Settings.compatible(s3.endpoint())));
         DeltaTestTable table = f.createTable("orders", SyncFixture.SIMPLE);
         table.append(SyncFixture.rows(0, 500, "a"));
         table.append(SyncFixture.rows(500, 1000, "b"));

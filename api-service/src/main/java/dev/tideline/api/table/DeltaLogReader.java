@@ -3,8 +3,8 @@ package dev.tideline.api.table;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tideline.core.TidelineException;
-
 import dev.tideline.delta.WarehouseFiles;
+
 import java.io.BufferedReader;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -12,7 +12,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +63,8 @@ public final class DeltaLogReader {
     public static Optional<DeltaTableSnapshot> read(WarehouseFiles warehouse, String tableRoot) {
         String log = tableRoot + "/_delta_log";
         TreeSet<Long> commits = new TreeSet<>();
-        Map<Long, Long> commitMillis = new HashMap<>();
+        long newestCommit = -1;
+        long newestCommitMillis = 0;
         long latest = -1;
         try {
             for (WarehouseFiles.Entry file : warehouse.files(log)) {
@@ -73,7 +73,10 @@ public final class DeltaLogReader {
                 if (commit.matches()) {
                     long version = Long.parseLong(commit.group(1));
                     commits.add(version);
-                    commitMillis.put(version, file.lastModifiedMillis());
+                    if (version > newestCommit) {
+                        newestCommit = version;
+                        newestCommitMillis = file.lastModifiedMillis();
+                    }
                     latest = Math.max(latest, version);
                     continue;
                 }
@@ -113,7 +116,7 @@ public final class DeltaLogReader {
             throw unreadable(tableRoot, "no metaData action in any commit", null);
         }
         if (lastCommitMillis == null) {
-            lastCommitMillis = commitMillis.getOrDefault(latest, 0L);
+            lastCommitMillis = newestCommit == latest ? newestCommitMillis : 0L;
         }
         return Optional.of(new DeltaTableSnapshot(tableRoot, latest, text(metadata, "id"), text(metadata, "description"),
                 columns(metadata.path("schemaString").asText(), tableRoot), strings(metadata.path("partitionColumns")),

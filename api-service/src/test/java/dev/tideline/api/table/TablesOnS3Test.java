@@ -35,8 +35,7 @@ class TablesOnS3Test {
 
     /** Writes the fixture's log files locally, then puts each into the bucket under {@code quarkus/}. */
     private void upload(Path local) throws Exception {
-        S3ObjectStore store = S3ObjectStore.shared(S3Settings.defaults().withEndpoint(s3.endpoint()).withPathStyleAccess(true)
-                .withRegion("us-east-1"));
+        S3ObjectStore store = S3ObjectStore.shared(S3Settings.compatible(s3.endpoint()));
         try (Stream<Path> files = Files.walk(local)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 store.put(S3Server.BUCKET, "quarkus/" + local.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file), false);

@@ -39,7 +39,7 @@ class S3WarehouseBenchmark {
         List<String> report = new ArrayList<>();
         for (String warehouse : warehouses) {
             Engine engine = DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults(),
-                    S3Settings.defaults().withEndpoint(s3.endpoint()).withPathStyleAccess(true).withRegion("us-east-1"));
+                    S3Settings.compatible(s3.endpoint()));
             report.add(run(engine, WarehouseLocation.of(warehouse), n));
         }
         System.out.printf("%nS3WarehouseBenchmark, N=%,d rows, ZSTD, local fsync on, S3 = S3Proxy 4.1.0 filesystem-nio2 on 127.0.0.1%n", n);

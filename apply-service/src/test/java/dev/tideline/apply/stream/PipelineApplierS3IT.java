@@ -40,7 +40,7 @@ class PipelineApplierS3IT {
 
     static Engine engine(S3Server s3) {
         return DeltaEngines.forWarehouse(s3.warehouse("apply"), EngineSettings.defaults(),
-                S3Settings.defaults().withEndpoint(s3.endpoint()).withPathStyleAccess(true).withRegion("us-east-1"));
+                S3Settings.compatible(s3.endpoint()));
     }
 
     @Test
