@@ -34,8 +34,9 @@ fi
 if [ ${#kustomize_cmd[@]} -gt 0 ]; then
   cp -r "$DEPLOY/kubernetes" "$WORK/kubernetes"
   printf 'api-token=check-token\nsecrets-key=%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" > "$WORK/kubernetes/base/secrets.env"
-  for variant in plain knative; do
-    dir="$WORK/kubernetes"; [ "$variant" = knative ] && dir="$WORK/kubernetes/knative"
+  printf 'AWS_ACCESS_KEY_ID=check\nAWS_SECRET_ACCESS_KEY=check\n' > "$WORK/kubernetes/components/s3/s3.env"
+  for variant in plain knative s3 knative-s3; do
+    dir="$WORK/kubernetes"; [ "$variant" = plain ] || dir="$WORK/kubernetes/$variant"
     if "${kustomize_cmd[@]}" "$dir" > "$WORK/$variant.yaml" 2> "$WORK/$variant.err"; then
       rendered+=(--rendered "kubernetes/$variant=$WORK/$variant.yaml")
       say "kustomization $variant renders ($(grep -c '^kind:' "$WORK/$variant.yaml") resources)"

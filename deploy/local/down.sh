@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops what deploy/local/up.sh started (services, NATS, the local Postgres clusters).
+# Stops what deploy/local/up.sh started (services, NATS, the local S3 server, the local Postgres clusters).
 # Data (JetStream store, Postgres clusters, warehouse) is kept; `down.sh --purge` deletes it too.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PID_DIR="$STATE_DIR/pids"
@@ -17,7 +17,7 @@ stop_pid() {
   rm -f "$file" "$PID_DIR/$name.port"
 }
 
-for name in api gateway apply sync nats; do stop_pid "$name"; done
+for name in api gateway apply sync nats s3; do stop_pid "$name"; done
 for cluster in source target; do
   if [ -f "$PID_DIR/pg-$cluster.cluster" ]; then
     stop_postgres "$cluster"; rm -f "$PID_DIR/pg-$cluster.cluster"; log "stopped the $cluster Postgres"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Fault drills on the local stack: kills a part of what deploy/local/up.sh started with SIGKILL — no
 # shutdown hook, no flush, like a crashed container or a lost machine. Bring it back with restart.sh.
-# Usage: deploy/local/kill.sh api|gateway|apply|sync|nats|source|target ...
+# Usage: deploy/local/kill.sh api|gateway|apply|sync|nats|s3|source|target ...
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PID_DIR="$STATE_DIR/pids"
 
 for part in "$@"; do
   case "$part" in
-    api|gateway|apply|sync|nats)
+    api|gateway|apply|sync|nats|s3)
       [ -f "$PID_DIR/$part.pid" ] || die "$part was not started by up.sh here ($PID_DIR)"
       pid=$(cat "$PID_DIR/$part.pid")
       kill -9 "$pid" 2>/dev/null || true
@@ -20,6 +20,6 @@ for part in "$@"; do
       # The postmaster alone: its backends notice and exit, and the next start runs crash recovery.
       kill -9 "$(head -n 1 "$pidfile")" 2>/dev/null || true
       log "killed the $part Postgres (SIGKILL of the postmaster)" ;;
-    *) die "unknown part '$part': api, gateway, apply, sync, nats, source or target" ;;
+    *) die "unknown part '$part': api, gateway, apply, sync, nats, s3, source or target" ;;
   esac
 done

@@ -144,8 +144,35 @@ start_nats() {
   for _ in $(seq 1 40); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.25; done
 }
 
+# start_s3 PORT SECRET: a local S3 server (S3Proxy, the jar the testing module's build copies; filesystem backend,
+# which honours If-None-Match: * atomically) on 127.0.0.1:PORT, access key `tideline`, objects in the state
+# directory, bucket `warehouse`.
+start_s3() {
+  local port="$1" secret="$2" jar="$REPO_ROOT/testing/target/servers/s3proxy.jar" dir="$STATE_DIR/s3"
+  [ -f "$jar" ] || die "$jar is missing: run up.sh without TIDELINE_SKIP_BUILD=1 (the build copies S3Proxy there)"
+  mkdir -p "$dir/data/warehouse" "$STATE_DIR/pids" "$STATE_DIR/logs"
+  (umask 077; printf '%s\n' "s3proxy.endpoint=http://127.0.0.1:$port" "s3proxy.authorization=aws-v2-or-v4" \
+    "s3proxy.identity=tideline" "s3proxy.credential=$secret" "jclouds.provider=filesystem-nio2" \
+    "jclouds.filesystem.basedir=$dir/data" > "$dir/s3proxy.conf")
+  nohup java -Xmx384m -XX:+UseSerialGC -jar "$jar" --properties "$dir/s3proxy.conf" >>"$STATE_DIR/logs/s3.log" 2>&1 &
+  echo $! > "$STATE_DIR/pids/s3.pid"
+  echo "$port" > "$STATE_DIR/pids/s3.port"
+  wait_http_any "http://127.0.0.1:$port/" 60 || { tail -n 30 "$STATE_DIR/logs/s3.log" >&2; die "the local S3 server did not start"; }
+}
+
+# wait_http_any URL SECONDS: waits until the URL answers at all (any status: S3 answers 403 to an unsigned request).
+wait_http_any() {
+  local url="$1" seconds="$2"
+  for _ in $(seq 1 "$((seconds * 4))"); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url" 2>/dev/null)" != 000 ]; then return 0; fi
+    sleep 0.25
+  done
+  return 1
+}
+
 # start_service NAME PORT [KEY=VALUE...]: one service's jar in the background, with the stack's settings
-# (TIDELINE_NATS_URL, TIDELINE_WAREHOUSE, TIDELINE_API_TOKEN, TIDELINE_SECRETS_KEY) and the extra ones given.
+# (TIDELINE_NATS_URL, TIDELINE_WAREHOUSE, TIDELINE_API_TOKEN, TIDELINE_SECRETS_KEY, and for an s3:// warehouse the
+# exported TIDELINE_S3_* and AWS_* settings) and the extra ones given.
 start_service() {
   local name="$1" port="$2" jar="$REPO_ROOT/$1-service/target/quarkus-app/quarkus-run.jar"
   shift 2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts again what deploy/local/up.sh started and is no longer running — a service, NATS or a local
 # Postgres that crashed or was killed — with the same ports, data and settings (.tideline/stack.env).
-# Usage: deploy/local/restart.sh [api|gateway|apply|sync|nats|source|target ...]   (default: all of them)
+# Usage: deploy/local/restart.sh [api|gateway|apply|sync|nats|s3|source|target ...]   (default: all of them)
 # What still runs is left alone; to restart something running, stop it first (kill, pg_ctl stop).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
@@ -31,6 +31,11 @@ restart() {
       running nats && { log "nats is running"; return; }
       start_nats "${TIDELINE_NATS_URL##*:}"
       log "NATS restarted at $TIDELINE_NATS_URL" ;;
+    s3)
+      [ -f "$PID_DIR/s3.port" ] || { log "the warehouse store is not the stack's own: left alone"; return; }
+      running s3 && { log "s3 is running"; return; }
+      start_s3 "$(cat "$PID_DIR/s3.port")" "$(cat "$STATE_DIR/s3.secret")"
+      log "the local S3 server restarted at $TIDELINE_S3_ENDPOINT" ;;
     source|target)
       [ -f "$PID_DIR/pg-$name.cluster" ] || { log "the $name Postgres is not the stack's own: left alone"; return; }
       pg_running "$name" && { log "the $name Postgres is running"; return; }
@@ -58,10 +63,10 @@ restart() {
       wait_http "http://127.0.0.1:$port/q/health" 90 \
         || { tail -n 30 "$STATE_DIR/logs/$name.log" >&2; die "$name-service did not become healthy"; }
       log "$name-service restarted on http://127.0.0.1:$port" ;;
-    *) die "unknown part '$name': api, gateway, apply, sync, nats, source or target" ;;
+    *) die "unknown part '$name': api, gateway, apply, sync, nats, s3, source or target" ;;
   esac
 }
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(nats source target api gateway apply sync)
+[ ${#parts[@]} -gt 0 ] || parts=(nats s3 source target api gateway apply sync)
 for part in "${parts[@]}"; do restart "$part"; done

@@ -10,6 +10,8 @@
 #   TIDELINE_API_TOKEN, TIDELINE_SECRETS_KEY,
 #   TIDELINE_API_PORT, TIDELINE_GATEWAY_PORT, TIDELINE_APPLY_PORT, TIDELINE_SYNC_PORT
 #   TIDELINE_SKIP_BUILD=1 skips the Maven build (use the jars already built).
+#   TIDELINE_LOCAL_S3=1 (and no TIDELINE_WAREHOUSE) also starts a local S3 server (S3Proxy) and uses the bucket
+#   s3://warehouse/tideline as the warehouse; its endpoint and credentials go to the services and stack.env.
 # The API token and the secrets key (which encrypts connection passwords stored in NATS KV) are
 # generated once per checkout and kept in .tideline/api.token and .tideline/secrets.key, so a
 # restart can still decrypt the passwords stored before it.
@@ -69,8 +71,23 @@ if [ -z "${TIDELINE_TARGET_PG_URL:-}" ]; then
   log "target Postgres at 127.0.0.1:$port"
 fi
 
+S3_ENV=""
+if [ "${TIDELINE_LOCAL_S3:-0}" = 1 ] && [ -z "${TIDELINE_WAREHOUSE:-}" ]; then
+  port=$(free_port)
+  start_s3 "$port" "$(secret s3.secret)"
+  export TIDELINE_S3_ENDPOINT="http://127.0.0.1:$port" TIDELINE_S3_PATH_STYLE_ACCESS=true TIDELINE_S3_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=tideline AWS_SECRET_ACCESS_KEY="$(secret s3.secret)"
+  TIDELINE_WAREHOUSE="s3://warehouse/tideline"
+  S3_ENV=$(printf '%s\n' "TIDELINE_S3_ENDPOINT=$TIDELINE_S3_ENDPOINT" "TIDELINE_S3_PATH_STYLE_ACCESS=true" \
+    "TIDELINE_S3_REGION=us-east-1" "AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY")
+  log "local S3 server (S3Proxy) at $TIDELINE_S3_ENDPOINT; warehouse $TIDELINE_WAREHOUSE"
+fi
+
 TIDELINE_WAREHOUSE="${TIDELINE_WAREHOUSE:-$STATE_DIR/warehouse}"
-mkdir -p "$TIDELINE_WAREHOUSE" 2>/dev/null || true
+case "$TIDELINE_WAREHOUSE" in
+  *://*) ;;
+  *) mkdir -p "$TIDELINE_WAREHOUSE" 2>/dev/null || true ;;
+esac
 TIDELINE_API_TOKEN="${TIDELINE_API_TOKEN:-$(secret api.token)}"
 
 # The key that seals connection passwords in KV (AES-256-GCM): base64 of 32 random bytes, the form
@@ -109,6 +126,7 @@ TIDELINE_NATS_URL=$TIDELINE_NATS_URL
 TIDELINE_WAREHOUSE=$TIDELINE_WAREHOUSE
 TIDELINE_SECRETS_KEY=$TIDELINE_SECRETS_KEY
 EOF
+[ -z "$S3_ENV" ] || printf '%s\n' "$S3_ENV" >> "$ENV_FILE"
 chmod 600 "$ENV_FILE"
 log "stack is up; settings written to $ENV_FILE:"
 cat "$ENV_FILE"

@@ -1,5 +1,6 @@
 package dev.tideline.api;
 
+import dev.tideline.delta.S3Settings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -15,9 +16,37 @@ public interface ApiConfig {
     /** The NATS server where specs, checkpoints and status live. */
     Nats nats();
 
-    /** Where Delta tables live, for the tables endpoint (a path, {@code file:} or Hadoop file system URI). */
+    /**
+     * Where Delta tables live, for the tables and catalogs endpoints: a path (relative: to the working directory), a
+     * {@code file:} URI or {@code s3://bucket/prefix} (see {@link #s3()}); other URIs answer 501.
+     */
     @WithDefault(".tideline/warehouse")
     String warehouse();
+
+    /**
+     * How an {@code s3://} warehouse is reached. Credentials come from the AWS SDK's default chain (environment
+     * {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, {@code AWS_PROFILE}, web identity, container and
+     * instance roles), not from here.
+     */
+    S3 s3();
+
+    interface S3 {
+        /** S3-compatible endpoint, e.g. {@code http://minio:9000}; unset: AWS S3 (or the SDK's {@code AWS_ENDPOINT_URL_S3}). */
+        Optional<String> endpoint();
+
+        /** Signing region; unset: {@code AWS_REGION} or the profile's, else {@code us-east-1}. */
+        Optional<String> region();
+
+        /** Address buckets as {@code <endpoint>/<bucket>} (MinIO, S3Proxy, Ceph RGW) instead of {@code <bucket>.<endpoint>}. */
+        @WithDefault("false")
+        boolean pathStyleAccess();
+
+        /** These settings for the delta module. */
+        default S3Settings settings() {
+            return S3Settings.defaults().withEndpoint(endpoint().orElse(null)).withRegion(region().orElse(null))
+                    .withPathStyleAccess(pathStyleAccess());
+        }
+    }
 
     /** The HTTP API. */
     Api api();

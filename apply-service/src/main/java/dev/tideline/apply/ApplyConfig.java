@@ -1,5 +1,6 @@
 package dev.tideline.apply;
 
+import dev.tideline.delta.S3Settings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -17,13 +18,20 @@ public interface ApplyConfig {
     Nats nats();
 
     /**
-     * Where Delta tables live: a local path or {@code file:} URI, or any Hadoop file system URI
-     * ({@code s3a://bucket/prefix}). Table {@code catalog.schema.table} is stored under
+     * Where Delta tables live: a local path or {@code file:} URI, {@code s3://bucket/prefix} (see {@link #s3()}),
+     * or another Hadoop file-system URI ({@code abfss://…}) with its file system on the class path. Table {@code catalog.schema.table} is stored under
      * {@code <warehouse>/<catalog>/<schema>/<table>}. A relative path is resolved against the
      * working directory.
      */
     @WithDefault(".tideline/warehouse")
     String warehouse();
+
+    /**
+     * How an {@code s3://} warehouse is reached. Credentials come from the AWS SDK's default chain (environment
+     * {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, {@code AWS_PROFILE}, web identity, container and
+     * instance roles), not from here.
+     */
+    S3 s3();
 
     /** How pipelines are applied. */
     Apply apply();
@@ -41,6 +49,36 @@ public interface ApplyConfig {
         /** How long a pipeline stays with a replica that stopped renewing its lease, before another takes it. */
         @WithDefault("15s")
         Duration ttl();
+    }
+
+    interface S3 {
+        /** S3-compatible endpoint, e.g. {@code http://minio:9000}; unset: AWS S3 (or the SDK's {@code AWS_ENDPOINT_URL_S3}). */
+        Optional<String> endpoint();
+
+        /** Signing region; unset: {@code AWS_REGION} or the profile's, else {@code us-east-1}. */
+        Optional<String> region();
+
+        /** Address buckets as {@code <endpoint>/<bucket>} (MinIO, S3Proxy, Ceph RGW) instead of {@code <bucket>.<endpoint>}. */
+        @WithDefault("false")
+        boolean pathStyleAccess();
+
+        /**
+         * Skip the start-up proof that the store honours {@code If-None-Match: *} (two writers of one Delta version
+         * can then both succeed). Only for a store without conditional writes that exactly one replica writes.
+         */
+        @WithDefault("false")
+        boolean singleWriter();
+
+        /** Files larger than this are uploaded in parts of this size; also the memory one file being written holds. */
+        @WithDefault("16777216")
+        long partSizeBytes();
+
+        /** These settings for the delta module. */
+        default S3Settings settings() {
+            return S3Settings.defaults().withEndpoint(endpoint().orElse(null)).withRegion(region().orElse(null))
+                    .withPathStyleAccess(pathStyleAccess()).withSingleWriter(singleWriter())
+                    .withPartSizeBytes(partSizeBytes());
+        }
     }
 
     interface Nats {

@@ -2,9 +2,6 @@ package dev.tideline.delta;
 
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.naming.IdentifierTokens;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 
 /**
  * Where a destination table lives: {@code <warehouse>/<catalog>/<schema>/<table>}.
@@ -15,7 +12,8 @@ import java.nio.file.Path;
  * reversible directory name ({@code my.table} → {@code my=2Etable}).
  *
  * <p>Local warehouses are normalized to Hadoop's spelling {@code file:/abs/path} (what Kernel itself
- * produces when it resolves a path), without a trailing slash.
+ * produces when it resolves a path), without a trailing slash. The warehouse itself is a
+ * {@link WarehouseLocation}; these are its static forms for callers holding the absolute URI string.
  */
 public final class TableLocations {
 
@@ -29,50 +27,11 @@ public final class TableLocations {
     }
 
     /**
-     * The canonical form of a warehouse (or table) location: {@code file:/abs/path} for local paths
-     * (given as {@code /abs/path}, {@code file:/abs/path} or {@code file:///abs/path}), the URI without
-     * trailing slashes otherwise.
+     * The canonical form of an absolute warehouse (or table) location; see {@link WarehouseLocation#normalize}.
      *
      * @throws TidelineException (NEEDS_OPERATOR) for a blank, relative or malformed location
      */
     public static String normalizeWarehouse(String warehouse) {
-        if (warehouse == null || warehouse.isBlank()) {
-            throw invalid(warehouse, "it is empty");
-        }
-        String w = warehouse.strip();
-        if (w.startsWith("/")) {
-            return "file:" + trimTrailingSlashes(Path.of(w).normalize().toString());
-        }
-        URI uri;
-        try {
-            uri = new URI(w);
-        } catch (URISyntaxException e) {
-            throw invalid(warehouse, e.getMessage());
-        }
-        if (uri.getScheme() == null) {
-            throw invalid(warehouse, "it is a relative path");
-        }
-        if ("file".equalsIgnoreCase(uri.getScheme())) {
-            if (uri.getPath() == null || !uri.getPath().startsWith("/")) {
-                throw invalid(warehouse, "a file: location needs an absolute path");
-            }
-            return "file:" + trimTrailingSlashes(Path.of(uri.getPath()).normalize().toString());
-        }
-        return trimTrailingSlashes(w);
-    }
-
-    private static String trimTrailingSlashes(String s) {
-        int end = s.length();
-        while (end > 1 && s.charAt(end - 1) == '/' && s.charAt(end - 2) != '/' && s.charAt(end - 2) != ':') {
-            end--;
-        }
-        return s.substring(0, end);
-    }
-
-    private static TidelineException invalid(String warehouse, String why) {
-        return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
-                "Invalid warehouse location '" + warehouse + "': " + why,
-                "Set the warehouse to an absolute path (/var/lib/tideline/warehouse), a file: URI or a "
-                        + "Hadoop file-system URI such as s3a://bucket/prefix");
+        return WarehouseLocation.normalize(warehouse);
     }
 }

@@ -46,8 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Real Kernel writes and reads through the engine {@link DeltaEngines} builds, on local disk. */
 class DeltaEnginesTest {
 
-    private static final StructType SCHEMA = new StructType().add("id", LongType.LONG, false)
-            .add("name", StringType.STRING, true);
+    private static final StructType SCHEMA = KernelTables.SCHEMA;
 
     @TempDir
     Path warehouse;
@@ -59,7 +58,7 @@ class DeltaEnginesTest {
 
         TableManager.buildCreateTableTransaction(table, SCHEMA, "tideline-test").build(engine)
                 .commit(engine, CloseableIterable.emptyIterable());
-        TransactionCommitResult result = append(engine, table, 0, 1000, "app", 7);
+        TransactionCommitResult result = KernelTables.append(engine, table, 0, 1000, "app", 7);
         assertEquals(1, result.getVersion());
         for (PostCommitHook hook : result.getPostCommitHooks()) {
             hook.threadSafeInvoke(engine);
@@ -68,8 +67,8 @@ class DeltaEnginesTest {
         Snapshot snapshot = TableManager.loadSnapshot(table).build(engine);
         assertEquals(1, snapshot.getVersion());
         assertEquals(Optional.of(7L), snapshot.getLatestTransactionVersion(engine, "app"));
-        assertEquals(1000, readIds(engine, snapshot).size());
-        assertEquals(499_500L, readIds(engine, snapshot).stream().mapToLong(Long::longValue).sum());
+        assertEquals(1000, KernelTables.readIds(engine, snapshot).size());
+        assertEquals(499_500L, KernelTables.readIds(engine, snapshot).stream().mapToLong(Long::longValue).sum());
 
         Path tableDir = DeltaEngines.localPath(table);
         try (Stream<Path> files = Files.walk(tableDir)) {
@@ -92,7 +91,7 @@ class DeltaEnginesTest {
         String table = TableLocations.of("file://" + warehouse, "c", "s", "t");
         TableManager.buildCreateTableTransaction(table, SCHEMA, "tideline-test").build(engine)
                 .commit(engine, CloseableIterable.emptyIterable());
-        append(engine, table, 0, 10, "app", 1);
+        KernelTables.append(engine, table, 0, 10, "app", 1);
         try (Stream<Path> files = Files.walk(DeltaEngines.localPath(table))) {
             Path parquet = files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
             assertEquals(CompressionCodecName.SNAPPY, codecOf(parquet));
@@ -105,9 +104,9 @@ class DeltaEnginesTest {
         String table = TableLocations.of(warehouse.toString(), "c", "s", "t");
         TableManager.buildCreateTableTransaction(table, SCHEMA, "tideline-test").build(engine)
                 .commit(engine, CloseableIterable.emptyIterable());
-        append(engine, table, 0, 10, "app", 5);
-        assertThrows(RuntimeException.class, () -> append(engine, table, 0, 10, "app", 5));
-        assertEquals(10, readIds(engine, TableManager.loadSnapshot(table).build(engine)).size());
+        KernelTables.append(engine, table, 0, 10, "app", 5);
+        assertThrows(RuntimeException.class, () -> KernelTables.append(engine, table, 0, 10, "app", 5));
+        assertEquals(10, KernelTables.readIds(engine, TableManager.loadSnapshot(table).build(engine)).size());
     }
 
     @Test
@@ -144,135 +143,10 @@ class DeltaEnginesTest {
         assertThrows(java.io.FileNotFoundException.class, () -> io.newInputFile("file:" + log.resolve("_last_checkpoint"), 0).newStream());
     }
 
-    private static TransactionCommitResult append(Engine engine, String table, long from, int count, String appId,
-                                                  long txnVersion) throws Exception {
-        Snapshot snapshot = TableManager.loadSnapshot(table).build(engine);
-        Transaction txn = snapshot.buildUpdateTableTransaction("tideline-test", Operation.WRITE)
-                .withTransactionId(appId, txnVersion).build(engine);
-        Row state = txn.getTransactionState(engine);
-        long[] ids = new long[count];
-        String[] names = new String[count];
-        for (int i = 0; i < count; i++) {
-            ids[i] = from + i;
-            names[i] = "n" + (from + i);
-        }
-        ColumnarBatch batch = new TestBatch(SCHEMA, count, List.of(new LongVector(ids), new StringVector(names)));
-        CloseableIterator<FilteredColumnarBatch> data = Transaction.transformLogicalData(engine, state,
-                Utils.toCloseableIterator(List.of(new FilteredColumnarBatch(batch, Optional.empty())).iterator()),
-                Map.of());
-        DataWriteContext ctx = Transaction.getWriteContext(engine, state, Map.of());
-        CloseableIterator<DataFileStatus> files = engine.getParquetHandler()
-                .writeParquetFiles(ctx.getTargetDirectory(), data, ctx.getStatisticsColumns());
-        List<Row> actions = new ArrayList<>();
-        Transaction.generateAppendActions(engine, state, files, ctx).forEachRemaining(actions::add);
-        return txn.commit(engine, CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
-    }
-
-    private static List<Long> readIds(Engine engine, Snapshot snapshot) throws IOException {
-        Scan scan = snapshot.getScanBuilder().build();
-        Row scanState = scan.getScanState(engine);
-        List<Long> ids = new ArrayList<>();
-        try (CloseableIterator<FilteredColumnarBatch> scanFiles = scan.getScanFiles(engine)) {
-            while (scanFiles.hasNext()) {
-                try (CloseableIterator<Row> rows = scanFiles.next().getRows()) {
-                    while (rows.hasNext()) {
-                        Row scanFile = rows.next();
-                        io.delta.kernel.utils.FileStatus file =
-                                io.delta.kernel.internal.InternalScanFileUtils.getAddFileStatus(scanFile);
-                        StructType physical = io.delta.kernel.internal.data.ScanStateRow
-                                .getPhysicalDataReadSchema(scanState);
-                        try (CloseableIterator<ColumnarBatch> physicalData = engine.getParquetHandler()
-                                .readParquetFiles(Utils.singletonCloseableIterator(file), physical, Optional.empty())
-                                .map(r -> r.getData());
-                             CloseableIterator<FilteredColumnarBatch> logical =
-                                     Scan.transformPhysicalData(engine, scanState, scanFile, physicalData)) {
-                            while (logical.hasNext()) {
-                                ColumnarBatch b = logical.next().getData();
-                                for (int i = 0; i < b.getSize(); i++) {
-                                    ids.add(b.getColumnVector(0).getLong(i));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return ids;
-    }
-
     private static CompressionCodecName codecOf(Path parquet) throws IOException {
         try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
                 new org.apache.hadoop.fs.Path(parquet.toUri()), new Configuration()))) {
             return reader.getFooter().getBlocks().get(0).getColumns().get(0).getCodec();
-        }
-    }
-
-    private record TestBatch(StructType schema, int size, List<ColumnVector> vectors) implements ColumnarBatch {
-        @Override
-        public StructType getSchema() {
-            return schema;
-        }
-
-        @Override
-        public ColumnVector getColumnVector(int ordinal) {
-            return vectors.get(ordinal);
-        }
-
-        @Override
-        public int getSize() {
-            return size;
-        }
-    }
-
-    private record LongVector(long[] values) implements ColumnVector {
-        @Override
-        public DataType getDataType() {
-            return LongType.LONG;
-        }
-
-        @Override
-        public int getSize() {
-            return values.length;
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public boolean isNullAt(int rowId) {
-            return false;
-        }
-
-        @Override
-        public long getLong(int rowId) {
-            return values[rowId];
-        }
-    }
-
-    private record StringVector(String[] values) implements ColumnVector {
-        @Override
-        public DataType getDataType() {
-            return StringType.STRING;
-        }
-
-        @Override
-        public int getSize() {
-            return values.length;
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public boolean isNullAt(int rowId) {
-            return values[rowId] == null;
-        }
-
-        @Override
-        public String getString(int rowId) {
-            return values[rowId];
         }
     }
 

@@ -79,6 +79,7 @@ final class LocalStack implements AutoCloseable {
         return value;
     }
 
+    /** The warehouse directory of a stack with a local warehouse. */
     Path warehouse() {
         return Path.of(get("TIDELINE_WAREHOUSE"));
     }
@@ -92,6 +93,11 @@ final class LocalStack implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no VmHWM for " + part + " (pid " + pid + ")");
+    }
+
+    /** The directory holding the objects of bucket {@code bucket} of the stack's local S3 server ({@code TIDELINE_LOCAL_S3=1}). */
+    Path bucketDirectory(String bucket) {
+        return stateDir.resolve("s3/data").resolve(bucket);
     }
 
     Path logs() {

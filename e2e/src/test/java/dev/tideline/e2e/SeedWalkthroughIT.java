@@ -35,16 +35,21 @@ class SeedWalkthroughIT {
     private static final Duration PATIENCE = Duration.ofMinutes(3);
     private static final String TABLE_QUERY = "SELECT id, name, value FROM %s ORDER BY id";
 
-    private LocalStack stack;
-    private Api api;
+    LocalStack stack;
+    Api api;
     private String sourceAdminUrl;
     private String neondbUrl;
     private String gatewayId;
     private String ingestionId;
 
+    /** Extra environment for {@code deploy/local/up.sh}; none: the warehouse is a local directory. */
+    Map<String, String> stackEnvironment() {
+        return Map.of();
+    }
+
     @BeforeAll
     void startTheStack() throws Exception {
-        stack = LocalStack.up("SeedWalkthroughIT");
+        stack = LocalStack.up(getClass().getSimpleName(), stackEnvironment());
         api = new Api(stack.get("TIDELINE_API_URL"), stack.get("TIDELINE_API_TOKEN"));
         sourceAdminUrl = stack.get("TIDELINE_SOURCE_PG_URL");
         neondbUrl = sourceAdminUrl.replace("/postgres?", "/neondb?");

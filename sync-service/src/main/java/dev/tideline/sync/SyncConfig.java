@@ -1,5 +1,6 @@
 package dev.tideline.sync;
 
+import dev.tideline.delta.S3Settings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -15,9 +16,19 @@ public interface SyncConfig {
     /** The NATS server holding specs, checkpoints and the "delta committed" events. */
     Nats nats();
 
-    /** Where the source Delta tables live: an absolute path, a {@code file:} URI or a Hadoop file-system URI. */
+    /**
+     * Where the source Delta tables live: a path (relative: to the working directory), a {@code file:} URI,
+     * {@code s3://bucket/prefix} (see {@link #s3()}) or a Hadoop file-system URI.
+     */
     @WithDefault(".tideline/warehouse")
     String warehouse();
+
+    /**
+     * How an {@code s3://} warehouse is reached. Credentials come from the AWS SDK's default chain (environment
+     * {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, {@code AWS_PROFILE}, web identity, container and
+     * instance roles), not from here.
+     */
+    S3 s3();
 
     /** Key that opens the connection passwords api-service sealed; the same value in every service. */
     Secrets secrets();
@@ -27,6 +38,24 @@ public interface SyncConfig {
 
     /** How replicas of sync-service split the synced tables between them. */
     Lease lease();
+
+    interface S3 {
+        /** S3-compatible endpoint, e.g. {@code http://minio:9000}; unset: AWS S3 (or the SDK's {@code AWS_ENDPOINT_URL_S3}). */
+        Optional<String> endpoint();
+
+        /** Signing region; unset: {@code AWS_REGION} or the profile's, else {@code us-east-1}. */
+        Optional<String> region();
+
+        /** Address buckets as {@code <endpoint>/<bucket>} (MinIO, S3Proxy, Ceph RGW) instead of {@code <bucket>.<endpoint>}. */
+        @WithDefault("false")
+        boolean pathStyleAccess();
+
+        /** These settings for the delta module. */
+        default S3Settings settings() {
+            return S3Settings.defaults().withEndpoint(endpoint().orElse(null)).withRegion(region().orElse(null))
+                    .withPathStyleAccess(pathStyleAccess());
+        }
+    }
 
     interface Nats {
         /** NATS URL(s), comma-separated, e.g. {@code nats://localhost:4222}. */

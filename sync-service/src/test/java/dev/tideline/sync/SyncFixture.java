@@ -44,7 +44,10 @@ final class SyncFixture {
             .add("amount", IntegerType.INTEGER, true);
 
     final PostgresServer pg;
+    /** The local warehouse directory; null for a fixture on object storage. */
     final Path warehouse;
+    /** The warehouse URI ({@code file:}, or {@code s3://} on a test S3 server). */
+    final String warehouseUri;
     final Engine engine;
     final String database;
     /** The 10% rule's fraction; tests of the incremental path on tiny tables raise it. */
@@ -54,7 +57,17 @@ final class SyncFixture {
         this.pg = pg;
         this.warehouse = Files.createTempDirectory("tideline-sync-warehouse");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(warehouse)));
-        this.engine = DeltaEngines.forWarehouse(warehouse.toUri().toString());
+        this.warehouseUri = warehouse.toUri().toString();
+        this.engine = DeltaEngines.forWarehouse(warehouseUri);
+        this.database = "db_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    /** A fixture whose tables live in an object-storage warehouse, read through {@code engine}. */
+    SyncFixture(PostgresServer pg, String warehouseUri, Engine engine) {
+        this.pg = pg;
+        this.warehouse = null;
+        this.warehouseUri = warehouseUri;
+        this.engine = engine;
         this.database = "db_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     }
 
@@ -67,7 +80,7 @@ final class SyncFixture {
     }
 
     String tablePath(String table) {
-        return TableLocations.of(warehouse.toUri().toString(), "main", "src", table);
+        return TableLocations.of(warehouseUri, "main", "src", table);
     }
 
     DeltaTestTable createTable(String table, StructType schema) {

@@ -3,12 +3,13 @@ package dev.tideline.api.table;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tideline.core.TidelineException;
+import dev.tideline.delta.WarehouseFiles;
 
 import java.io.BufferedReader;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -19,7 +20,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Reads the latest schema and properties of a Delta table straight from its {@code _delta_log}, without a
@@ -27,6 +27,8 @@ import java.util.stream.Stream;
  * are the last {@code metaData} and {@code protocol} actions, found by reading commit files from the newest
  * backwards. Tables whose metadata survives only in a Parquet checkpoint (older commit files cleaned up) are
  * reported as not readable here — api-service deliberately carries no Parquet reader; their data is unaffected.
+ * Local and {@code s3://} tables alike, through {@link WarehouseFiles}: one listing of {@code _delta_log}, then one
+ * read per commit file until the metadata is found.
  *
  * <p>Reads only; safe against concurrent writers (a commit file appears atomically under its final name).
  */
@@ -35,6 +37,8 @@ public final class DeltaLogReader {
     private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
     private static final Pattern CHECKPOINT = Pattern.compile("(\\d{20})\\.checkpoint(\\.\\d+\\.\\d+)?(\\.[^.]+)?\\.parquet");
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final WarehouseFiles LOCAL = WarehouseFiles.local();
 
     private DeltaLogReader() {
     }
@@ -46,19 +50,33 @@ public final class DeltaLogReader {
      * @throws TidelineException NEEDS_OPERATOR when the log cannot be read or its metadata is only in a checkpoint
      */
     public static Optional<DeltaTableSnapshot> read(Path tableRoot) {
-        Path log = tableRoot.resolve("_delta_log");
-        if (!Files.isDirectory(log)) {
-            return Optional.empty();
-        }
+        return read(LOCAL, "file:" + tableRoot.toAbsolutePath().normalize());
+    }
+
+    /**
+     * The latest state of the Delta table at {@code tableRoot} (a location as {@link dev.tideline.delta.WarehouseLocation}
+     * spells it), read through {@code warehouse}.
+     *
+     * @return empty when there is no Delta table there (no {@code _delta_log} with a commit)
+     * @throws TidelineException NEEDS_OPERATOR when the log cannot be read or its metadata is only in a checkpoint
+     */
+    public static Optional<DeltaTableSnapshot> read(WarehouseFiles warehouse, String tableRoot) {
+        String log = tableRoot + "/_delta_log";
         TreeSet<Long> commits = new TreeSet<>();
+        long newestCommit = -1;
+        long newestCommitMillis = 0;
         long latest = -1;
-        try (Stream<Path> files = Files.list(log)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                String name = file.getFileName().toString();
+        try {
+            for (WarehouseFiles.Entry file : warehouse.files(log)) {
+                String name = file.name();
                 Matcher commit = COMMIT.matcher(name);
                 if (commit.matches()) {
                     long version = Long.parseLong(commit.group(1));
                     commits.add(version);
+                    if (version > newestCommit) {
+                        newestCommit = version;
+                        newestCommitMillis = file.lastModifiedMillis();
+                    }
                     latest = Math.max(latest, version);
                     continue;
                 }
@@ -82,7 +100,7 @@ public final class DeltaLogReader {
                         + " is only in a Parquet checkpoint (commit " + version + " was cleaned up), which api-service does not read",
                         "read the schema with a Delta engine (Spark, DuckDB); Tideline's own tables keep their commit files");
             }
-            for (JsonNode action : actions(log.resolve(String.format("%020d.json", version)), tableRoot)) {
+            for (JsonNode action : actions(warehouse, log + "/" + String.format("%020d.json", version), tableRoot)) {
                 if (metadata == null && action.has("metaData")) {
                     metadata = action.get("metaData");
                 }
@@ -98,9 +116,9 @@ public final class DeltaLogReader {
             throw unreadable(tableRoot, "no metaData action in any commit", null);
         }
         if (lastCommitMillis == null) {
-            lastCommitMillis = modified(log.resolve(String.format("%020d.json", latest)));
+            lastCommitMillis = newestCommit == latest ? newestCommitMillis : 0L;
         }
-        return Optional.of(new DeltaTableSnapshot("file:" + tableRoot.toAbsolutePath().normalize(), latest, text(metadata, "id"), text(metadata, "description"),
+        return Optional.of(new DeltaTableSnapshot(tableRoot, latest, text(metadata, "id"), text(metadata, "description"),
                 columns(metadata.path("schemaString").asText(), tableRoot), strings(metadata.path("partitionColumns")),
                 configuration(metadata.path("configuration")), metadata.hasNonNull("createdTime") ? metadata.get("createdTime").asLong() : null,
                 lastCommitMillis, protocol == null ? 1 : protocol.path("minReaderVersion").asInt(1),
@@ -108,7 +126,7 @@ public final class DeltaLogReader {
     }
 
     /** The top-level columns of a Delta {@code schemaString}. */
-    static List<DeltaColumn> columns(String schemaString, Path tableRoot) {
+    static List<DeltaColumn> columns(String schemaString, String tableRoot) {
         JsonNode schema;
         try {
             schema = JSON.readTree(schemaString);
@@ -131,19 +149,19 @@ public final class DeltaLogReader {
         return columns;
     }
 
-    private static List<JsonNode> actions(Path commit, Path tableRoot) {
+    private static List<JsonNode> actions(WarehouseFiles warehouse, String commit, String tableRoot) {
         List<JsonNode> actions = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(commit, StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(warehouse.open(commit), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
                 if (!line.isBlank()) {
                     actions.add(JSON.readTree(line));
                 }
             }
-        } catch (NoSuchFileException e) {
-            throw unreadable(tableRoot, commit.getFileName() + " disappeared while reading (log cleanup?); retry", e);
+        } catch (FileNotFoundException e) {
+            throw unreadable(tableRoot, name(commit) + " disappeared while reading (log cleanup?); retry", e);
         } catch (IOException e) {
-            throw unreadable(tableRoot, "cannot read " + commit.getFileName() + ": " + e.getMessage(), e);
+            throw unreadable(tableRoot, "cannot read " + name(commit) + ": " + e.getMessage(), e);
         }
         return actions;
     }
@@ -168,15 +186,11 @@ public final class DeltaLogReader {
         return node.hasNonNull(field) ? node.get(field).asText() : null;
     }
 
-    private static long modified(Path file) {
-        try {
-            return Files.getLastModifiedTime(file).toMillis();
-        } catch (IOException e) {
-            return 0L;
-        }
+    private static String name(String location) {
+        return location.substring(location.lastIndexOf('/') + 1);
     }
 
-    private static TidelineException unreadable(Path tableRoot, String problem, Exception cause) {
+    private static TidelineException unreadable(String tableRoot, String problem, Exception cause) {
         return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, "the Delta log of " + tableRoot + " is not readable: " + problem,
                 "check the table's _delta_log directory", cause);
     }

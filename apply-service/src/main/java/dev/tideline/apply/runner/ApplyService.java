@@ -12,6 +12,7 @@ import dev.tideline.core.naming.Streams;
 import dev.tideline.core.naming.Subjects;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
+import dev.tideline.delta.WarehouseLocation;
 import io.delta.kernel.engine.Engine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
@@ -21,7 +22,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,22 +77,16 @@ public class ApplyService {
             LOG.info("tideline.apply.enabled=false: no pipelines are applied");
             return;
         }
-        warehouse = resolveWarehouse(config.warehouse());
+        warehouse = WarehouseLocation.of(config.warehouse()).uri();
         engine = DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults()
                 .withParquetCompression(config.apply().parquetCompression())
                 .withTargetFileSizeBytes(config.apply().targetFileSizeBytes())
-                .withHadoopProperties(config.apply().hadoop()));
+                .withHadoopProperties(config.apply().hadoop()), config.s3().settings());
+        // Before any commit: refuse a store on which two writers of one Delta version could both succeed.
+        DeltaEngines.verifyAtomicCommits(engine, warehouse);
         supervisor = new Thread(this::connectAndWatch, "apply-supervisor");
         supervisor.setDaemon(true);
         supervisor.start();
-    }
-
-    static String resolveWarehouse(String configured) {
-        String w = configured.strip();
-        if (!w.contains(":") && !w.startsWith("/")) {
-            return Path.of(w).toAbsolutePath().normalize().toString();
-        }
-        return w;
     }
 
     private void connectAndWatch() {

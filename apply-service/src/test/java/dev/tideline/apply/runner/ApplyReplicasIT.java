@@ -210,6 +210,36 @@ class ApplyReplicasIT {
         }
 
         @Override
+        public S3 s3() {
+            return new S3() {
+                @Override
+                public Optional<String> endpoint() {
+                    return Optional.empty();
+                }
+
+                @Override
+                public Optional<String> region() {
+                    return Optional.empty();
+                }
+
+                @Override
+                public boolean pathStyleAccess() {
+                    return false;
+                }
+
+                @Override
+                public boolean singleWriter() {
+                    return false;
+                }
+
+                @Override
+                public long partSizeBytes() {
+                    return dev.tideline.delta.S3Settings.DEFAULT_PART_SIZE;
+                }
+            };
+        }
+
+        @Override
         public Lease lease() {
             return new Lease() {
                 @Override

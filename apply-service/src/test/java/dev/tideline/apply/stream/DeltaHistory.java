@@ -24,7 +24,12 @@ public final class DeltaHistory {
      * above the previous one: no source transaction was applied twice. Also fails when no commit carried one.
      */
     public static void assertNoTransactionAppliedTwice(DeltaTableWriter table) throws Exception {
-        Path log = DeltaEngines.localPath(table.tablePath()).resolve("_delta_log");
+        assertNoTransactionAppliedTwice(DeltaEngines.localPath(table.tablePath()));
+    }
+
+    /** The same, for the table stored in a local directory (a test S3 server's bucket directory, say). */
+    public static void assertNoTransactionAppliedTwice(Path tableDirectory) throws Exception {
+        Path log = tableDirectory.resolve("_delta_log");
         List<Path> commits;
         try (Stream<Path> files = Files.list(log)) {
             commits = files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.json")).sorted().toList();

@@ -4,6 +4,8 @@ import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.lease.LeaseSettings;
 import dev.tideline.control.secret.SecretBox;
 import dev.tideline.delta.DeltaEngines;
+import dev.tideline.delta.EngineSettings;
+import dev.tideline.delta.WarehouseLocation;
 import dev.tideline.sync.SyncConfig;
 import dev.tideline.sync.engine.SyncOptions;
 import dev.tideline.sync.model.SyncFaults;
@@ -41,20 +43,11 @@ class SyncService {
         }
         SecretBox secrets = SecretBox.fromConfiguredKey(config.secrets().key().orElse(null));
         SyncOptions options = new SyncOptions(config.sync().maxConnections(), config.sync().snapshotFraction(), config.sync().fillFactor());
-        String warehouse = absoluteWarehouse(config.warehouse());
-        var engine = DeltaEngines.forWarehouse(warehouse);
+        String warehouse = WarehouseLocation.of(config.warehouse()).uri();
+        var engine = DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults(), config.s3().settings());
         starter = new Thread(() -> connectAndRun(config, warehouse, secrets, options, engine), "tideline-sync-start");
         starter.setDaemon(true);
         starter.start();
-    }
-
-    /** A relative local warehouse (the default {@code .tideline/warehouse}) is resolved against the working directory, as apply-service does. */
-    static String absoluteWarehouse(String warehouse) {
-        String w = warehouse.strip();
-        if (w.contains(":") || w.startsWith("/")) {
-            return w;
-        }
-        return java.nio.file.Path.of(w).toAbsolutePath().normalize().toString();
     }
 
     private void connectAndRun(SyncConfig config, String warehouse, SecretBox secrets, SyncOptions options,
