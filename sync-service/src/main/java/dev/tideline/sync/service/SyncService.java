@@ -5,6 +5,7 @@ import dev.tideline.control.lease.LeaseSettings;
 import dev.tideline.control.secret.SecretBox;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.sync.SyncConfig;
+import dev.tideline.sync.delta.FoldLimits;
 import dev.tideline.sync.engine.SyncOptions;
 import dev.tideline.sync.model.SyncFaults;
 import io.nats.client.Connection;
@@ -40,7 +41,9 @@ class SyncService {
             return;
         }
         SecretBox secrets = SecretBox.fromConfiguredKey(config.secrets().key().orElse(null));
-        SyncOptions options = new SyncOptions(config.sync().maxConnections(), config.sync().snapshotFraction(), config.sync().fillFactor());
+        SyncOptions options = new SyncOptions(config.sync().maxConnections(), config.sync().snapshotFraction(), config.sync().fillFactor(),
+                new FoldLimits(config.sync().foldMemory().asLongValue(), config.sync().foldPartitions(),
+                        config.sync().spillDirectory().orElseGet(FoldLimits::defaultSpillRoot)));
         String warehouse = absoluteWarehouse(config.warehouse());
         var engine = DeltaEngines.forWarehouse(warehouse);
         starter = new Thread(() -> connectAndRun(config, warehouse, secrets, options, engine), "tideline-sync-start");
