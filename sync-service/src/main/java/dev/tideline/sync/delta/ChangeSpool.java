@@ -21,9 +21,10 @@ import org.jboss.logging.Logger;
  * {@link VersionFold}, version by version, and appends its net changes to {@link SpilledChanges}. The
  * result per key is the same as folding everything at once, because the fold decides each key from
  * that key's rows alone and every row of a key — every version of it, removed or added — lands in
- * the same partition, in the order it was read. A partition that is itself over the budget is split
- * again with a differently mixed hash, up to {@link #MAX_LEVELS} times (only the rows of very few
- * keys, each changed in very many versions, stay over it then, and are folded as they are).
+ * the same partition, in the order it was read. A partition that is itself over the budget (the
+ * first split has to guess how many rows will come) is split again with a differently mixed hash,
+ * into as many partitions as it takes, up to {@link #MAX_LEVELS} levels; only the rows of a few
+ * keys, each changed in very many versions, can stay over the budget then, and are folded as they are.
  *
  * <p>Order: files of one version are read in parallel, each by one thread that hands its rows over
  * in order ({@link Appender}); every record carries its version and file, so a partition's rows are
@@ -37,9 +38,11 @@ final class ChangeSpool implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ChangeSpool.class);
     /** Rows an appender collects before handing them over (one lock per batch, not per row). */
     private static final int BATCH = 256;
-    /** Partition levels at most: 64 partitions split 3 more times is 16M partitions of the budget each. */
+    /** Split levels at most: the first split guesses, the second is sized to fit, the others are for an uneven hash. */
     static final int MAX_LEVELS = 4;
     private static final int BUFFER = 1 << 16;
+    /** Open files of one split at most (a 64 KiB buffer each: 64 MiB). */
+    private static final int MAX_PARTITIONS = 1024;
 
     /**
      * One version of the refresh and how its files divide.
@@ -204,8 +207,10 @@ final class ChangeSpool implements AutoCloseable {
             return;
         }
         if (partition.heapBytes() > limits.memoryBytes() && partition.level() + 1 < MAX_LEVELS) {
-            Partitions split = new Partitions(partition.path().getParent(), partition.path().getFileName().toString(), partition.level() + 1,
-                    limits.partitions());
+            // As many partitions as it takes for each to fit, twice over for the hash's unevenness (at least the configured number).
+            long needed = 2 * ((partition.heapBytes() + limits.memoryBytes() - 1) / limits.memoryBytes());
+            int n = (int) Math.min(MAX_PARTITIONS, Math.max(limits.partitions(), needed));
+            Partitions split = new Partitions(partition.path().getParent(), partition.path().getFileName().toString(), partition.level() + 1, n);
             forEachRecord(partition.path(), r -> split.write(r.version(), r.file(), r.image()));
             Files.delete(partition.path());
             for (PartitionFile p : split.finish()) {
