@@ -87,7 +87,7 @@ final class ChangeSpool implements AutoCloseable {
         return new Appender(version, file);
     }
 
-    /** Rows handed over so far. */
+    /** Rows read so far (handed over or skipped). */
     synchronized long rows() {
         return rows;
     }
@@ -97,6 +97,7 @@ final class ChangeSpool implements AutoCloseable {
         private final int version;
         private final int file;
         private List<ChangeImage> batch = new ArrayList<>(BATCH);
+        private long skipped;
 
         private Appender(int version, int file) {
             this.version = version;
@@ -110,6 +111,11 @@ final class ChangeSpool implements AutoCloseable {
             }
         }
 
+        /** A row was read that carries no change (a change data {@code update_preimage}): counted as read, not kept. */
+        void skip() {
+            skipped++;
+        }
+
         private void flush() {
             if (!batch.isEmpty()) {
                 accept(version, file, batch);
@@ -120,7 +126,13 @@ final class ChangeSpool implements AutoCloseable {
         @Override
         public void close() {
             flush();
+            countSkipped(skipped);
+            skipped = 0;
         }
+    }
+
+    private synchronized void countSkipped(long n) {
+        rows += n;
     }
 
     private synchronized void accept(int version, int file, List<ChangeImage> batch) {

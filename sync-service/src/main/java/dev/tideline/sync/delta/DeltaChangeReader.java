@@ -3,7 +3,6 @@ package dev.tideline.sync.delta;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.CopyRowEncoder;
-import dev.tideline.sync.types.RowKey;
 import io.delta.kernel.CommitActions;
 import io.delta.kernel.CommitRange;
 import io.delta.kernel.CommitRangeBuilder.CommitBoundary;
@@ -21,21 +20,17 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongPredicate;
 
 /**
  * Reads the row changes of a Delta table between two versions, following the Delta protocol's
@@ -247,11 +242,11 @@ public final class DeltaChangeReader {
     private int fileDiffReads(Row scanState, String root, ChangePlan.VersionFiles version, KeyScan keyScan, List<FileRead> reads) {
         Set<ChangePlan.FileAction> rewritten = Collections.newSetFromMap(new IdentityHashMap<>());
         for (DeletionVectorRewrite pair : DeletionVectorRewrite.of(version)) {
-            long[] gone = pair.newlyDeleted(source.engine(), root);
+            DeletionVectorRewrite.NewlyDeleted gone = pair.newlyDeleted(source.engine(), root);
             if (gone != null) {
                 rewritten.add(pair.removed());
                 rewritten.add(pair.added());
-                if (gone.length > 0) {
+                if (gone.count() > 0) {
                     reads.add(new FileRead(pair.removed(), gone, keyScan.state(), false));
                 }
             }
@@ -306,7 +301,7 @@ public final class DeltaChangeReader {
      * {@code positions} through a key-only scan state (keys and timeseries values, no row content);
      * or a change data file ({@code changeData}) with its {@code _change_type} column.
      */
-    private record FileRead(ChangePlan.FileAction file, long[] positions, Row scanState, boolean changeData) {
+    private record FileRead(ChangePlan.FileAction file, LongPredicate positions, Row scanState, boolean changeData) {
     }
 
     /**
@@ -386,6 +381,8 @@ public final class DeltaChangeReader {
                 out.add(new ChangeImage(encoder.key(rowId), null, null, change));
             } else if (change != ChangeImage.ROW) {
                 out.add(new ChangeImage(encoder.key(rowId), encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null, change));
+            } else {
+                out.skip();
             }
         });
     }
@@ -414,7 +411,7 @@ public final class DeltaChangeReader {
     }
 
     /** Visits the rows at {@code positions} of a file, its deletion vector ignored (see {@link KernelFiles#readPositions}). */
-    private void forEachRowAt(Row scanState, String root, ChangePlan.FileAction f, long[] positions, CopyRowEncoder encoder,
+    private void forEachRowAt(Row scanState, String root, ChangePlan.FileAction f, LongPredicate positions, CopyRowEncoder encoder,
             RowVisitor visitor) {
         Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), null);
         try (CloseableIterator<FilteredColumnarBatch> batches = KernelFiles.readPositions(source.engine(), scanState, scanFile, positions)) {

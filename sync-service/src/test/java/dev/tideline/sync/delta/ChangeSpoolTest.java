@@ -55,9 +55,9 @@ class ChangeSpoolTest {
     @Test
     void foldingInPartitionsOnDiskEqualsFoldingInMemory() {
         for (int seed = 1; seed <= 20; seed++) {
-            History h = History.random(new Random(seed), 400, 12);
-            Net inMemory = fold(h, FoldLimits.UNBOUNDED);
-            Net spilled = fold(h, new FoldLimits(2_000, 4, spillRoot)); // ~8 rows in memory, 4 partitions split up to 3 times more
+            History h = History.random(new Random(seed), 400, 12, false);
+            Net inMemory = fold(h, FoldLimits.UNBOUNDED, false);
+            Net spilled = fold(h, new FoldLimits(2_000, 4, spillRoot), false); // ~8 rows in memory, 4 partitions, split again to fit
             assertEquals(1, inMemory.partitions, "seed " + seed);
             assertTrue(spilled.partitions > 4, "seed " + seed + ": split again below the first level, " + spilled.partitions);
             assertEquals(inMemory.inserts, spilled.inserts, "seed " + seed);
@@ -73,10 +73,24 @@ class ChangeSpoolTest {
         }
     }
 
+    /** Under a timeseries key a version may add several rows of one key (the latest wins) and deletes raise a flag. */
+    @Test
+    void underATimeseriesKeyToo() {
+        for (int seed = 1; seed <= 10; seed++) {
+            History h = History.random(new Random(seed), 300, 8, true);
+            Net inMemory = fold(h, FoldLimits.UNBOUNDED, true);
+            Net spilled = fold(h, new FoldLimits(2_000, 4, spillRoot), true);
+            assertEquals(inMemory.inserts, spilled.inserts, "seed " + seed);
+            assertEquals(inMemory.updates, spilled.updates, "seed " + seed);
+            assertEquals(inMemory.deletes, spilled.deletes, "seed " + seed);
+            assertEquals(inMemory.deletesUnderTimeseriesKey, spilled.deletesUnderTimeseriesKey, "seed " + seed);
+        }
+    }
+
     @Test
     void aSmallRefreshNeverTouchesTheDisk() {
-        History h = History.random(new Random(7), 50, 3);
-        Net net = fold(h, new FoldLimits(10L << 20, 4, spillRoot.resolve("never")));
+        History h = History.random(new Random(7), 50, 3, false);
+        Net net = fold(h, new FoldLimits(10L << 20, 4, spillRoot.resolve("never")), false);
         assertEquals(1, net.partitions);
         assertFalse(Files.exists(spillRoot.resolve("never")));
     }
@@ -137,7 +151,7 @@ class ChangeSpoolTest {
         }
     }
 
-    private Net fold(History h, FoldLimits limits) {
+    private Net fold(History h, FoldLimits limits, boolean timeseries) {
         try (ChangeSpool spool = new ChangeSpool(limits, "t")) {
             for (History.Version version : h.versions) {
                 int v = spool.addVersion(version.shape);
@@ -147,7 +161,7 @@ class ChangeSpoolTest {
                     }
                 }
             }
-            try (NetChanges changes = spool.fold(new VersionFold("t", ENCODER, false))) {
+            try (NetChanges changes = spool.fold(new VersionFold("t", ENCODER, timeseries))) {
                 assertNotNull(changes);
                 return new Net(changes);
             }
@@ -161,6 +175,7 @@ class ChangeSpoolTest {
         final List<String> deletes = new ArrayList<>();
         final long rowsRead;
         final int partitions;
+        final boolean deletesUnderTimeseriesKey;
 
         Net(NetChanges changes) {
             changes.insertRows().forEach(r -> inserts.put(keyOf(r), hex(r)));
@@ -172,6 +187,7 @@ class ChangeSpoolTest {
             assertEquals(changes.deleteCount(), deletes.size());
             rowsRead = changes.rowsRead();
             partitions = changes.partitionsFolded();
+            deletesUnderTimeseriesKey = changes.deletesUnderTimeseriesKey();
         }
 
         Map<String, String> applyTo(Map<String, String> start) {
@@ -219,7 +235,8 @@ class ChangeSpoolTest {
             this.end = end;
         }
 
-        static History random(Random random, int keys, int versionCount) {
+        /** @param timeseries rows carry a timeseries value, and some updates add a second, older or newer, row of their key */
+        static History random(Random random, int keys, int versionCount, boolean timeseries) {
             Map<Long, String> state = new LinkedHashMap<>();
             for (long id = 0; id < keys; id++) {
                 state.put(id, "v0-" + id);
@@ -251,13 +268,16 @@ class ChangeSpoolTest {
                         if (now == null) {
                             cdc.add(new ChangeImage(key(id), null, null, ChangeImage.CDC_DELETE));
                         } else if (!now.equals(old)) {
-                            cdc.add(new ChangeImage(key(id), row(id, now), null, ChangeImage.CDC_POSTIMAGE));
+                            cdc.add(new ChangeImage(key(id), row(id, now), ts(timeseries, v, random), ChangeImage.CDC_POSTIMAGE));
                         }
                     } else {
                         // kind 1: a deletion-vector rewrite (the removed key read without its row)
-                        removed.add(new ChangeImage(key(id), kind == 1 ? null : row(id, old), null, ChangeImage.ROW));
+                        removed.add(new ChangeImage(key(id), kind == 1 ? null : row(id, old), ts(timeseries, v, random), ChangeImage.ROW));
                         if (now != null) {
-                            added.add(new ChangeImage(key(id), row(id, now), null, ChangeImage.ROW));
+                            added.add(new ChangeImage(key(id), row(id, now), ts(timeseries, v, random), ChangeImage.ROW));
+                            if (timeseries && random.nextInt(4) == 0) {
+                                added.add(new ChangeImage(key(id), row(id, now + "-twin"), ts(true, v, random), ChangeImage.ROW));
+                            }
                         }
                     }
                     if (now == null) {
@@ -273,9 +293,9 @@ class ChangeSpoolTest {
                     }
                     String now = "i" + v + "-" + id;
                     if (kind == 2) {
-                        cdc.add(new ChangeImage(key(id), row(id, now), null, ChangeImage.CDC_INSERT));
+                        cdc.add(new ChangeImage(key(id), row(id, now), ts(timeseries, v, random), ChangeImage.CDC_INSERT));
                     } else {
-                        added.add(new ChangeImage(key(id), row(id, now), null, ChangeImage.ROW));
+                        added.add(new ChangeImage(key(id), row(id, now), ts(timeseries, v, random), ChangeImage.ROW));
                     }
                     state.put(id, now);
                 }
@@ -291,6 +311,10 @@ class ChangeSpoolTest {
             h.start.putAll(start);
             h.versions.addAll(versions);
             return h;
+        }
+
+        private static Long ts(boolean timeseries, int version, Random random) {
+            return timeseries ? version * 10L + random.nextInt(5) : null;
         }
 
         private static boolean touched(List<ChangeImage> removed, List<ChangeImage> added, List<ChangeImage> cdc, long id) {
