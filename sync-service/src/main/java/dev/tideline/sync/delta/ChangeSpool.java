@@ -64,6 +64,7 @@ final class ChangeSpool implements AutoCloseable {
     private long rows;
     private SpillDirectory directory;
     private Partitions spilled;
+    private boolean closed;
 
     /** @param tableName the source table, for the log */
     ChangeSpool(FoldLimits limits, String tableName) {
@@ -136,6 +137,10 @@ final class ChangeSpool implements AutoCloseable {
     }
 
     private synchronized void accept(int version, int file, List<ChangeImage> batch) {
+        if (closed) {
+            // a reader still running after the refresh failed elsewhere: nothing may spill any more
+            throw new IllegalStateException("the change spool of " + tableName + " is closed");
+        }
         rows += batch.size();
         try {
             if (spilled != null) {
@@ -342,8 +347,11 @@ final class ChangeSpool implements AutoCloseable {
     /** Deletes the spill directory unless {@link #fold} handed it to its result. */
     @Override
     public synchronized void close() {
+        closed = true;
         if (directory != null) {
-            spilled.abandon();
+            if (spilled != null) {
+                spilled.abandon();
+            }
             directory.close();
             directory = null;
         }
