@@ -91,9 +91,9 @@ public interface SyncConfig {
 
         /**
          * Where refreshes past {@code fold-memory} spill their changed rows, one subdirectory per refresh, deleted
-         * when it ends (and, after a crash, by the next refresh that spills). Needs room for about twice the changed
-         * rows of the largest refresh. Defaults to {@code <java.io.tmpdir>/tideline-sync-spill}; in containers, point
-         * it at a volume that is not memory-backed.
+         * when it ends (and, after a crash, by the next refresh that spills). Needs room for the rows read by the
+         * largest refresh (their bytes plus 18 each: about 100 bytes a row for narrow tables). Defaults to
+         * {@code <java.io.tmpdir>/tideline-sync-spill}; in containers, point it at a volume that is not memory-backed.
          */
         Optional<Path> spillDirectory();
 
