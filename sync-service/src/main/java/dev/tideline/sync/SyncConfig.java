@@ -3,6 +3,8 @@ package dev.tideline.sync;
 import dev.tideline.delta.S3Settings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.quarkus.runtime.configuration.MemorySize;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -103,6 +105,26 @@ public interface SyncConfig {
          */
         @WithDefault("90")
         int fillFactor();
+
+        /**
+         * Heap an incremental refresh may fill with the changed rows it reads before folding them by key (e.g.
+         * {@code 64M}); a larger refresh streams them into key-hash partitions on disk and folds one at a time,
+         * so the heap a refresh needs is about twice this, whatever the size of the commit or the table.
+         */
+        @WithDefault("64M")
+        MemorySize foldMemory();
+
+        /** Partitions (2..1024) a refresh past {@code fold-memory} is split into; one still too large is split again. */
+        @WithDefault("64")
+        int foldPartitions();
+
+        /**
+         * Where refreshes past {@code fold-memory} spill their changed rows, one subdirectory per refresh, deleted
+         * when it ends (and, after a crash, by the next refresh that spills). Needs room for the rows read by the
+         * largest refresh (their bytes plus 18 each: about 100 bytes a row for narrow tables). Defaults to
+         * {@code <java.io.tmpdir>/tideline-sync-spill}; in containers, point it at a volume that is not memory-backed.
+         */
+        Optional<Path> spillDirectory();
 
         /** How often CONTINUOUS synced tables look for new Delta versions besides apply-service's events. */
         @WithDefault("5s")

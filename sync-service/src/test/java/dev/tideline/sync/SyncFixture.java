@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.TableLocations;
 import dev.tideline.sync.delta.DeltaSource;
+import dev.tideline.sync.delta.FoldLimits;
 import dev.tideline.sync.engine.SyncOptions;
 import dev.tideline.sync.engine.SyncedTableSyncer;
 import dev.tideline.sync.model.NullBytePolicy;
@@ -52,6 +53,8 @@ final class SyncFixture {
     final String database;
     /** The 10% rule's fraction; tests of the incremental path on tiny tables raise it. */
     double snapshotFraction = 0.10;
+    /** How much of a refresh is folded in memory; tests of the spilled fold make it tiny. */
+    FoldLimits fold = FoldLimits.defaults();
 
     SyncFixture(PostgresServer pg) throws IOException {
         this.pg = pg;
@@ -98,7 +101,7 @@ final class SyncFixture {
 
     SyncedTableSyncer syncer(SyncedTableDefinition def, SyncFaults faults) {
         return new SyncedTableSyncer(def, target(), new DeltaSource(engine, def.sourceTablePath(), def.sourceTableName()),
-                new SyncOptions(4, snapshotFraction), faults);
+                new SyncOptions(4, snapshotFraction).withFold(fold), faults);
     }
 
     SyncedTableSyncer syncer(SyncedTableDefinition def) {

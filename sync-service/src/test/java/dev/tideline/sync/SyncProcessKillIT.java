@@ -69,13 +69,23 @@ class SyncProcessKillIT {
     }
 
     private static void runAndKill(SyncFixture f, DeltaTestTable table, String point, boolean fullRefresh) throws Exception {
+        runAndKill(f, table, "killed", point, fullRefresh, List.of());
+    }
+
+    /**
+     * Runs one sync of {@code name} in a process of its own ({@link SyncProcessMain}, {@code extra} its optional
+     * arguments) and kills it with SIGKILL once it pauses at {@code point}.
+     */
+    static void runAndKill(SyncFixture f, DeltaTestTable table, String name, String point, boolean fullRefresh, List<String> extra)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(SyncProcessMain.class.getName());
         command.addAll(List.of(f.pg.host(), String.valueOf(f.pg.port()), f.pg.user(), f.pg.password(), f.database,
-                f.warehouse.toUri().toString(), table.path(), "killed", point, String.valueOf(fullRefresh)));
+                f.warehouse.toUri().toString(), table.path(), name, point, String.valueOf(fullRefresh)));
+        command.addAll(extra);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<Boolean> paused = CompletableFuture.supplyAsync(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {

@@ -2,6 +2,7 @@ package dev.tideline.sync;
 
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.sync.delta.DeltaSource;
+import dev.tideline.sync.delta.FoldLimits;
 import dev.tideline.sync.engine.SyncOptions;
 import dev.tideline.sync.engine.SyncedTableSyncer;
 import dev.tideline.sync.model.NullBytePolicy;
@@ -9,6 +10,7 @@ import dev.tideline.sync.model.SchedulingPolicy;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.model.TargetTable;
 import dev.tideline.sync.target.PostgresTarget;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,6 +19,7 @@ import java.util.Optional;
  * fault point, prints {@code PAUSED} and waits to be killed with SIGKILL.
  *
  * <p>Arguments: host port user password database warehouse tablePath table pausePoint fullRefresh
+ * [foldMemoryBytes foldPartitions spillRoot]
  */
 public final class SyncProcessMain {
 
@@ -35,7 +38,8 @@ public final class SyncProcessMain {
         SyncedTableDefinition def = new SyncedTableDefinition("synced.public." + table, "main.src." + table, path,
                 new TargetTable(args[4], "public", table), List.of("id"), Optional.empty(), SchedulingPolicy.TRIGGERED, NullBytePolicy.FAIL, true);
         SyncedTableSyncer syncer = new SyncedTableSyncer(def, target, new DeltaSource(engine, path, def.sourceTableName()),
-                new SyncOptions(4, 100), point -> {
+                args.length > 10 ? new SyncOptions(4, 100).withFold(new FoldLimits(Long.parseLong(args[10]), Integer.parseInt(args[11]),
+                        Path.of(args[12]))) : new SyncOptions(4, 100), point -> {
                     if (point.equals(pausePoint)) {
                         System.out.println("PAUSED at " + point);
                         System.out.flush();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * A version's {@code remove(path, oldDV)} + {@code add(path, newDV)} of one data file: how Tideline's
@@ -41,21 +42,23 @@ record DeletionVectorRewrite(ChangePlan.FileAction removed, ChangePlan.FileActio
     }
 
     /**
-     * The row positions the new vector deletes and the old one did not, ascending; {@code null} when
-     * the new vector does not contain the old one (rows came back: only a full comparison is exact).
+     * The row positions the new vector deletes and the old one did not; {@code null} when the new
+     * vector does not contain the old one (rows came back: only a full comparison is exact). Kept as
+     * the two (compressed) vectors, not as an array of positions, so that a refresh holding the
+     * rewrites of many files holds a few bits per deleted row, not eight bytes; the arrays needed
+     * to check containment and count live only during this call.
      *
      * @param tableRoot the table root, against which vectors stored in files are resolved
      */
-    long[] newlyDeleted(Engine engine, String tableRoot) {
+    NewlyDeleted newlyDeleted(Engine engine, String tableRoot) {
         RoaringBitmapArray now = load(engine, tableRoot, added.deletionVector());
-        long[] nowPositions = now.toArray();
+        long nowCount = now.toArray().length;
         if (removed.deletionVector() == null) {
-            java.util.Arrays.sort(nowPositions);
-            return nowPositions;
+            return new NewlyDeleted(now, null, nowCount);
         }
         RoaringBitmapArray before = load(engine, tableRoot, removed.deletionVector());
         long[] beforePositions = before.toArray();
-        if (beforePositions.length > nowPositions.length) {
+        if (beforePositions.length > nowCount) {
             return null;
         }
         for (long p : beforePositions) {
@@ -63,15 +66,20 @@ record DeletionVectorRewrite(ChangePlan.FileAction removed, ChangePlan.FileActio
                 return null;
             }
         }
-        long[] out = new long[nowPositions.length - beforePositions.length];
-        int n = 0;
-        for (long p : nowPositions) {
-            if (!before.contains(p)) {
-                out[n++] = p;
-            }
+        return new NewlyDeleted(now, before, nowCount - beforePositions.length);
+    }
+
+    /**
+     * The positions in {@code now} and not in {@code before}.
+     *
+     * @param before {@code null}: the file had no vector
+     * @param count  how many positions that is
+     */
+    record NewlyDeleted(RoaringBitmapArray now, RoaringBitmapArray before, long count) implements LongPredicate {
+        @Override
+        public boolean test(long position) {
+            return now.contains(position) && (before == null || !before.contains(position));
         }
-        java.util.Arrays.sort(out); // callers binary-search it; Kernel documents no order for toArray
-        return out;
     }
 
     private static RoaringBitmapArray load(Engine engine, String tableRoot, Row deletionVector) {

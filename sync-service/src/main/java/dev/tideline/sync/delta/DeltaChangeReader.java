@@ -3,7 +3,6 @@ package dev.tideline.sync.delta;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.CopyRowEncoder;
-import dev.tideline.sync.types.RowKey;
 import io.delta.kernel.CommitActions;
 import io.delta.kernel.CommitRange;
 import io.delta.kernel.CommitRangeBuilder.CommitBoundary;
@@ -21,21 +20,17 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongPredicate;
 
 /**
  * Reads the row changes of a Delta table between two versions, following the Delta protocol's
@@ -56,6 +51,10 @@ import java.util.concurrent.Future;
  * Versions are folded in order, so the result is the net change per key. Checkpoints and log
  * compaction are Kernel's business: the commit range reads the individual commit files, which must
  * still exist (see {@link #plan}).
+ *
+ * <p>Memory: the rows read are held until folded, up to a budget ({@link FoldLimits}); a larger
+ * refresh streams them into key-hash partitions on disk and folds one partition at a time
+ * ({@link ChangeSpool}), so neither the size of a commit nor that of the table sets the heap needed.
  */
 public final class DeltaChangeReader {
 
@@ -186,143 +185,84 @@ public final class DeltaChangeReader {
     }
 
     /**
-     * Reads the rows the plan names and folds them into the net change per primary key.
+     * Reads the rows the plan names and folds them into the net change per primary key, all in
+     * memory: for tests that inspect the result. The service uses {@link #read(ChangePlan,
+     * CopyRowEncoder, boolean, FoldLimits)}.
+     */
+    public RowChanges read(ChangePlan plan, CopyRowEncoder encoder, boolean timeseriesKey) {
+        return (RowChanges) read(plan, encoder, timeseriesKey, FoldLimits.UNBOUNDED);
+    }
+
+    /**
+     * Reads the rows the plan names and folds them into the net change per primary key, holding at
+     * most {@code limits.memoryBytes()} of rows in memory at a time: a larger refresh is folded in
+     * key-hash partitions spilled to disk ({@link ChangeSpool}).
      *
      * @param encoder       encodes rows and keys of the target's columns (bound per batch here)
      * @param timeseriesKey whether the synced table has a timeseries key (duplicates keep the latest row)
+     * @return the changes, in memory or spilled; the caller closes them
      * @throws TidelineException NEEDS_OPERATOR naming the key when a version adds two rows with one
      *                           primary key and there is no timeseries key
      */
-    public RowChanges read(ChangePlan plan, CopyRowEncoder encoder, boolean timeseriesKey) {
-        RowChanges changes = new RowChanges();
+    public NetChanges read(ChangePlan plan, CopyRowEncoder encoder, boolean timeseriesKey, FoldLimits limits) {
         if (plan.versions().isEmpty()) {
-            return changes;
+            return new RowChanges();
         }
         Row scanState = plan.to().getScanBuilder().build().getScanState(source.engine());
         String root = KernelFiles.tableRoot(scanState);
         KeyScan keyScan = new KeyScan(plan.to(), encoder);
-        for (ChangePlan.VersionFiles version : plan.versions()) {
-            Map<RowKey, RowChanges.Pending> upserts = new HashMap<>();
-            Set<RowKey> deletes = new HashSet<>();
-            if (version.usesChangeDataFiles()) {
-                for (ChangePlan.FileAction f : version.cdc()) {
-                    readCdc(scanState, root, f, encoder, timeseriesKey, version.version(), upserts, deletes, changes);
+        try (ChangeSpool spool = new ChangeSpool(limits, source.tableName())) {
+            for (ChangePlan.VersionFiles version : plan.versions()) {
+                List<FileRead> reads = new ArrayList<>();
+                int removed = 0;
+                if (version.usesChangeDataFiles()) {
+                    for (ChangePlan.FileAction f : version.cdc()) {
+                        reads.add(new FileRead(f, null, scanState, true));
+                    }
+                } else {
+                    removed = fileDiffReads(scanState, root, version, keyScan, reads);
                 }
-            } else {
-                readFileDiff(scanState, root, version, encoder, timeseriesKey, keyScan, upserts, deletes, changes);
+                int index = spool.addVersion(new ChangeSpool.VersionShape(version.version(), version.usesChangeDataFiles(), removed,
+                        reads.size()));
+                readInto(spool, index, root, reads, encoder, timeseriesKey);
             }
-            List<RowKey> deleted = new ArrayList<>();
-            for (RowKey key : deletes) {
-                // A key both deleted and inserted by one version (a CDC delete + insert) replaced a row: not new.
-                RowChanges.Pending written = upserts.computeIfPresent(key,
-                        (k, p) -> p.insert() ? new RowChanges.Pending(p.row(), p.timeseries(), false) : p);
-                if (written == null) {
-                    deleted.add(key);
-                }
-            }
-            // The version's upserts and deletes have no key in common, so their order does not matter;
-            // upserts first lets the first version's map be taken over whole.
-            changes.upsertAll(upserts);
-            for (RowKey key : deleted) {
-                changes.delete(key);
-                if (timeseriesKey) {
-                    changes.markDeleteUnderTimeseriesKey();
-                }
-            }
+            return spool.fold(new VersionFold(source.tableName(), encoder, timeseriesKey));
         }
-        return changes;
     }
 
     /**
-     * A version without change data files: its removed rows compared by key with its added rows. A
-     * key only among the removed rows is deleted; an added row is written unless an identical row
-     * was removed (a rewrite without change), and is an insert when no removed row had its key.
+     * The files to read for a version without change data files: its removed files, then its added
+     * files ({@link VersionFold} compares them by key). A deletion-vector rewrite of a file
+     * ({@link DeletionVectorRewrite}) whose new vector contains the old one contributes only the keys
+     * at the newly deleted positions, as removed rows without content: the rest of the file did not
+     * change, so neither side of it is read. Any other pair is read whole.
      *
-     * <p>A deletion-vector rewrite of a file ({@link DeletionVectorRewrite}) whose new vector
-     * contains the old one contributes only the keys at the newly deleted positions, as removed
-     * rows without content: the rest of the file did not change, so neither side of it is read. Such
-     * a key is deleted, or updated when an added file has it (never "rewritten unchanged": the row is
-     * not compared, an update to identical values is written again). Any other pair is read whole.
+     * @return how many of the reads (first in {@code reads}) are removed files
      */
-    private void readFileDiff(Row scanState, String root, ChangePlan.VersionFiles version, CopyRowEncoder encoder, boolean timeseriesKey,
-            KeyScan keyScan, Map<RowKey, RowChanges.Pending> upserts, Set<RowKey> deletes, RowChanges changes) {
+    private int fileDiffReads(Row scanState, String root, ChangePlan.VersionFiles version, KeyScan keyScan, List<FileRead> reads) {
         Set<ChangePlan.FileAction> rewritten = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<FileRead> removedReads = new ArrayList<>();
         for (DeletionVectorRewrite pair : DeletionVectorRewrite.of(version)) {
-            long[] gone = pair.newlyDeleted(source.engine(), root);
+            DeletionVectorRewrite.NewlyDeleted gone = pair.newlyDeleted(source.engine(), root);
             if (gone != null) {
                 rewritten.add(pair.removed());
                 rewritten.add(pair.added());
-                if (gone.length > 0) {
-                    removedReads.add(new FileRead(pair.removed(), gone, keyScan.state()));
+                if (gone.count() > 0) {
+                    reads.add(new FileRead(pair.removed(), gone, keyScan.state(), false));
                 }
             }
         }
         for (ChangePlan.FileAction f : version.removed()) {
             if (!rewritten.contains(f)) {
-                removedReads.add(new FileRead(f, null, scanState));
+                reads.add(new FileRead(f, null, scanState, false));
             }
         }
-        List<FileRead> reads = new ArrayList<>(removedReads);
+        int removed = reads.size();
         for (ChangePlan.FileAction f : version.added()) {
             if (!rewritten.contains(f)) {
-                reads.add(new FileRead(f, null, scanState));
+                reads.add(new FileRead(f, null, scanState, false));
             }
         }
-        // Removed and added files are read together, so both sides of the diff use all readers at once.
-        List<List<Image>> images = readImages(root, reads, encoder, timeseriesKey, changes);
-        // One entry per key of the diff, holding its removed row(s) and its added row: each row costs one
-        // look-up, and the classification then walks the entries without any.
-        int rows = 0;
-        for (List<Image> file : images) {
-            rows += file.size();
-        }
-        Map<RowKey, KeyDiff> diff = new HashMap<>(rows * 4 / 3 + 1);
-        for (List<Image> file : images.subList(0, removedReads.size())) {
-            for (Image image : file) {
-                KeyDiff d = diff.putIfAbsent(image.key(), new KeyDiff(image));
-                if (d != null) {
-                    d.removedAgain(image); // two removed rows with one key: only possible with a timeseries key
-                }
-            }
-        }
-        Set<ByteBuffer> addedRows = new HashSet<>();
-        for (List<Image> file : images.subList(removedReads.size(), images.size())) {
-            for (Image image : file) {
-                KeyDiff d = diff.get(image.key());
-                if (d == null) {
-                    diff.put(image.key(), KeyDiff.added(image));
-                } else if (d.added == null) {
-                    d.added = image;
-                } else {
-                    d.added = later(d.added, image, encoder, timeseriesKey, version.version());
-                }
-                if (timeseriesKey) {
-                    addedRows.add(ByteBuffer.wrap(image.row()));
-                }
-            }
-        }
-        for (KeyDiff d : diff.values()) {
-            if (d.added == null) {
-                deletes.add(d.removed.key());
-                continue;
-            }
-            RowChanges.Pending now = new RowChanges.Pending(d.added.row(), d.added.ts(), d.removed == null);
-            boolean existedBefore = false;
-            for (Image removed : d.removedRows()) {
-                // A key read without its row (deletion-vector rewrite) is never taken as unchanged.
-                existedBefore |= removed.row() != null && Arrays.equals(removed.row(), now.row());
-                if (timeseriesKey && (removed.row() == null || !addedRows.contains(ByteBuffer.wrap(removed.row())))
-                        && supersedes(removed.ts(), now)) {
-                    // The key's latest row went away and nothing newer replaced it: the new latest row
-                    // may live in a file this version did not touch.
-                    changes.markDeleteUnderTimeseriesKey();
-                }
-            }
-            if (!existedBefore) { // else rewritten unchanged (deletion-vector rewrite, copy-on-write of neighbours)
-                upserts.put(d.added.key(), now);
-            }
-        }
+        return removed;
     }
 
     /**
@@ -356,185 +296,105 @@ public final class DeltaChangeReader {
      * One data file to read: whole (positions {@code null}, rows with content) or only the rows at
      * {@code positions} through a key-only scan state (keys and timeseries values, no row content).
      */
-    private record FileRead(ChangePlan.FileAction file, long[] positions, Row scanState) {
+    /**
+     * One data file to read: whole (positions {@code null}, rows with content) or only the rows at
+     * {@code positions} through a key-only scan state (keys and timeseries values, no row content);
+     * or a change data file ({@code changeData}) with its {@code _change_type} column.
+     */
+    private record FileRead(ChangePlan.FileAction file, LongPredicate positions, Row scanState, boolean changeData) {
     }
 
-    private void readCdc(Row scanState, String root, ChangePlan.FileAction f, CopyRowEncoder encoder, boolean timeseriesKey,
-            long version, Map<RowKey, RowChanges.Pending> upserts, Set<RowKey> deletes, RowChanges changes) {
-        forEachRow(scanState, root, f, true, encoder, changes, (batch, rowId) -> {
+    /**
+     * Reads files of one version into the spool, up to {@link #parallelism} files at once (each with
+     * its own encoder, each handing its rows over in order), removed and added files together so
+     * both sides of the diff use all readers at once.
+     */
+    private void readInto(ChangeSpool spool, int version, String root, List<FileRead> reads, CopyRowEncoder template,
+            boolean timeseriesKey) {
+        List<Callable<Void>> tasks = new ArrayList<>();
+        for (int i = 0; i < reads.size(); i++) {
+            FileRead read = reads.get(i);
+            int file = i;
+            tasks.add(() -> {
+                CopyRowEncoder encoder = template.copy();
+                try (ChangeSpool.Appender out = spool.appender(version, file)) {
+                    if (read.changeData()) {
+                        readChangeData(read, root, encoder, timeseriesKey, out);
+                    } else if (read.positions() == null) {
+                        forEachRow(read.scanState(), root, read.file(), false, encoder, (batch, rowId) -> out.add(new ChangeImage(
+                                encoder.key(rowId), encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null,
+                                ChangeImage.ROW)));
+                    } else {
+                        forEachRowAt(read.scanState(), root, read.file(), read.positions(), encoder, (batch, rowId) -> out.add(
+                                new ChangeImage(encoder.key(rowId), null, timeseriesKey ? encoder.timeseriesValue(rowId) : null,
+                                        ChangeImage.ROW)));
+                    }
+                }
+                return null;
+            });
+        }
+        if (tasks.size() <= 1 || parallelism == 1) {
+            for (var task : tasks) {
+                call(task);
+            }
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, tasks.size()), r -> {
+            Thread t = new Thread(r, "tideline-change-read");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Void>> futures = new ArrayList<>();
+            for (var task : tasks) {
+                futures.add(pool.submit(task));
+            }
+            for (var future : futures) {
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TidelineException(TidelineException.Kind.RETRYABLE, "reading changes of " + source.tableName()
+                            + " was interrupted", null, e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The rows of a change data file: {@code update_preimage} rows are skipped, the others kept with their kind. */
+    private void readChangeData(FileRead read, String root, CopyRowEncoder encoder, boolean timeseriesKey, ChangeSpool.Appender out) {
+        forEachRow(read.scanState(), root, read.file(), true, encoder, (batch, rowId) -> {
             ColumnVector type = batch.getColumnVector(batch.getSchema().indexOf(CHANGE_TYPE));
             String changeType = type.isNullAt(rowId) ? "" : type.getString(rowId);
-            switch (changeType) {
-                case "insert", "update_postimage" -> addUpsert(new Image(encoder.key(rowId), encoder.row(rowId),
-                        timeseriesKey ? encoder.timeseriesValue(rowId) : null), encoder, timeseriesKey, version, "insert".equals(changeType),
-                        upserts);
-                case "delete" -> deletes.add(encoder.key(rowId));
-                case "update_preimage" -> {
-                }
-                default -> throw new TidelineException(TidelineException.Kind.FATAL,
-                        "change data file " + f.path() + " of " + source.tableName() + " has _change_type '" + changeType
-                                + "'; expected insert, update_preimage, update_postimage or delete", null);
+            byte change = switch (changeType) {
+                case "insert" -> ChangeImage.CDC_INSERT;
+                case "update_postimage" -> ChangeImage.CDC_POSTIMAGE;
+                case "delete" -> ChangeImage.CDC_DELETE;
+                case "update_preimage" -> ChangeImage.ROW;
+                default -> throw VersionFold.unknownChangeType(source.tableName(), read.file().path(), changeType);
+            };
+            if (change == ChangeImage.CDC_DELETE) {
+                out.add(new ChangeImage(encoder.key(rowId), null, null, change));
+            } else if (change != ChangeImage.ROW) {
+                out.add(new ChangeImage(encoder.key(rowId), encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null, change));
+            } else {
+                out.skip();
             }
         });
     }
 
-    /** One row read from a data file: its key, its binary COPY tuple, and its timeseries value (or null). */
-    private record Image(RowKey key, byte[] row, @SuppressWarnings("rawtypes") Comparable ts) {
-    }
-
-    /**
-     * Reads data files into row images, up to {@link #parallelism} files at once (each with its own
-     * encoder); the result keeps the files' order, so folding it is deterministic.
-     */
-    private List<List<Image>> readImages(String root, List<FileRead> reads, CopyRowEncoder template, boolean timeseriesKey,
-            RowChanges changes) {
-        List<Callable<List<Image>>> tasks = new ArrayList<>();
-        for (FileRead read : reads) {
-            tasks.add(() -> {
-                CopyRowEncoder encoder = template.copy();
-                RowChanges counter = new RowChanges();
-                List<Image> images = new ArrayList<>();
-                if (read.positions() == null) {
-                    forEachRow(read.scanState(), root, read.file(), false, encoder, counter, (batch, rowId) -> images.add(new Image(
-                            encoder.key(rowId), encoder.row(rowId), timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
-                } else {
-                    forEachRowAt(read.scanState(), root, read.file(), read.positions(), encoder, (batch, rowId) -> images.add(new Image(
-                            encoder.key(rowId), null, timeseriesKey ? encoder.timeseriesValue(rowId) : null)));
-                }
-                return images;
-            });
-        }
-        List<List<Image>> out = new ArrayList<>();
-        if (tasks.size() <= 1 || parallelism == 1) {
-            for (var task : tasks) {
-                out.add(call(task));
-            }
-        } else {
-            ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, tasks.size()), r -> {
-                Thread t = new Thread(r, "tideline-change-read");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<List<Image>>> futures = new ArrayList<>();
-                for (var task : tasks) {
-                    futures.add(pool.submit(task));
-                }
-                for (var future : futures) {
-                    try {
-                        out.add(future.get());
-                    } catch (ExecutionException e) {
-                        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new TidelineException(TidelineException.Kind.RETRYABLE, "reading changes of " + source.tableName()
-                                + " was interrupted", null, e);
-                    }
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-        }
-        for (List<Image> images : out) {
-            changes.countRead(images.size());
-        }
-        return out;
-    }
-
-    private static List<Image> call(Callable<List<Image>> task) {
+    private static void call(Callable<Void> task) {
         try {
-            return task.call();
+            task.call();
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /**
-     * Records an added row of one version: the latest per key under a timeseries key, otherwise a
-     * second row with one key fails naming the key.
-     *
-     * @param insert whether the version added the key without removing a row with it
-     */
-    private void addUpsert(Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version, boolean insert,
-            Map<RowKey, RowChanges.Pending> upserts) {
-        RowChanges.Pending existing = upserts.get(image.key());
-        if (existing != null && keepsExisting(existing.timeseries(), image, encoder, timeseriesKey, version)) {
-            return;
-        }
-        upserts.put(image.key(), new RowChanges.Pending(image.row(), image.ts(), insert));
-    }
-
-    /** One key of a version's file diff: the row(s) removed with it (none: a new key) and the row added with it (none: deleted). */
-    private static final class KeyDiff {
-        private final Image removed;
-        private List<Image> removedAgain;
-        private Image added;
-
-        KeyDiff(Image removed) {
-            this.removed = removed;
-        }
-
-        static KeyDiff added(Image image) {
-            KeyDiff d = new KeyDiff(null);
-            d.added = image;
-            return d;
-        }
-
-        void removedAgain(Image image) {
-            if (removedAgain == null) {
-                removedAgain = new ArrayList<>(1);
-            }
-            removedAgain.add(image);
-        }
-
-        List<Image> removedRows() {
-            if (removed == null) {
-                return List.of();
-            }
-            if (removedAgain == null) {
-                return List.of(removed);
-            }
-            List<Image> all = new ArrayList<>(removedAgain.size() + 1);
-            all.add(removed);
-            all.addAll(removedAgain);
-            return all;
-        }
-    }
-
-    /** Of two rows one version adds with the same key, the later one (see {@link #keepsExisting}). */
-    private Image later(Image existing, Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version) {
-        return keepsExisting(existing.ts(), image, encoder, timeseriesKey, version) ? existing : image;
-    }
-
-    /**
-     * Whether a row the version already added for {@code image}'s key stays, rather than {@code image}: under a
-     * timeseries key the later row wins (ties go to {@code image}); without one the table now holds a duplicate
-     * key, which fails naming it.
-     */
-    private boolean keepsExisting(@SuppressWarnings("rawtypes") Comparable existingTimeseries, Image image, CopyRowEncoder encoder, boolean timeseriesKey, long version) {
-        if (!timeseriesKey) {
-            throw new DuplicateKeyException(source.tableName(), encoder.describeKey(image.key()), version);
-        }
-        return isOlder(image.ts(), existingTimeseries);
-    }
-
-    /** Whether a row with timeseries value {@code ts} is older than one with {@code than} (NULL is oldest; ties go to the newcomer). */
-    @SuppressWarnings({"rawtypes", "unchecked"})
-    private static boolean isOlder(Comparable ts, Comparable than) {
-        return than != null && (ts == null || ts.compareTo(than) < 0);
-    }
-
-    /** Whether the removed row's timeseries value ranks above the key's new row (so removing it lowers the key's latest value). */
-    @SuppressWarnings({"rawtypes", "unchecked"})
-    private static boolean supersedes(Comparable removedTimeseries, RowChanges.Pending now) {
-        Comparable r = removedTimeseries;
-        Comparable n = now.timeseries();
-        if (r == null) {
-            return false;
-        }
-        return n == null || n.compareTo(r) < 0;
     }
 
     private static boolean isMissingFile(Throwable e) {
@@ -551,7 +411,7 @@ public final class DeltaChangeReader {
     }
 
     /** Visits the rows at {@code positions} of a file, its deletion vector ignored (see {@link KernelFiles#readPositions}). */
-    private void forEachRowAt(Row scanState, String root, ChangePlan.FileAction f, long[] positions, CopyRowEncoder encoder,
+    private void forEachRowAt(Row scanState, String root, ChangePlan.FileAction f, LongPredicate positions, CopyRowEncoder encoder,
             RowVisitor visitor) {
         Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), null);
         try (CloseableIterator<FilteredColumnarBatch> batches = KernelFiles.readPositions(source.engine(), scanState, scanFile, positions)) {
@@ -593,12 +453,12 @@ public final class DeltaChangeReader {
 
     /** Visits the live rows of a data file, or of a change data file with its {@code _change_type} column. */
     private void forEachRow(Row scanState, String root, ChangePlan.FileAction f, boolean changeData, CopyRowEncoder encoder,
-            RowChanges changes, RowVisitor visitor) {
+            RowVisitor visitor) {
         Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), f.deletionVector());
         try (CloseableIterator<FilteredColumnarBatch> batches = changeData
                 ? KernelFiles.readChangeData(source.engine(), scanState, scanFile, CHANGE_TYPE_COLUMN)
                 : KernelFiles.read(source.engine(), scanState, scanFile)) {
-            changes.countRead(visitSelected(batches, encoder, visitor));
+            visitSelected(batches, encoder, visitor);
         } catch (IOException | RuntimeException e) {
             throw readFailure(f, e);
         }

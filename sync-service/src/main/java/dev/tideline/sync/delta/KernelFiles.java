@@ -27,7 +27,7 @@ import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
-import java.util.Arrays;
+import java.util.function.LongPredicate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,14 +162,14 @@ final class KernelFiles {
 
     /**
      * Reads the rows at some positions of one data file, ignoring its deletion vector: the batches
-     * come with a selection vector marking the rows whose Parquet row index is in {@code positions}.
+     * come with a selection vector marking the rows whose Parquet row index {@code positions} accepts.
      * With a scan state of a few columns (e.g. the primary key) this is the cheap way to learn which
      * keys a deletion vector removed. The caller closes the iterator.
      *
      * @param scanFile  a scan-file row without deletion vector (see {@link #scanFileRow})
-     * @param positions row indexes, ascending
+     * @param positions the row indexes wanted (a test per row, so that no array of them need be held)
      */
-    static CloseableIterator<FilteredColumnarBatch> readPositions(Engine engine, Row scanState, Row scanFile, long[] positions) {
+    static CloseableIterator<FilteredColumnarBatch> readPositions(Engine engine, Row scanState, Row scanFile, LongPredicate positions) {
         StructType physical = fileReadSchema(scanState);
         if (!physical.contains(MetadataColumnSpec.ROW_INDEX)) {
             // An internal column: transformPhysicalData drops it again from what it returns.
@@ -192,10 +192,10 @@ final class KernelFiles {
         }
     }
 
-    private static boolean[] select(ColumnVector rowIndexes, int size, long[] positions) {
+    private static boolean[] select(ColumnVector rowIndexes, int size, LongPredicate positions) {
         boolean[] selected = new boolean[size];
         for (int i = 0; i < size; i++) {
-            selected[i] = Arrays.binarySearch(positions, rowIndexes.getLong(i)) >= 0;
+            selected[i] = positions.test(rowIndexes.getLong(i));
         }
         return selected;
     }

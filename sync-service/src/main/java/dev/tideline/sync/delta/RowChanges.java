@@ -20,9 +20,10 @@ import java.util.Set;
  * Delta table now has two rows with that key — one in a file no version of the range touched — so
  * inserts are written without {@code ON CONFLICT}, where such a key fails the refresh.
  *
- * <p>Built by {@link DeltaChangeReader}; not thread-safe.
+ * <p>Held in memory: built by {@link VersionFold} for a whole refresh that fits its fold budget, or
+ * for one key-hash partition of a larger one ({@link ChangeSpool}). Not thread-safe.
  */
-public final class RowChanges {
+public final class RowChanges implements NetChanges {
 
     private Map<RowKey, Pending> upserts = new LinkedHashMap<>();
     private final Set<RowKey> deletes = new LinkedHashSet<>();
@@ -76,6 +77,46 @@ public final class RowChanges {
         rowsRead += rows;
     }
 
+    @Override
+    public long insertCount() {
+        return upserts.values().stream().filter(Pending::insert).count();
+    }
+
+    @Override
+    public long updateCount() {
+        return upserts.size() - insertCount();
+    }
+
+    @Override
+    public long deleteCount() {
+        return deletes.size();
+    }
+
+    @Override
+    public Iterable<byte[]> insertRows() {
+        return inserts();
+    }
+
+    @Override
+    public Iterable<byte[]> updateRows() {
+        return updates();
+    }
+
+    @Override
+    public Iterable<byte[]> deleteKeys() {
+        return () -> deletes.stream().map(RowKey::bytes).iterator();
+    }
+
+    @Override
+    public int partitionsFolded() {
+        return 1;
+    }
+
+    /** Nothing to release: the changes are in memory. */
+    @Override
+    public void close() {
+    }
+
     /** Binary COPY tuples of the rows whose key is new (see the class comment). */
     public List<byte[]> inserts() {
         List<byte[]> rows = new ArrayList<>();
@@ -108,20 +149,17 @@ public final class RowChanges {
         return Collections.unmodifiableSet(deletes);
     }
 
-    /**
-     * Whether a row was deleted from a table with a timeseries key: then the surviving latest row of
-     * that key may live in a file the change did not touch, so only a snapshot is exact.
-     */
+    @Override
     public boolean deletesUnderTimeseriesKey() {
         return deletesUnderTimeseriesKey;
     }
 
-    /** Rows read from Delta to compute the changes. */
+    @Override
     public long rowsRead() {
         return rowsRead;
     }
 
-    /** Rows the target will see change: upserts plus deletes. */
+    @Override
     public long size() {
         return upserts.size() + deletes.size();
     }

@@ -1,5 +1,7 @@
 package dev.tideline.sync.engine;
 
+import dev.tideline.sync.delta.FoldLimits;
+
 /**
  * Tuning of the sync engine.
  *
@@ -11,8 +13,10 @@ package dev.tideline.sync.engine;
  *                         tables: the free space left on each page lets a refresh's UPDATE keep the
  *                         new row version on the same page (a HOT update: no index entry, a third
  *                         of the WAL). SNAPSHOT-policy tables are never updated and are always packed full.
+ * @param fold             how much of an incremental refresh's changed rows is folded in memory, and where
+ *                         the rest is spilled in key-hash partitions
  */
-public record SyncOptions(int maxConnections, double snapshotFraction, int fillFactor) {
+public record SyncOptions(int maxConnections, double snapshotFraction, int fillFactor, FoldLimits fold) {
 
     /** The fill factor of TRIGGERED/CONTINUOUS tables unless configured otherwise. */
     public static final int DEFAULT_FILL_FACTOR = 90;
@@ -28,11 +32,24 @@ public record SyncOptions(int maxConnections, double snapshotFraction, int fillF
             throw new IllegalArgumentException("tideline.sync.fill-factor must be between 10 and 100 (Postgres' fillfactor range), was "
                     + fillFactor);
         }
+        if (fold == null) {
+            throw new IllegalArgumentException("fold limits are required");
+        }
     }
 
-    /** With the default fill factor. */
+    /** With the default fill factor and fold limits. */
     public SyncOptions(int maxConnections, double snapshotFraction) {
         this(maxConnections, snapshotFraction, DEFAULT_FILL_FACTOR);
+    }
+
+    /** With the default fold limits. */
+    public SyncOptions(int maxConnections, double snapshotFraction, int fillFactor) {
+        this(maxConnections, snapshotFraction, fillFactor, FoldLimits.defaults());
+    }
+
+    /** The same options with other fold limits. */
+    public SyncOptions withFold(FoldLimits limits) {
+        return new SyncOptions(maxConnections, snapshotFraction, fillFactor, limits);
     }
 
     public static SyncOptions defaults() {

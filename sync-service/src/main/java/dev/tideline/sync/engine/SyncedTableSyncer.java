@@ -5,7 +5,7 @@ import dev.tideline.sync.delta.ChangePlan;
 import dev.tideline.sync.delta.ChangesUnavailableException;
 import dev.tideline.sync.delta.DeltaChangeReader;
 import dev.tideline.sync.delta.DeltaSource;
-import dev.tideline.sync.delta.RowChanges;
+import dev.tideline.sync.delta.NetChanges;
 import dev.tideline.sync.model.SchedulingPolicy;
 import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
@@ -173,21 +173,23 @@ public final class SyncedTableSyncer {
                 long t2 = System.nanoTime();
                 why = tooLargeBeforeReading(plan, live);
                 if (why == null) {
-                    RowChanges changes = reader.read(plan, encoder, def.timeseriesKey().isPresent());
-                    long t3 = System.nanoTime();
-                    why = tooLargeAfterReading(changes, live);
-                    if (why == null && changes.deletesUnderTimeseriesKey()) {
-                        why = "rows were deleted from a table with a timeseries key";
-                    }
-                    if (why == null) {
-                        IncrementalApplier.Applied applied = new IncrementalApplier(faults).apply(lock, def, synced, columns, added,
-                                changes, latest.getVersion());
-                        long t4 = System.nanoTime();
-                        String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms, apply %d ms (%s)",
-                                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, changes.rowsRead(), (t3 - t2) / 1_000_000,
-                                (t4 - t3) / 1_000_000, applied.phases());
-                        return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
-                                plan.versions().size() + " version(s) with data changes; " + phases);
+                    try (NetChanges changes = reader.read(plan, encoder, def.timeseriesKey().isPresent(), options.fold())) {
+                        long t3 = System.nanoTime();
+                        why = tooLargeAfterReading(changes, live);
+                        if (why == null && changes.deletesUnderTimeseriesKey()) {
+                            why = "rows were deleted from a table with a timeseries key";
+                        }
+                        if (why == null) {
+                            IncrementalApplier.Applied applied = new IncrementalApplier(faults).apply(lock, def, synced, columns, added,
+                                    changes, latest.getVersion());
+                            long t4 = System.nanoTime();
+                            String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms%s, apply %d ms (%s)",
+                                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, changes.rowsRead(), (t3 - t2) / 1_000_000,
+                                    changes.partitionsFolded() > 1 ? " (folded in " + changes.partitionsFolded() + " partitions on disk)" : "",
+                                    (t4 - t3) / 1_000_000, applied.phases());
+                            return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
+                                    plan.versions().size() + " version(s) with data changes; " + phases);
+                        }
                     }
                 }
             } catch (ChangesUnavailableException e) {
@@ -240,7 +242,7 @@ public final class SyncedTableSyncer {
     }
 
     /** The seed's 10% rule on rows: changed rows against the table's live rows (from file statistics). */
-    private String tooLargeAfterReading(RowChanges changes, DeltaSource.SnapshotFiles live) {
+    private String tooLargeAfterReading(NetChanges changes, DeltaSource.SnapshotFiles live) {
         if (live == null || live.totalRows() < 0 || changes.size() <= options.snapshotFraction() * live.totalRows()) {
             return null;
         }

@@ -7,6 +7,7 @@ import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import dev.tideline.delta.WarehouseLocation;
 import dev.tideline.sync.SyncConfig;
+import dev.tideline.sync.delta.FoldLimits;
 import dev.tideline.sync.engine.SyncOptions;
 import dev.tideline.sync.model.SyncFaults;
 import io.nats.client.Connection;
@@ -42,7 +43,9 @@ class SyncService {
             return;
         }
         SecretBox secrets = SecretBox.fromConfiguredKey(config.secrets().key().orElse(null));
-        SyncOptions options = new SyncOptions(config.sync().maxConnections(), config.sync().snapshotFraction(), config.sync().fillFactor());
+        SyncOptions options = new SyncOptions(config.sync().maxConnections(), config.sync().snapshotFraction(), config.sync().fillFactor(),
+                new FoldLimits(config.sync().foldMemory().asLongValue(), config.sync().foldPartitions(),
+                        config.sync().spillDirectory().orElseGet(FoldLimits::defaultSpillRoot)));
         String warehouse = WarehouseLocation.of(config.warehouse()).uri();
         var engine = DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults(), config.s3().settings());
         starter = new Thread(() -> connectAndRun(config, warehouse, secrets, options, engine), "tideline-sync-start");

@@ -2,17 +2,16 @@ package dev.tideline.sync.target;
 
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.DuplicateKeyException;
+import dev.tideline.sync.delta.NetChanges;
 import dev.tideline.sync.delta.RowChanges;
 import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.types.CopyBuffer;
-import dev.tideline.sync.types.RowKey;
 import dev.tideline.sync.types.TargetColumn;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -34,7 +33,9 @@ import org.postgresql.util.PSQLException;
  * </ol>
  * together with new columns (additive schema changes) and the bookkeeping row carrying the new
  * version. Either all of it commits or none of it, so a refresh stopped anywhere is simply redone
- * from the recorded version.
+ * from the recorded version. That holds for a refresh folded in partitions on disk too: its changes
+ * arrive here folded whole, each kind streamed from its spill file into one COPY of the same
+ * transaction, so readers see all of the refresh or none of it.
  */
 public final class IncrementalApplier {
 
@@ -68,11 +69,12 @@ public final class IncrementalApplier {
      * @param previous     the bookkeeping row the changes start from; the refresh fails RETRYABLE if it moved meanwhile
      * @param columns      the columns at {@code toVersion}, in the order of the change rows
      * @param addedColumns columns new since {@code previous} (added to the table first)
+     * @param changes      the net changes, in memory or spilled: each kind is streamed once into its COPY
      * @return rows applied (upserted plus deleted) and the time of each stage
      * @throws DuplicateKeyException when a new row's key is already held by a row the change did not touch (no timeseries key)
      */
     public Applied apply(Connection c, SyncedTableDefinition def, SyncState previous, List<TargetColumn> columns, List<TargetColumn> addedColumns,
-            RowChanges changes, long toVersion) {
+            NetChanges changes, long toVersion) {
         String table = def.target().quoted();
         String names = TableDdl.columnList(columns.stream().map(TargetColumn::name).toList());
         boolean timeseries = def.timeseriesKey().isPresent();
@@ -99,13 +101,13 @@ public final class IncrementalApplier {
                     }
                 }
                 stages.done("begin");
-                if (!changes.deletes().isEmpty()) {
+                if (changes.deleteCount() > 0) {
                     List<TargetColumn> keyColumns = def.primaryKey().stream()
                             .map(k -> columns.stream().filter(col -> col.name().equals(k)).findFirst().orElseThrow()).toList();
                     try (Statement s = c.createStatement()) {
                         s.execute("CREATE TEMP TABLE tideline_deletes (" + TableDdl.columnDefinitions(keyColumns) + ") ON COMMIT DROP");
                     }
-                    copy(c, "COPY tideline_deletes FROM STDIN (FORMAT binary)", keys(changes.deletes()));
+                    copy(c, "COPY tideline_deletes FROM STDIN (FORMAT binary)", changes.deleteKeys());
                     stages.done("delete: copy");
                     try (Statement s = c.createStatement()) {
                         analyze(s, "tideline_deletes", def);
@@ -114,13 +116,13 @@ public final class IncrementalApplier {
                         stages.done("delete");
                     }
                 }
-                List<byte[]> inserts = timeseries ? List.of() : changes.inserts();
-                if (!inserts.isEmpty()) {
-                    copyNewRows(c, def, table, names, inserts, toVersion);
+                if (!timeseries && changes.insertCount() > 0) {
+                    copyNewRows(c, def, table, names, changes.insertRows(), toVersion);
                     stages.done("insert: copy");
                 }
-                List<byte[]> updates = timeseries ? concat(changes.inserts(), changes.updates()) : changes.updates();
-                if (!updates.isEmpty()) {
+                Iterable<byte[]> updates = timeseries ? concat(changes.insertRows(), changes.updateRows()) : changes.updateRows();
+                long updateCount = timeseries ? changes.insertCount() + changes.updateCount() : changes.updateCount();
+                if (updateCount > 0) {
                     try (Statement s = c.createStatement()) {
                         s.execute("CREATE TEMP TABLE tideline_upserts (" + TableDdl.columnDefinitions(columns) + ") ON COMMIT DROP");
                     }
@@ -133,7 +135,7 @@ public final class IncrementalApplier {
                         } else {
                             analyze(s, "tideline_upserts", def);
                             stages.done("analyze");
-                            if (s.executeUpdate(update(def, table, columns)) < updates.size()) {
+                            if (s.executeUpdate(update(def, table, columns)) < updateCount) {
                                 // Postgres lacks rows it should hold at the synced version (removed behind the sync's back):
                                 // the changed rows are the truth, so the missing ones are inserted.
                                 s.executeUpdate("INSERT INTO " + table + " (" + names + ") SELECT " + names + " FROM tideline_upserts u "
@@ -209,7 +211,7 @@ public final class IncrementalApplier {
      * New keys go straight into the table: no staging, no conflict handling. The primary key index
      * turns a key that is already there into a unique violation, which names the key.
      */
-    private static void copyNewRows(Connection c, SyncedTableDefinition def, String table, String names, List<byte[]> rows, long toVersion)
+    private static void copyNewRows(Connection c, SyncedTableDefinition def, String table, String names, Iterable<byte[]> rows, long toVersion)
             throws SQLException {
         try {
             copy(c, "COPY " + table + " (" + names + ") FROM STDIN (FORMAT binary)", rows);
@@ -225,7 +227,7 @@ public final class IncrementalApplier {
     }
 
     /** Streams binary COPY tuples, framed by the format's header and trailer, in 1 MiB writes. */
-    private static void copy(Connection c, String sql, Collection<byte[]> tuples) throws SQLException {
+    private static void copy(Connection c, String sql, Iterable<byte[]> tuples) throws SQLException {
         CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
         try {
             CopyBuffer buffer = new CopyBuffer(FLUSH_BYTES + 4096).header();
@@ -246,15 +248,10 @@ public final class IncrementalApplier {
         }
     }
 
-    private static List<byte[]> keys(Collection<RowKey> keys) {
-        return keys.stream().map(RowKey::bytes).toList();
-    }
-
-    private static List<byte[]> concat(List<byte[]> a, List<byte[]> b) {
-        List<byte[]> all = new java.util.ArrayList<>(a.size() + b.size());
-        all.addAll(a);
-        all.addAll(b);
-        return all;
+    /** {@code a}'s tuples, then {@code b}'s, each read once as the COPY consumes them. */
+    private static Iterable<byte[]> concat(Iterable<byte[]> a, Iterable<byte[]> b) {
+        return () -> java.util.stream.Stream.concat(java.util.stream.StreamSupport.stream(a.spliterator(), false),
+                java.util.stream.StreamSupport.stream(b.spliterator(), false)).iterator();
     }
 
     /**

@@ -47,6 +47,9 @@ import java.util.function.Predicate;
  */
 public final class DeltaTestTable {
 
+    /** Rows per file a copy-on-write {@link #mutate} writes at most. */
+    private static final int MAX_ROWS_PER_FILE = 500_000;
+
     private final Engine engine;
     private final String path;
     private final StructType schema;
@@ -165,8 +168,10 @@ public final class DeltaTestTable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (!rewritten.isEmpty()) {
-            actions.addAll(writeFiles(txn, rewritten));
+        // Files of at most 500k rows, as a writer with a target file size would: one file (and one Parquet
+        // row group) of millions of rows would make a reader's memory follow the commit's size.
+        for (int from = 0; from < rewritten.size(); from += MAX_ROWS_PER_FILE) {
+            actions.addAll(writeFiles(txn, rewritten.subList(from, Math.min(rewritten.size(), from + MAX_ROWS_PER_FILE))));
         }
         return commit(engine, txn, actions);
     }
