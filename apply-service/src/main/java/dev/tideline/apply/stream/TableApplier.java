@@ -56,7 +56,7 @@ final class TableApplier {
     private static final class Txn {
         final Lsn lsn;
         final List<ChangeBatch> batches = new ArrayList<>();
-        final List<Message> deliveries = new ArrayList<>();
+        final HeldAcks acks = new HeldAcks();
         int nextSeq;
         boolean complete;
         int rows;
@@ -87,9 +87,8 @@ final class TableApplier {
         final RowConverter converter;
         final Set<Long> seen = new HashSet<>();
         final Map<Integer, ChunkRead> reads = new HashMap<>();
-        final List<Message> deliveries = new ArrayList<>();
+        final HeldAcks acks = new HeldAcks();
         final long startMicros;
-        long lastProgressNanos = System.nanoTime();
 
         SnapshotLoad(String id, Lsn lsn, DeltaTableWriter.Replacement replacement, RelationSchema schema) {
             this.id = id;
@@ -114,7 +113,8 @@ final class TableApplier {
     private final ArrayDeque<Txn> complete = new ArrayDeque<>();
     private Txn open;
     private SnapshotLoad snapshot;
-    private final List<Message> ackAfterCommit = new ArrayList<>();
+    private final HeldAcks ackAfterCommit = new HeldAcks();
+    private long lastProgressNanos = System.nanoTime();
     private final Map<RelationSchema, RowConverter> converters = new HashMap<>();
     private TableLayout converterLayout;
     private Lsn applied;
@@ -177,25 +177,15 @@ final class TableApplier {
 
     /** The lowest stream sequence held unacknowledged, or Long.MAX_VALUE. */
     long minHeldStreamSequence() {
-        long min = Long.MAX_VALUE;
+        long min = ackAfterCommit.minStreamSequence();
         for (Txn t : complete) {
-            min = Math.min(min, minSeq(t.deliveries));
+            min = Math.min(min, t.acks.minStreamSequence());
         }
         if (open != null) {
-            min = Math.min(min, minSeq(open.deliveries));
+            min = Math.min(min, open.acks.minStreamSequence());
         }
         if (snapshot != null) {
-            min = Math.min(min, minSeq(snapshot.deliveries));
-        }
-        return Math.min(min, minSeq(ackAfterCommit));
-    }
-
-    private static long minSeq(List<Message> messages) {
-        long min = Long.MAX_VALUE;
-        for (Message m : messages) {
-            if (m.isJetStream()) {
-                min = Math.min(min, m.metaData().streamSequence());
-            }
+            min = Math.min(min, snapshot.acks.minStreamSequence());
         }
         return min;
     }
@@ -229,13 +219,13 @@ final class TableApplier {
         }
         for (Txn t : complete) {
             if (t.lsn.equals(lsn)) {
-                t.deliveries.add(delivery); // a copy of a message we hold: acknowledge both after the commit
+                t.acks.add(delivery); // a copy of a message we hold: acknowledge both after the commit
                 return;
             }
         }
         if (open != null && open.lsn.equals(lsn)) {
             if (seq < open.nextSeq) {
-                open.deliveries.add(delivery);
+                open.acks.add(delivery);
                 return;
             }
         } else if (open != null) {
@@ -263,7 +253,7 @@ final class TableApplier {
             snapshot.truncate(); // at its stream position: the chunk reads before it are emptied
         }
         open.batches.add(batch);
-        open.deliveries.add(delivery);
+        open.acks.add(delivery);
         open.rows += rows;
         open.nextSeq++;
         if (last) {
@@ -376,11 +366,10 @@ final class TableApplier {
 
     private void acknowledge(List<Txn> txns) {
         for (Txn t : txns) {
-            t.deliveries.forEach(Message::ack);
+            t.acks.ackAll();
             complete.remove(t);
         }
-        ackAfterCommit.forEach(Message::ack);
-        ackAfterCommit.clear();
+        ackAfterCommit.ackAll();
     }
 
     private void maybeCompact() {
@@ -425,13 +414,13 @@ final class TableApplier {
             return;
         }
         if (snapshot != null && snapshot.id.equals(begin.snapshotId())) {
-            snapshot.deliveries.add(delivery); // a resumed snapshot repeats its BEGIN: ignored
+            snapshot.acks.add(delivery); // a resumed snapshot repeats its BEGIN: ignored
             return;
         }
         if (snapshot != null) {
             // A newer snapshot supersedes an unfinished one: its staged files stay unreferenced.
             LOG.infof("table %s: snapshot %s superseded by %s", target.fullName(), snapshot.id, begin.snapshotId());
-            ackAfterCommit.addAll(snapshot.deliveries);
+            ackAfterCommit.takeAll(snapshot.acks);
             snapshot = null;
         }
         // Changes buffered before the snapshot are superseded by it when at or below its LSN.
@@ -448,7 +437,7 @@ final class TableApplier {
             TableLayout layout = TableLayout.create(begin.schema(), target.primaryKeys(), target.scdType());
             snapshot = new SnapshotLoad(begin.snapshotId(), begin.validAtLsn(),
                     writer.replace(layout, begin.snapshotId(), begin.validAtLsn()), begin.schema());
-            snapshot.deliveries.add(delivery);
+            snapshot.acks.add(delivery);
             LOG.infof("table %s: loading snapshot %s at %s", target.fullName(), begin.snapshotId(), begin.validAtLsn());
         } catch (TidelineException e) {
             if (e.isRetryable()) {
@@ -473,7 +462,7 @@ final class TableApplier {
                     "the start of the snapshot was lost from the staging stream; run a full refresh of this table"), delivery);
             return;
         }
-        snapshot.deliveries.add(delivery);
+        snapshot.acks.add(delivery);
         if (!snapshot.seen.add(((long) rows.chunk() << 32) | rows.batch())) {
             return; // a copy of a batch already written
         }
@@ -506,7 +495,7 @@ final class TableApplier {
             }
             SnapshotLoad s = snapshot;
             snapshot = null;
-            ackAfterCommit.addAll(s.deliveries);
+            ackAfterCommit.takeAll(s.acks);
             fail(e, null);
         }
     }
@@ -517,7 +506,7 @@ final class TableApplier {
             return;
         }
         SnapshotLoad s = snapshot;
-        s.deliveries.add(delivery);
+        s.acks.add(delivery);
         // Partial reads (interrupted by a gateway crash) were read again completely: only complete
         // reads count and load, as the contract says; reads before a TRUNCATE count but do not load.
         long completeRows = 0;
@@ -534,7 +523,7 @@ final class TableApplier {
         }
         if (completeRows != done.rowCount()) {
             snapshot = null;
-            ackAfterCommit.addAll(s.deliveries);
+            ackAfterCommit.takeAll(s.acks);
             fail(new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, "Table " + target.source() + ": snapshot " + s.id
                     + " announced " + done.rowCount() + " rows but " + completeRows + " arrived in complete chunk reads",
                     "snapshot messages were lost from the staging stream; run a full refresh of this table"), null);
@@ -551,7 +540,7 @@ final class TableApplier {
         // The changes since BEGIN, replayed on top (after the last TRUNCATE among them), then the
         // snapshot's own position as the applied LSN; only then is anything acknowledged.
         replayAfterSnapshot(done.validAtLsn());
-        s.deliveries.forEach(Message::ack);
+        s.acks.ackAll();
         applied = writer.appliedLsn();
         notifyCommitted(outcome.rowsWritten(), outcome);
     }
@@ -592,15 +581,26 @@ final class TableApplier {
         acknowledge(txns);
     }
 
-    /** Keeps held snapshot messages from being redelivered while a long snapshot loads. */
+    /**
+     * Keeps held messages from being redelivered while a long snapshot or a large transaction loads:
+     * JetStream redelivers a message not acknowledged within the ack wait, so every third of it the
+     * held ones are marked in progress.
+     */
     void keepAlive(long nowNanos) {
-        if (snapshot != null && nowNanos - snapshot.lastProgressNanos > settings.ackWait().toNanos() / 3) {
-            snapshot.deliveries.forEach(Message::inProgress);
-            for (Txn t : complete) {
-                t.deliveries.forEach(Message::inProgress);
-            }
-            snapshot.lastProgressNanos = nowNanos;
+        if (nowNanos - lastProgressNanos <= settings.ackWait().toNanos() / 3) {
+            return;
         }
+        lastProgressNanos = nowNanos;
+        if (snapshot != null) {
+            snapshot.acks.inProgressAll();
+        }
+        for (Txn t : complete) {
+            t.acks.inProgressAll();
+        }
+        if (open != null) {
+            open.acks.inProgressAll();
+        }
+        ackAfterCommit.inProgressAll();
     }
 
     /** Fails the table from outside (a staging gap of the whole stream). */
@@ -613,7 +613,7 @@ final class TableApplier {
             delivery.ack();
         }
         for (Txn t : alsoDrop) {
-            t.deliveries.forEach(Message::ack);
+            t.acks.ackAll();
         }
         boolean first = failure == null;
         failure = error.getMessage() + (error.hint() == null ? "" : " — " + error.hint());
@@ -636,15 +636,14 @@ final class TableApplier {
     /** Drops buffered changes of a FAILED table; a full refresh brings the table back. */
     private void dropBuffered() {
         for (Txn t : complete) {
-            t.deliveries.forEach(Message::ack);
+            t.acks.ackAll();
         }
         complete.clear();
         if (open != null) {
-            open.deliveries.forEach(Message::ack);
+            open.acks.ackAll();
             open = null;
         }
-        ackAfterCommit.forEach(Message::ack);
-        ackAfterCommit.clear();
+        ackAfterCommit.ackAll();
     }
 
     @Override
