@@ -47,9 +47,13 @@ final class KernelInternals {
 
     /** An {@code add} action for a written file, with its statistics, flagged with {@code dataChange}. */
     static Row addAction(StructType physicalSchema, String tableRoot, DataFileStatus file, boolean dataChange) {
-        AddFile add = AddFile.convertDataFileStatus(physicalSchema, URI.create(tableRoot.endsWith("/") ? tableRoot : tableRoot + "/"),
+        return SingleAction.createAddFileSingleAction(addFileOf(physicalSchema, tableRoot, file, dataChange).toRow());
+    }
+
+    /** The {@code add} entry a written file gets (path relative to the table root, its statistics). */
+    static AddFile addFileOf(StructType physicalSchema, String tableRoot, DataFileStatus file, boolean dataChange) {
+        return AddFile.convertDataFileStatus(physicalSchema, URI.create(tableRoot.endsWith("/") ? tableRoot : tableRoot + "/"),
                 file, Map.of(), dataChange, Map.of(), Optional.empty(), Optional.empty(), Optional.empty());
-        return SingleAction.createAddFileSingleAction(add.toRow());
     }
 
     /** The physical schema data files of this transaction must be written with (column mapping names). */

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
@@ -52,14 +53,23 @@ final class TableApplier {
 
     private static final Logger LOG = Logger.getLogger(TableApplier.class);
 
-    /** One source transaction's messages for this table. */
+    /**
+     * One source transaction's messages for this table: the batches not applied yet, and the
+     * acknowledgements of all of them. A transaction larger than {@link ApplySettings#maxBatchRows()}
+     * is applied in rounds to a staged commit ({@link #staged}) while it arrives, and its batches
+     * dropped from memory; the staged commit publishes it at its last batch.
+     */
     private static final class Txn {
         final Lsn lsn;
         final List<ChangeBatch> batches = new ArrayList<>();
         final HeldAcks acks = new HeldAcks();
         int nextSeq;
         boolean complete;
+        /** Row changes in {@link #batches}. */
         int rows;
+        /** Row changes already applied to {@link #staged}. */
+        long stagedRows;
+        DeltaTableWriter.StagedCommit staged;
         long completedAtNanos;
 
         Txn(Lsn lsn) {
@@ -261,7 +271,88 @@ final class TableApplier {
             open.completedAtNanos = System.nanoTime();
             complete.add(open);
             open = null;
+        } else if (open.rows >= settings.maxBatchRows() && snapshot == null) {
+            stageOpen();
         }
+    }
+
+    /**
+     * Applies the open transaction's buffered batches to its staged commit (started now if needed) and
+     * drops them from memory: the transaction holds more row changes than a batch may, and may be far
+     * larger than the heap. Complete transactions buffered before it are committed first — the staged
+     * commit must be the table's only writer until it ends, and nothing can join it.
+     */
+    private void stageOpen() {
+        Txn t = open;
+        try {
+            if (!complete.isEmpty()) {
+                flush();
+                if (failure != null || open != t) {
+                    return;
+                }
+            }
+            TableLayout layout = layoutFor(List.of(t));
+            if (layout != null) {
+                List<RowOp> ops = opsOf(layout, List.of(t));
+                if (t.staged == null) {
+                    t.staged = writer.stage(t.lsn);
+                    LOG.infof("table %s: transaction %s exceeds %d row changes; applying it in rounds to one staged commit",
+                            target.fullName(), t.lsn, settings.maxBatchRows());
+                }
+                t.staged.round(layout, ops);
+            }
+            t.stagedRows += t.rows;
+            t.rows = 0;
+            t.batches.clear();
+        } catch (TidelineException e) {
+            if (e.isRetryable()) {
+                throw e;
+            }
+            fail(e, null);
+            return;
+        }
+        // A long transaction takes many rounds within one fetch: keep its messages from being redelivered.
+        keepAlive(System.nanoTime());
+    }
+
+    /**
+     * The layout every ROWS batch of {@code txns} fits (a commit has one schema), creating the table
+     * from the first one when it does not exist yet; null when the table does not exist and the
+     * transactions hold only TRUNCATEs.
+     */
+    private TableLayout layoutFor(List<Txn> txns) {
+        TableLayout layout = writer.exists() ? writer.layout() : null;
+        for (Txn t : txns) {
+            for (ChangeBatch b : t.batches) {
+                if (b instanceof ChangeBatch.Rows rows) {
+                    if (layout == null) {
+                        writer.create(TableLayout.create(rows.schema(), target.primaryKeys(), target.scdType()));
+                        layout = writer.layout();
+                    }
+                    layout = layout.evolve(rows.schema());
+                }
+            }
+        }
+        if (layout != null && !layout.equals(converterLayout)) {
+            converters.clear();
+            converterLayout = layout;
+        }
+        return layout;
+    }
+
+    /** The row operations of {@code txns}' batches, in source order, as rows of {@code layout}. */
+    private List<RowOp> opsOf(TableLayout layout, List<Txn> txns) {
+        List<RowOp> ops = new ArrayList<>();
+        for (Txn t : txns) {
+            for (ChangeBatch b : t.batches) {
+                if (b instanceof ChangeBatch.Rows rows) {
+                    RowOps.add(rows, converters.computeIfAbsent(rows.schema(), layout::converter), ops);
+                } else if (b instanceof ChangeBatch.Truncate truncate) {
+                    RowOps.add(truncate, ops);
+                }
+            }
+        }
+        return ops;
     }
 
     /** Whether the buffered complete transactions should be committed now. */
@@ -269,7 +360,8 @@ final class TableApplier {
         if (complete.isEmpty() || snapshot != null) {
             return false;
         }
-        return pendingRows() >= settings.maxBatchRows()
+        return complete.peekFirst().staged != null // nothing can join a staged transaction: publish it now
+                || pendingRows() >= settings.maxBatchRows()
                 || nowNanos - complete.peekFirst().completedAtNanos >= settings.maxBatchDelay().toNanos();
     }
 
@@ -287,38 +379,21 @@ final class TableApplier {
             dropBuffered();
             return;
         }
+        if (complete.peekFirst().staged != null) {
+            // Only the first can be staged: staging starts with nothing else buffered, and no other
+            // transaction can arrive before the staged one is complete.
+            commitStaged(complete.peekFirst());
+            if (complete.isEmpty() || failure != null) {
+                return;
+            }
+        }
         List<Txn> txns = new ArrayList<>(complete);
         Lsn last = txns.get(txns.size() - 1).lsn;
         CommitOutcome outcome;
         try {
             // First the layout every batch fits (a commit has one schema), then the rows in it.
-            TableLayout layout = writer.exists() ? writer.layout() : null;
-            for (Txn t : txns) {
-                for (ChangeBatch b : t.batches) {
-                    if (b instanceof ChangeBatch.Rows rows) {
-                        if (layout == null) {
-                            writer.create(TableLayout.create(rows.schema(), target.primaryKeys(), target.scdType()));
-                            layout = writer.layout();
-                        }
-                        layout = layout.evolve(rows.schema());
-                    }
-                }
-            }
-            if (layout != null && !layout.equals(converterLayout)) {
-                converters.clear();
-                converterLayout = layout;
-            }
-            List<RowOp> ops = new ArrayList<>();
-            for (Txn t : txns) {
-                for (ChangeBatch b : t.batches) {
-                    if (b instanceof ChangeBatch.Rows rows) {
-                        final TableLayout current = layout;
-                        RowOps.add(rows, converters.computeIfAbsent(rows.schema(), current::converter), ops);
-                    } else if (b instanceof ChangeBatch.Truncate truncate) {
-                        RowOps.add(truncate, ops);
-                    }
-                }
-            }
+            TableLayout layout = layoutFor(txns);
+            List<RowOp> ops = layout == null ? List.of() : opsOf(layout, txns);
             if (layout == null) {
                 // Only TRUNCATEs of a table never seen: nothing to create or clear.
                 acknowledge(txns);
@@ -338,10 +413,34 @@ final class TableApplier {
         LOG.debugf("table %s: %d transactions up to %s → %s", target.fullName(), txns.size(), last,
                 outcome == null ? "already applied" : "version " + outcome.version() + ", " + outcome.filesRemoved() + " files rewritten");
         if (outcome != null) {
-            int rows = txns.stream().mapToInt(t -> t.rows).sum();
+            long rows = txns.stream().mapToLong(t -> t.rows).sum();
             rowsApplied += rows;
             commits++;
             notifyCommitted(rows, outcome);
+            maybeCompact();
+        }
+    }
+
+    /** Publishes a complete staged transaction: its last batches, then its one commit; then acknowledges it. */
+    private void commitStaged(Txn t) {
+        Optional<CommitOutcome> outcome;
+        try {
+            TableLayout layout = layoutFor(List.of(t));
+            outcome = t.staged.commit(layout, opsOf(layout, List.of(t)));
+        } catch (TidelineException e) {
+            if (e.isRetryable()) {
+                throw e;
+            }
+            fail(e, null);
+            return;
+        }
+        acknowledge(List.of(t));
+        applied = writer.appliedLsn();
+        if (outcome.isPresent()) {
+            long rows = t.stagedRows + t.rows;
+            rowsApplied += rows;
+            commits++;
+            notifyCommitted(rows, outcome.get());
             maybeCompact();
         }
     }
@@ -358,6 +457,8 @@ final class TableApplier {
             Txn copy = new Txn(t.lsn);
             copy.batches.addAll(t.batches);
             copy.rows = t.rows;
+            copy.stagedRows = t.stagedRows;
+            copy.staged = t.staged;
             copy.complete = true;
             complete.add(copy);
         }
@@ -432,6 +533,12 @@ final class TableApplier {
                     throw e;
                 }
             }
+        }
+        if (open != null && open.staged != null) {
+            // What the open transaction staged came before BEGIN in the stream, so the snapshot supersedes
+            // it (consumer contract); its later batches are replayed on top like any change since BEGIN.
+            LOG.infof("table %s: snapshot %s supersedes the staged part of transaction %s", target.fullName(), begin.snapshotId(), open.lsn);
+            abandon(open);
         }
         try {
             TableLayout layout = TableLayout.create(begin.schema(), target.primaryKeys(), target.scdType());
@@ -614,6 +721,7 @@ final class TableApplier {
         }
         for (Txn t : alsoDrop) {
             t.acks.ackAll();
+            abandon(t);
         }
         boolean first = failure == null;
         failure = error.getMessage() + (error.hint() == null ? "" : " — " + error.hint());
@@ -637,13 +745,23 @@ final class TableApplier {
     private void dropBuffered() {
         for (Txn t : complete) {
             t.acks.ackAll();
+            abandon(t);
         }
         complete.clear();
         if (open != null) {
             open.acks.ackAll();
+            abandon(open);
             open = null;
         }
         ackAfterCommit.ackAll();
+    }
+
+    /** Drops a transaction's staged commit, if any: its files were never referenced by the log. */
+    private static void abandon(Txn t) {
+        if (t.staged != null) {
+            t.staged.abandon();
+            t.staged = null;
+        }
     }
 
     @Override
