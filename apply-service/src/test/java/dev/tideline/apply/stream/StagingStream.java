@@ -81,6 +81,16 @@ public final class StagingStream implements AutoCloseable {
      * own message between them), cut into small ROWS messages; returns its commit LSN.
      */
     public Lsn transaction(List<TableChange> changes) throws Exception {
+        Held held = transactionHoldingBack(changes, 0);
+        return held.lsn();
+    }
+
+    /** A transaction whose last {@code messages} messages are not published yet ({@link #publishAll}). */
+    public record Held(Lsn lsn, List<EncodedMessage> rest) {
+    }
+
+    /** Publishes a transaction except its last {@code heldBack} messages, returned for later. */
+    public Held transactionHoldingBack(List<TableChange> changes, int heldBack) throws Exception {
         Lsn commit = nextLsn();
         Instant time = Instant.ofEpochSecond(1_700_000_000L, commit.value() % 1_000_000 * 1000);
         Map<TableId, List<TableChange>> perTable = new java.util.LinkedHashMap<>();
@@ -126,10 +136,15 @@ public final class StagingStream implements AutoCloseable {
                 }
             }
         }
-        for (EncodedMessage m : out) {
+        int publish = Math.max(0, out.size() - heldBack);
+        publishAll(out.subList(0, publish));
+        return new Held(commit, new ArrayList<>(out.subList(publish, out.size())));
+    }
+
+    public void publishAll(List<EncodedMessage> messages) throws Exception {
+        for (EncodedMessage m : messages) {
             publish(m);
         }
-        return commit;
     }
 
     /** Publishes the batches of one chunk read; {@code complete} false leaves out the last-in-chunk flag (a partial read). */
