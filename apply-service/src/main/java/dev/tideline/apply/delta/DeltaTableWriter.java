@@ -927,7 +927,17 @@ public final class DeltaTableWriter {
                 chosen.add(f);
             }
         }
-        return new ArrayList<>(chosen);
+        // Bounded memory: the rows of everything chosen are held at once (to be sorted by key).
+        List<FileEntry> bounded = new ArrayList<>();
+        long rows = 0;
+        for (FileEntry f : chosen) {
+            long n = f.add.getNumRecords().orElse(Long.MAX_VALUE / 2);
+            if (rows + n <= settings.compactMaxRows()) {
+                bounded.add(f);
+                rows += n;
+            }
+        }
+        return bounded.size() == 1 && bounded.get(0).add.getDeletionVector().isEmpty() ? List.of() : bounded;
     }
 
     /** Reads every row of the table (tests, verification). */
