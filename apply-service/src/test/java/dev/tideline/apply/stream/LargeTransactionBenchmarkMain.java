@@ -10,6 +10,7 @@ import dev.tideline.delta.EngineSettings;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -35,10 +36,19 @@ public final class LargeTransactionBenchmarkMain {
     public static void main(String[] args) throws Exception {
         String label = args[4];
         AtomicLong sampledPeak = new AtomicLong();
+        AtomicLong liveAfterGc = new AtomicLong();
         Thread sampler = new Thread(() -> {
             Runtime rt = Runtime.getRuntime();
             while (true) {
                 sampledPeak.accumulateAndGet(rt.totalMemory() - rt.freeMemory(), Math::max);
+                // What the last collection left of each heap pool: the live set (plus what it could not free).
+                long afterGc = 0;
+                for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                    if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                        afterGc += pool.getCollectionUsage().getUsed();
+                    }
+                }
+                liveAfterGc.accumulateAndGet(afterGc, Math::max);
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -71,15 +81,17 @@ public final class LargeTransactionBenchmarkMain {
         double seconds = (System.nanoTime() - start) / 1e9;
         applier.close();
         nats.close();
-        long poolPeaks = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
-                poolPeaks += pool.getPeakUsage().getUsed();
-            }
+        long gcMillis = 0;
+        long gcs = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            gcMillis += Math.max(0, gc.getCollectionTime());
+            gcs += Math.max(0, gc.getCollectionCount());
         }
+        double cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
         System.out.printf("BENCHMARK %s: %d row changes in %d commits, %.1f s, %.0f rows/s; heap max %d MiB, peak used %d MiB "
-                        + "(sampled; heap pools' peaks summed %d MiB), peak RSS %s%n", label, rows.get(), commits.get(), seconds,
-                rows.get() / seconds, Runtime.getRuntime().maxMemory() >> 20, sampledPeak.get() >> 20, poolPeaks >> 20, vmHwm());
+                        + "(sampled, garbage included), peak left after a GC %d MiB, peak RSS %s; CPU %.1f s, GC %d in %.1f s%n", label,
+                rows.get(), commits.get(), seconds, rows.get() / seconds, Runtime.getRuntime().maxMemory() >> 20, sampledPeak.get() >> 20,
+                liveAfterGc.get() >> 20, vmHwm(), cpu, gcs, gcMillis / 1e3);
         System.out.flush();
         System.exit(0);
     }
