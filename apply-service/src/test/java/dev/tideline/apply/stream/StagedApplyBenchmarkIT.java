@@ -38,13 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
  * rows, measured in the same run by a fresh JVM of the same size:
  * <pre>
  * ./mvnw -B -o -pl apply-service -am verify -Dtideline.benchmark=true -Dtideline.benchmark.rows=2000000 \
- *   -Dit.test=LargeTransactionBenchmarkIT -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
+ *   -Dit.test=StagedApplyBenchmarkIT -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
  * </pre>
  * The staging stream gets the gateway's own message sizes (256 KiB). Read the lines starting with
  * {@code BENCHMARK}.
  */
 @WithNats
-class LargeTransactionBenchmarkIT {
+class StagedApplyBenchmarkIT {
 
     static final TableId TABLE = TableId.of("public", "pgbench_accounts");
     static final RelationSchema SCHEMA = new RelationSchema(400, TABLE, ReplicaIdentity.DEFAULT, List.of(
@@ -112,10 +112,10 @@ class LargeTransactionBenchmarkIT {
         };
     }
 
-    /** Runs {@link LargeTransactionBenchmarkMain} with {@code -Xmx<heap>} until it caught up; returns its BENCHMARK line. */
+    /** Runs {@link StagedApplyBenchmarkMain} with {@code -Xmx<heap>} until it caught up; returns its BENCHMARK line. */
     String run(NatsServer nats, String label, String heap) throws Exception {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-                "-cp", System.getProperty("java.class.path"), LargeTransactionBenchmarkMain.class.getName(),
+                "-cp", System.getProperty("java.class.path"), StagedApplyBenchmarkMain.class.getName(),
                 nats.url(), "gwbench", "bench", warehouse.toString(), label);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String result = null;

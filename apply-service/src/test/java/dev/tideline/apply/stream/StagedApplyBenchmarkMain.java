@@ -28,12 +28,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Arguments: natsUrl gateway pipeline warehouse label.
  */
-public final class LargeTransactionBenchmarkMain {
+public final class StagedApplyBenchmarkMain {
 
-    private LargeTransactionBenchmarkMain() {
+    private StagedApplyBenchmarkMain() {
     }
 
     public static void main(String[] args) throws Exception {
+        // The test class path brings JBoss LogManager with Quarkus's start-up handler but no Quarkus to
+        // configure it: every logger at DEBUG, and Parquet then logs each value it writes (and the handler
+        // keeps the records). The service runs at INFO.
+        org.jboss.logmanager.LogContext.getLogContext().getLogger("").setLevel(java.util.logging.Level.INFO);
         String label = args[4];
         AtomicLong sampledPeak = new AtomicLong();
         AtomicLong liveAfterGc = new AtomicLong();
@@ -97,7 +101,7 @@ public final class LargeTransactionBenchmarkMain {
     }
 
     static TableRouter routes() {
-        return TableRoutes.of(new TableTarget(LargeTransactionBenchmarkIT.TABLE, "main", "bench", "accounts", ScdType.SCD_TYPE_1, List.of()));
+        return TableRoutes.of(new TableTarget(StagedApplyBenchmarkIT.TABLE, "main", "bench", "accounts", ScdType.SCD_TYPE_1, List.of()));
     }
 
     private static String vmHwm() {
