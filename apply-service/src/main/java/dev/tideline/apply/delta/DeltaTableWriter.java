@@ -65,6 +65,9 @@ import org.jboss.logging.Logger;
  * the file is re-added with it. New row versions go to one new file per commit, sorted by key, so
  * files keep narrow key ranges. Every read of stored rows applies the vectors.
  *
+ * <p><b>Staged commits.</b> A source transaction too large for memory is applied in rounds to a
+ * {@link StagedCommit} (see there) and published by one commit.
+ *
  * <p><b>Tables</b> are created with column mapping ({@code delta.columnMapping.mode=name}), which
  * lets Kernel add columns, and deletion vectors ({@value #ENABLE_DELETION_VECTORS}); older tables
  * get the latter with their next data commit. Tideline writes the physical column names itself

@@ -36,7 +36,14 @@ import org.jboss.logging.Logger;
  * together in one Delta commit whose transaction identifier is the commit LSN of the last one — a
  * source transaction is never split across commits. Messages are acknowledged only after that
  * commit returned (durable), so a crash at any point redelivers them, and redelivered transactions
- * at or below the table's applied LSN are acknowledged without applying.
+ * at or below the table's applied LSN are acknowledged without applying. Of a held message only its
+ * acknowledgement is kept ({@link HeldAcks}), never its payload.
+ *
+ * <p><b>Large transactions.</b> A transaction with more than {@link ApplySettings#maxBatchRows()} row
+ * changes is applied while it arrives, in rounds of that many, to one
+ * {@link DeltaTableWriter.StagedCommit staged commit} (files written, not referenced), and published by
+ * one Delta commit at its last message: memory stays bounded whatever its size, readers still see it
+ * whole or not at all.
  *
  * <p><b>Snapshots</b> (the gateway's consumer contract, docs/gateway.md). SNAPSHOT_BEGIN opens a
  * replacement of the table, SNAPSHOT batches are written into uncommitted files per chunk read as
