@@ -669,9 +669,11 @@ public final class DeltaTableWriter {
                     }
                 }
                 for (Map.Entry<FileEntry, DeletionVectorBitmap> e : changes.deletes.entrySet()) {
-                    FileEntry unneeded = files.delete(e.getKey(), e.getValue());
-                    if (unneeded != null) {
-                        deleteQuietly(unneeded);
+                    FileEntry file = e.getKey();
+                    if (!file.staged()) {
+                        files.deleteFromExisting(KernelInternals.detached(file.add, physical), e.getValue());
+                    } else if (files.deleteFromWritten(file, e.getValue())) {
+                        deleteQuietly(file);
                     }
                 }
                 if (!merged.isEmpty()) {
@@ -715,10 +717,10 @@ public final class DeltaTableWriter {
                 List<DeletionVectorBitmap> vectors = new ArrayList<>();
                 int removed = 0;
                 for (StagedFiles.BaseChange c : files.baseChanges()) {
-                    actions.add(KernelInternals.removeAction(c.file().add, true));
+                    actions.add(KernelInternals.removeAction(c.add(), true));
                     removed++;
                     if (c.vector() != null) {
-                        withVector.add(c.file().add);
+                        withVector.add(c.add());
                         vectors.add(c.vector());
                     }
                 }

@@ -1,6 +1,7 @@
 package dev.tideline.apply.delta;
 
 import dev.tideline.apply.delta.DeltaTableWriter.FileEntry;
+import io.delta.kernel.internal.actions.AddFile;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -20,8 +21,11 @@ import java.util.Map;
  */
 final class StagedFiles {
 
-    /** An existing file the commit changes: its new vector, or null when all its rows go. */
-    record BaseChange(FileEntry file, DeletionVectorBitmap vector) {
+    /**
+     * An existing file the commit changes: its {@code add} entry (detached from the scan that found it),
+     * and its new vector, or null when all its rows go.
+     */
+    record BaseChange(AddFile add, DeletionVectorBitmap vector) {
     }
 
     /** A file the commit wrote, with the positions later rounds deleted (empty: none). */
@@ -51,23 +55,24 @@ final class StagedFiles {
         return change == null ? null : change.vector();
     }
 
+    /** Records that the rows the staged view deletes from an existing file are now {@code vector} (null: every row). */
+    void deleteFromExisting(AddFile detachedAdd, DeletionVectorBitmap vector) {
+        base.put(detachedAdd.getPath(), new BaseChange(detachedAdd, vector));
+    }
+
     /**
-     * Records that {@code file}'s deleted rows are now {@code vector} (null: every row).
+     * Records that the deleted rows of a file this commit wrote are now {@code vector} (null: every row).
      *
-     * @return a written file that is no longer needed at all (every row it held was deleted again):
-     *         it leaves the commit, and the caller may delete it; else null
+     * @return true when the file is no longer needed at all (every row it held was deleted again): it
+     *         left the commit, and the caller may delete it
      */
-    FileEntry delete(FileEntry file, DeletionVectorBitmap vector) {
-        if (file.staged()) {
-            if (vector == null) {
-                written.remove(file.add.getPath());
-                return file;
-            }
-            written.put(file.add.getPath(), new Written(file, vector));
-            return null;
+    boolean deleteFromWritten(FileEntry file, DeletionVectorBitmap vector) {
+        if (vector == null) {
+            written.remove(file.add.getPath());
+            return true;
         }
-        base.put(file.add.getPath(), new BaseChange(file, vector));
-        return null;
+        written.put(file.add.getPath(), new Written(file, vector));
+        return false;
     }
 
     /** Adds a file this commit wrote. */
