@@ -33,6 +33,7 @@ import io.delta.kernel.types.TimestampType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.DataFileStatus;
+import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -63,6 +64,9 @@ import org.jboss.logging.Logger;
  * Rows replaced or deleted are marked in their file's deletion vector ({@link DeletionVectorFile});
  * the file is re-added with it. New row versions go to one new file per commit, sorted by key, so
  * files keep narrow key ranges. Every read of stored rows applies the vectors.
+ *
+ * <p><b>Staged commits.</b> A source transaction too large for memory is applied in rounds to a
+ * {@link StagedCommit} (see there) and published by one commit.
  *
  * <p><b>Tables</b> are created with column mapping ({@code delta.columnMapping.mode=name}), which
  * lets Kernel add columns, and deletion vectors ({@value #ENABLE_DELETION_VECTORS}); older tables
@@ -209,8 +213,12 @@ public final class DeltaTableWriter {
         }
     }
 
-    /** Commits a layout whose key columns changed (a keyless table's new columns), without data. */
-    private void evolveKey(TableLayout target) {
+    /**
+     * Commits a layout ahead of the data, without data (no transaction identifier, nothing for
+     * change readers): a keyless table's new key columns, so that existing files are searched with
+     * them, or, in a staged commit, a schema change met between rounds.
+     */
+    private void commitLayout(TableLayout target) {
         try {
             Transaction txn = snapshot.buildUpdateTableTransaction(settings.engineInfo(), Operation.MANUAL_UPDATE)
                     .withUpdatedSchema(target.schema())
@@ -218,7 +226,7 @@ public final class DeltaTableWriter {
                     .build(engine);
             finish(txn.commit(engine, CloseableIterable.emptyIterable()));
         } catch (RuntimeException e) {
-            throw wrap("add the new columns to the key of this keyless table", e);
+            throw wrap("commit the table's new columns ahead of the data", e);
         }
     }
 
@@ -286,7 +294,7 @@ public final class DeltaTableWriter {
         if (!target.keyColumns().equals(layout.keyColumns())) {
             // A keyless table gained columns, which join its key: commit the new shape first, so that the
             // existing files are searched with every key column (null in files written before).
-            evolveKey(target);
+            commitLayout(target);
         }
         try {
             UpdateTableTransactionBuilder builder = snapshot.buildUpdateTableTransaction(settings.engineInfo(), Operation.WRITE)
@@ -307,10 +315,10 @@ public final class DeltaTableWriter {
             List<Object[]> merged;
             if (target.keyless() && !idempotent) {
                 RowMultiset multiset = RowMultiset.of(ops);
-                changes = findOccurrences(target, multiset);
+                changes = findOccurrences(committedFiles, target, multiset);
                 merged = multiset.additions();
             } else {
-                changes = findChanges(target, ops);
+                changes = findChanges(committedFiles, target, ops);
                 merged = RowMerge.apply(target, ops, changes.live);
                 for (Object[] row : merged) {
                     if (row == UNREAD) {
@@ -379,22 +387,22 @@ public final class DeltaTableWriter {
         int searched;
     }
 
-    private RowChanges findChanges(TableLayout target, List<RowOp> ops) throws IOException {
+    private RowChanges findChanges(FileView view, TableLayout target, List<RowOp> ops) throws IOException {
         RowChanges changes = new RowChanges();
         boolean truncates = RowMerge.truncates(ops);
         boolean scd2 = target.scdType() == ScdType.SCD_TYPE_2;
         if (truncates && !scd2) {
-            return everyFileRemoved(); // every row goes: read nothing
+            return everyFileRemoved(view); // every row goes: read nothing
         }
         List<RowKey> touched = new ArrayList<>(RowMerge.touchedKeys(ops));
         touched.sort(null);
         // Stored values are needed for SCD2 (closed versions keep theirs) and for rows an update
         // left TOASTed values out of; every other replaced row is only deleted.
         Set<RowKey> needValues = scd2 ? null : RowMerge.keysNeedingStoredValues(ops);
-        for (FileEntry file : truncates ? listFiles(null) : listFiles(candidateFilter(touched))) {
+        for (FileEntry file : view.files(truncates ? null : candidateFilter(touched))) {
             FileKeys keys = keysOf(file, target);
             changes.searched++;
-            DeletionVectorBitmap deleted = deletedRowsOf(file);
+            DeletionVectorBitmap deleted = view.deleted(file);
             List<Integer> hits = new ArrayList<>();
             if (truncates) {
                 for (int p = 0; p < keys.rowCount(); p++) {
@@ -439,21 +447,21 @@ public final class DeltaTableWriter {
      * holds fewer copies than the source had — is logged, not failed: it can follow a snapshot whose
      * replayed changes collapsed identical rows ({@link #applyOverSnapshot}).
      */
-    private RowChanges findOccurrences(TableLayout target, RowMultiset multiset) throws IOException {
+    private RowChanges findOccurrences(FileView view, TableLayout target, RowMultiset multiset) throws IOException {
         if (multiset.truncates()) {
-            return everyFileRemoved();
+            return everyFileRemoved(view);
         }
         RowChanges changes = new RowChanges();
         Map<RowKey, Integer> remaining = new HashMap<>(multiset.removals());
         List<RowKey> touched = new ArrayList<>(remaining.keySet());
         touched.sort(null);
-        for (FileEntry file : listFiles(candidateFilter(touched))) {
+        for (FileEntry file : view.files(candidateFilter(touched))) {
             if (remaining.isEmpty()) {
                 break;
             }
             FileKeys keys = keysOf(file, target);
             changes.searched++;
-            DeletionVectorBitmap deleted = deletedRowsOf(file);
+            DeletionVectorBitmap deleted = view.deleted(file);
             DeletionVectorBitmap vector = null;
             for (int i = keys.firstAtOrAbove(touched); i < touched.size() && keys.notAboveLast(touched.get(i)); i++) {
                 RowKey key = touched.get(i);
@@ -488,9 +496,9 @@ public final class DeltaTableWriter {
     }
 
     /** What a batch that removes every row changes: every file goes, none is read. */
-    private RowChanges everyFileRemoved() throws IOException {
+    private RowChanges everyFileRemoved(FileView view) throws IOException {
         RowChanges changes = new RowChanges();
-        for (FileEntry file : listFiles(null)) {
+        for (FileEntry file : view.files(null)) {
             changes.deletes.put(file, null);
         }
         return changes;
@@ -525,7 +533,7 @@ public final class DeltaTableWriter {
         String path = tablePath + "/" + cacheKey;
         FileKeys keys = FileKeyCache.SHARED.get(path);
         if (keys == null) {
-            keys = FileKeys.read(engine, KernelInternals.fileStatusOf(file.scanFileRow), keySchema, endAt);
+            keys = FileKeys.read(engine, file.status(), keySchema, endAt);
             FileKeyCache.SHARED.put(path, keys);
         }
         return keys;
@@ -546,6 +554,229 @@ public final class DeltaTableWriter {
             return known.rows();
         }
         return DeletionVectorBitmap.of(KernelInternals.deletedPositions(engine, tablePath, dv.get()));
+    }
+
+    /**
+     * Starts a staged commit of one source transaction too large to hold in memory (see
+     * {@link StagedCommit}). Nothing is visible until {@link StagedCommit#commit}.
+     *
+     * @param commitLsn the transaction's commit LSN: the commit's transaction identifier version
+     */
+    public StagedCommit stage(Lsn commitLsn) {
+        requireExists();
+        return new StagedCommit(commitLsn);
+    }
+
+    /**
+     * One source transaction applied in rounds and published by one Delta commit. Each
+     * {@link #round} applies a part of the transaction's changes (in source order) like
+     * {@link #apply} does, but to a <em>staged view</em> of the table instead of a commit: new and
+     * rewritten rows go to Parquet files that are written (through the engine) but not yet referenced
+     * by the log, rows deleted from existing files to deletion vectors kept in memory
+     * ({@link StagedFiles}). A later round sees what earlier ones did: the staged view is the base
+     * snapshot's files minus the removed ones, with the staged vectors, plus the written files — so a
+     * row inserted or rewritten in an earlier round can be updated or deleted again (its written file
+     * gets a vector too; a written file whose every row is deleted again leaves the commit and is
+     * deleted). {@link #commit} then publishes every remove and add in one commit with the
+     * transaction identifier {@code commitLsn}: readers never see part of the transaction.
+     *
+     * <p>A crash (or {@link #abandon}) before the commit leaves only files the log never references;
+     * the transaction is applied again from its unacknowledged messages. A schema change met between
+     * rounds is committed ahead of the data, on its own (no data, no transaction identifier).
+     *
+     * <p>The writer must not commit anything else to the table between {@link DeltaTableWriter#stage}
+     * and the end of the staged commit.
+     */
+    public final class StagedCommit {
+        private final Lsn commitLsn;
+        private final StagedFiles files = new StagedFiles();
+        private final long startNanos = System.nanoTime();
+        private int searched;
+        private int rounds;
+
+        /** The staged view: base files minus removed ones, staged vectors first, plus written files. */
+        private final FileView view = new FileView() {
+            @Override
+            public List<FileEntry> files(FileFilter filter) throws IOException {
+                List<FileEntry> out = new ArrayList<>();
+                for (FileEntry f : listFiles(filter)) {
+                    if (!files.removes(f)) {
+                        out.add(f);
+                    }
+                }
+                StructType physical = KernelInternals.physicalReadSchema(scanState());
+                for (StagedFiles.Written w : files.written()) {
+                    if (filter == null || filter.mayContain(w.file().add, physical)) {
+                        out.add(w.file());
+                    }
+                }
+                return out;
+            }
+
+            @Override
+            public DeletionVectorBitmap deleted(FileEntry file) throws IOException {
+                DeletionVectorBitmap staged = files.deletedOf(file);
+                return staged != null ? staged : deletedRowsOf(file);
+            }
+        };
+
+        private StagedCommit(Lsn commitLsn) {
+            this.commitLsn = commitLsn;
+        }
+
+        public Lsn commitLsn() {
+            return commitLsn;
+        }
+
+        /** Rounds applied so far. */
+        public int rounds() {
+            return rounds;
+        }
+
+        /**
+         * Applies the next part of the transaction to the staged view.
+         *
+         * @param target the layout to write with (the current one or one evolved from it, which is then
+         *               committed ahead, without data)
+         * @param ops    the next operations of the transaction, in source order; rows are of {@code target}
+         */
+        public void round(TableLayout target, List<RowOp> ops) {
+            if (ops.isEmpty()) {
+                return;
+            }
+            try {
+                if (!target.equals(layout)) {
+                    commitLayout(target);
+                }
+                // A transaction only for its write context (directory, physical schema); never committed.
+                Transaction txn = snapshot.buildUpdateTableTransaction(settings.engineInfo(), Operation.WRITE).build(engine);
+                Row state = txn.getTransactionState(engine);
+                StructType physical = KernelInternals.physicalSchema(state);
+                DataWriteContext ctx = Transaction.getWriteContext(engine, state, Map.of());
+                RowChanges changes;
+                List<Object[]> merged;
+                if (target.keyless()) {
+                    RowMultiset multiset = RowMultiset.of(ops);
+                    changes = findOccurrences(view, target, multiset);
+                    merged = multiset.additions();
+                } else {
+                    changes = findChanges(view, target, ops);
+                    merged = RowMerge.apply(target, ops, changes.live);
+                    for (Object[] row : merged) {
+                        if (row == UNREAD) {
+                            throw new IllegalStateException("table " + source + ": a row that was not read survived the merge");
+                        }
+                    }
+                }
+                for (Map.Entry<FileEntry, DeletionVectorBitmap> e : changes.deletes.entrySet()) {
+                    FileEntry file = e.getKey();
+                    if (!file.staged()) {
+                        files.deleteFromExisting(KernelInternals.detached(file.add, physical), e.getValue());
+                    } else if (files.deleteFromWritten(file, e.getValue())) {
+                        deleteQuietly(file);
+                    }
+                }
+                if (!merged.isEmpty()) {
+                    for (DataFileStatus f : write(ctx, physical, statsColumns(ctx, physical, target), target, merged)) {
+                        files.add(FileEntry.staged(KernelInternals.addFileOf(physical, tablePath, f, true), f));
+                    }
+                }
+                searched += changes.searched;
+                rounds++;
+            } catch (TidelineException e) {
+                throw e;
+            } catch (RuntimeException | IOException e) {
+                throw wrap("stage changes of transaction " + commitLsn, e);
+            }
+        }
+
+        /**
+         * Applies the transaction's last operations and publishes the whole transaction in one commit.
+         *
+         * @return the outcome, or empty when the table already holds {@code commitLsn} (the staged files
+         *         are then deleted)
+         */
+        public Optional<CommitOutcome> commit(TableLayout target, List<RowOp> lastOps) {
+            if (!commitLsn.isAfter(appliedLsn())) {
+                abandon();
+                return Optional.empty();
+            }
+            round(target, lastOps);
+            try {
+                UpdateTableTransactionBuilder builder = snapshot.buildUpdateTableTransaction(settings.engineInfo(), Operation.WRITE)
+                        .withTransactionId(appId, commitLsn.value());
+                if (!deletionVectorsEnabled()) {
+                    builder = builder.withTablePropertiesAdded(Map.of(ENABLE_DELETION_VECTORS, "true"));
+                }
+                Transaction txn = builder.build(engine);
+                Row state = txn.getTransactionState(engine);
+                StructType physical = KernelInternals.physicalSchema(state);
+                DataWriteContext ctx = Transaction.getWriteContext(engine, state, Map.of());
+                List<Row> actions = new ArrayList<>();
+                List<AddFile> withVector = new ArrayList<>();
+                List<DeletionVectorBitmap> vectors = new ArrayList<>();
+                int removed = 0;
+                for (StagedFiles.BaseChange c : files.baseChanges()) {
+                    actions.add(KernelInternals.removeAction(c.add(), true));
+                    removed++;
+                    if (c.vector() != null) {
+                        withVector.add(c.add());
+                        vectors.add(c.vector());
+                    }
+                }
+                List<DataFileStatus> plain = new ArrayList<>();
+                long rows = 0;
+                for (StagedFiles.Written w : files.written()) {
+                    if (w.deleted().isEmpty()) {
+                        plain.add((DataFileStatus) w.file().status());
+                    } else {
+                        withVector.add(w.file().add); // a new file that is born with a deletion vector
+                        vectors.add(w.deleted());
+                    }
+                    rows += w.file().add.getNumRecords().orElse(0L) - w.deleted().cardinality();
+                }
+                List<DeletionVectorDescriptor> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
+                for (int i = 0; i < withVector.size(); i++) {
+                    actions.add(KernelInternals.addWithDeletionVector(withVector.get(i), physical, descriptors.get(i)));
+                }
+                appendActions(state, ctx, plain, actions);
+                TransactionCommitResult result = txn.commit(engine, inMemory(actions));
+                for (int i = 0; i < withVector.size(); i++) {
+                    deletedRows.put(withVector.get(i).getPath(), new KnownVector(descriptors.get(i).getUniqueId(), vectors.get(i)));
+                }
+                finish(result);
+                LOG.infof("table %s: transaction %s committed in %d rounds as version %d (%d files written, %d changed)", source,
+                        commitLsn, rounds, result.getVersion(), files.written().size(), removed);
+                return Optional.of(new CommitOutcome(result.getVersion(), rows, files.written().size(), removed, searched,
+                        millisSince(startNanos)));
+            } catch (ConcurrentTransactionException e) {
+                LOG.infof("table %s: transaction %s already recorded; dropping its staged files (%s)", source, commitLsn, e.getMessage());
+                abandon();
+                reload();
+                return Optional.empty();
+            } catch (ConcurrentWriteException e) {
+                reload();
+                throw wrap("commit staged transaction " + commitLsn, e);
+            } catch (TidelineException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw wrap("commit staged transaction " + commitLsn, e);
+            }
+        }
+
+        /** Gives the staged commit up: its written files are deleted (best effort; the log never referenced them). */
+        public void abandon() {
+            files.writtenFiles().forEach(DeltaTableWriter.this::deleteQuietly);
+        }
+    }
+
+    /** Deletes a data file no commit references; a failure leaves it for VACUUM. */
+    private void deleteQuietly(FileEntry file) {
+        try {
+            engine.getFileSystemClient().delete(file.status().getPath());
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("table %s: could not delete unreferenced file %s: %s", source, file.status().getPath(), e.toString());
+        }
     }
 
     /** An open full refresh: files staged under the new layout, committed at once by {@link #commit}. */
@@ -701,7 +932,17 @@ public final class DeltaTableWriter {
                 chosen.add(f);
             }
         }
-        return new ArrayList<>(chosen);
+        // Bounded memory: the rows of everything chosen are held at once (to be sorted by key).
+        List<FileEntry> bounded = new ArrayList<>();
+        long rows = 0;
+        for (FileEntry f : chosen) {
+            long n = f.add.getNumRecords().orElse(Long.MAX_VALUE / 2);
+            if (rows + n <= settings.compactMaxRows()) {
+                bounded.add(f);
+                rows += n;
+            }
+        }
+        return bounded.size() == 1 && bounded.get(0).add.getDeletionVector().isEmpty() ? List.of() : bounded;
     }
 
     /** Reads every row of the table (tests, verification). */
@@ -729,21 +970,62 @@ public final class DeltaTableWriter {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** A data file of the current snapshot with the key range its statistics give. */
-    private static final class FileEntry {
+    /**
+     * A data file: of the current snapshot (with its scan-file row), or written by a staged commit and
+     * not committed yet (no scan-file row; its {@code add} is the one the commit will publish).
+     */
+    static final class FileEntry {
         final Row scanFileRow;
         final AddFile add;
         final long size;
+        private FileStatus status;
 
         FileEntry(Row scanFileRow, AddFile add) {
             this.scanFileRow = scanFileRow;
             this.add = add;
             this.size = add.getSize();
         }
+
+        static FileEntry staged(AddFile add, DataFileStatus written) {
+            FileEntry e = new FileEntry(null, add);
+            e.status = written;
+            return e;
+        }
+
+        boolean staged() {
+            return scanFileRow == null;
+        }
+
+        FileStatus status() {
+            if (status == null) {
+                status = KernelInternals.fileStatusOf(scanFileRow);
+            }
+            return status;
+        }
     }
 
+    /** The files a batch's keys are searched in, and the rows each one already deletes. */
+    interface FileView {
+        List<FileEntry> files(FileFilter filter) throws IOException;
+
+        DeletionVectorBitmap deleted(FileEntry file) throws IOException;
+    }
+
+    /** The current snapshot's files with their committed deletion vectors. */
+    private final FileView committedFiles = new FileView() {
+        @Override
+        public List<FileEntry> files(FileFilter filter) throws IOException {
+            return listFiles(filter);
+        }
+
+        @Override
+        public DeletionVectorBitmap deleted(FileEntry file) throws IOException {
+            return deletedRowsOf(file);
+        }
+    };
+
     /** Decides from a file's statistics whether it may hold one of the touched keys. */
-    private interface FileFilter {
+    interface FileFilter {
         boolean mayContain(AddFile add, StructType physical);
     }
 
@@ -887,9 +1169,12 @@ public final class DeltaTableWriter {
         for (int i = 0; i < from.length; i++) {
             from[i] = logical.indexOf(target.schema().at(i).getName());
         }
+        if (file.staged()) {
+            return readStagedRows(file, physicalRead, from, wanted);
+        }
         List<Object[]> out = new ArrayList<>();
         try (CloseableIterator<FileReadResult> data = engine.getParquetHandler().readParquetFiles(
-                Utils.singletonCloseableIterator(KernelInternals.fileStatusOf(file.scanFileRow)), physicalRead, Optional.empty());
+                Utils.singletonCloseableIterator(file.status()), physicalRead, Optional.empty());
              CloseableIterator<FilteredColumnarBatch> batches = Scan.transformPhysicalData(engine, scanState, file.scanFileRow,
                      data.map(FileReadResult::getData))) {
             while (batches.hasNext()) {
@@ -913,6 +1198,37 @@ public final class DeltaTableWriter {
                     }
                     out.add(row);
                 }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads the rows at {@code wanted} positions of a file a staged commit wrote: in the current
+     * physical schema (columns by position, as the transaction that wrote it laid them out; a column
+     * added since reads as null), no deletion vector to apply (the positions are live by construction).
+     */
+    private List<Object[]> readStagedRows(FileEntry file, StructType physicalRead, int[] from, BitSet wanted) throws IOException {
+        if (wanted == null) {
+            throw new IllegalStateException("a staged file is read by position only: " + file.add.getPath());
+        }
+        List<Object[]> out = new ArrayList<>();
+        int position = 0;
+        try (CloseableIterator<FileReadResult> data = engine.getParquetHandler().readParquetFiles(
+                Utils.singletonCloseableIterator(file.status()), physicalRead, Optional.empty())) {
+            while (data.hasNext()) {
+                ColumnarBatch b = data.next().getData();
+                for (int r = 0; r < b.getSize(); r++) {
+                    if (!wanted.get(position + r)) {
+                        continue;
+                    }
+                    Object[] row = new Object[from.length];
+                    for (int i = 0; i < from.length; i++) {
+                        row[i] = from[i] < 0 ? null : VectorValues.get(b.getColumnVector(from[i]), r);
+                    }
+                    out.add(row);
+                }
+                position += b.getSize();
             }
         }
         return out;

@@ -12,8 +12,12 @@ import java.util.Map;
  */
 final class FileKeyCache {
 
-    /** The process-wide cache: 512 MiB, about 20M rows of one-column keys (estimated ~24 bytes per key value). */
-    static final FileKeyCache SHARED = new FileKeyCache(512L * 1024 * 1024);
+    /**
+     * The process-wide cache: an eighth of the maximum heap, at most 512 MiB (about 20M rows of
+     * one-column keys, estimated ~24 bytes per key value) — 64 MiB at {@code -Xmx512m}. It was a fixed
+     * 512 MiB, which alone could fill a 512 MiB heap.
+     */
+    static final FileKeyCache SHARED = new FileKeyCache(Math.min(512L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8));
 
     private final long budget;
     private final LinkedHashMap<String, FileKeys> entries = new LinkedHashMap<>(64, 0.75f, true);

@@ -10,6 +10,7 @@ import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.internal.data.TransactionStateRow;
 import io.delta.kernel.internal.deletionvectors.Base85Codec;
 import io.delta.kernel.internal.deletionvectors.DeletionVectorStoredBitmap;
+import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.DataFileStatus;
 import io.delta.kernel.utils.FileStatus;
@@ -47,9 +48,13 @@ final class KernelInternals {
 
     /** An {@code add} action for a written file, with its statistics, flagged with {@code dataChange}. */
     static Row addAction(StructType physicalSchema, String tableRoot, DataFileStatus file, boolean dataChange) {
-        AddFile add = AddFile.convertDataFileStatus(physicalSchema, URI.create(tableRoot.endsWith("/") ? tableRoot : tableRoot + "/"),
+        return SingleAction.createAddFileSingleAction(addFileOf(physicalSchema, tableRoot, file, dataChange).toRow());
+    }
+
+    /** The {@code add} entry a written file gets (path relative to the table root, its statistics). */
+    static AddFile addFileOf(StructType physicalSchema, String tableRoot, DataFileStatus file, boolean dataChange) {
+        return AddFile.convertDataFileStatus(physicalSchema, URI.create(tableRoot.endsWith("/") ? tableRoot : tableRoot + "/"),
                 file, Map.of(), dataChange, Map.of(), Optional.empty(), Optional.empty(), Optional.empty());
-        return SingleAction.createAddFileSingleAction(add.toRow());
     }
 
     /** The physical schema data files of this transaction must be written with (column mapping names). */
@@ -103,6 +108,25 @@ final class KernelInternals {
             add = new StatsJsonOverride(add).withStatsJson(FileStatistics.withoutTightBounds(stats.get()));
         }
         return SingleAction.createAddFileSingleAction(add);
+    }
+
+    /**
+     * A copy of a file's {@code add} entry that refers to nothing of the scan batch it was read from. A
+     * scan-file row is a view on a whole batch of the log: an entry kept across the rounds of a staged
+     * commit kept every path and statistics string of its batch, once per round (a 20M-row transaction
+     * held ~70 MB of them).
+     */
+    static AddFile detached(AddFile file, StructType physicalSchema) {
+        Row add = AddFile.createAddFileRow(physicalSchema, file.getPath(),
+                VectorUtils.stringStringMapValue(VectorUtils.<String, String>toJavaMap(file.getPartitionValues())), file.getSize(),
+                file.getModificationTime(), file.getDataChange(), file.getDeletionVector(),
+                file.getTags().map(t -> VectorUtils.stringStringMapValue(VectorUtils.<String, String>toJavaMap(t))),
+                file.getBaseRowId(), file.getDefaultRowCommitVersion(), Optional.empty());
+        Optional<String> stats = file.getStatsJson();
+        if (stats.isPresent()) {
+            add = new StatsJsonOverride(add).withStatsJson(stats.get());
+        }
+        return new AddFile(add);
     }
 
     /** Sets the raw {@code stats} JSON of an add row (Kernel only offers it through a parsed, lossy object). */

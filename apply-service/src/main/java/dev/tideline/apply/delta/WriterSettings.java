@@ -7,18 +7,31 @@ package dev.tideline.apply.delta;
  * @param rowsPerBatch        rows per in-memory columnar batch handed to the Parquet writer
  * @param smallFileBytes      a data file below this size counts as small
  * @param compactAfterFiles   compact small files of similar size (within 4x) once this many of them exist
+ * @param compactMaxRows      one compaction reads at most this many rows into memory (it holds them all to
+ *                            sort them): the rest of a tier waits for the next one, and a file with more
+ *                            rows than this is not purged of its deleted rows (readers apply its vector)
  */
-public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles) {
+public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles, long compactMaxRows) {
 
+    /** Default {@link #compactMaxRows()}: about 75 MiB of heap at ~150 bytes per row. */
+    public static final long DEFAULT_COMPACT_MAX_ROWS = 500_000;
     public static final WriterSettings DEFAULT = new WriterSettings("Tideline-apply", 8192, 8L * 1024 * 1024, 32);
 
     public WriterSettings {
-        if (rowsPerBatch < 1 || smallFileBytes < 1 || compactAfterFiles < 2) {
-            throw new IllegalArgumentException("rowsPerBatch >= 1, smallFileBytes >= 1, compactAfterFiles >= 2 required");
+        if (rowsPerBatch < 1 || smallFileBytes < 1 || compactAfterFiles < 2 || compactMaxRows < 1) {
+            throw new IllegalArgumentException("rowsPerBatch >= 1, smallFileBytes >= 1, compactAfterFiles >= 2, compactMaxRows >= 1 required");
         }
     }
 
+    public WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles) {
+        this(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, DEFAULT_COMPACT_MAX_ROWS);
+    }
+
     public WriterSettings withCompactAfterFiles(int files) {
-        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, files);
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, files, compactMaxRows);
+    }
+
+    public WriterSettings withCompactMaxRows(long rows) {
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, rows);
     }
 }

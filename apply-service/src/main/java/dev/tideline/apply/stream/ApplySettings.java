@@ -6,44 +6,57 @@ import java.util.Objects;
 /**
  * How an applier consumes and batches.
  *
- * @param fetchSize      messages asked for per pull
+ * @param fetchSize      messages asked for per pull (at most; see {@code fetchBytes})
  * @param fetchWait      how long a pull waits for messages
- * @param maxBatchRows   a table commits once this many row changes of complete transactions are buffered
+ * @param maxBatchRows   a table commits once this many row changes of complete transactions are buffered;
+ *                       a transaction with more is applied in rounds of this many to one staged commit
  * @param maxBatchDelay  … or once its oldest complete transaction has waited this long
  * @param ackWait        JetStream redelivers a message not acknowledged within this time (held
  *                       snapshot messages are kept alive with progress acks)
  * @param maxAckPending  unacknowledged messages the server lets the applier hold (a whole snapshot is
  *                       held until its last batch arrives)
  * @param compactEvery   look for small files to compact every this many commits of a table
+ * @param fetchBytes     fetched messages are held in memory together (with their payloads) until routed:
+ *                       a pull asks for at most {@code fetchBytes / server max_payload} messages, so a
+ *                       pull of the largest possible messages stays within this many bytes
  */
 public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows, Duration maxBatchDelay, Duration ackWait,
-                            int maxAckPending, int compactEvery) {
+                            int maxAckPending, int compactEvery, long fetchBytes) {
 
     public static final ApplySettings DEFAULT = new ApplySettings(1000, Duration.ofMillis(250), 50_000, Duration.ofSeconds(1),
-            Duration.ofSeconds(60), 1_000_000, 20);
+            Duration.ofSeconds(60), 1_000_000, 20, 64L * 1024 * 1024);
 
     public ApplySettings {
         Objects.requireNonNull(fetchWait, "fetchWait");
         Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
         Objects.requireNonNull(ackWait, "ackWait");
-        if (fetchSize < 1 || maxBatchRows < 1 || maxAckPending < 1 || compactEvery < 1 || ackWait.toMillis() < 1000) {
-            throw new IllegalArgumentException("fetchSize, maxBatchRows, maxAckPending, compactEvery >= 1 and ackWait >= 1 s required");
+        if (fetchSize < 1 || maxBatchRows < 1 || maxAckPending < 1 || compactEvery < 1 || ackWait.toMillis() < 1000 || fetchBytes < 1) {
+            throw new IllegalArgumentException("fetchSize, maxBatchRows, maxAckPending, compactEvery, fetchBytes >= 1 and ackWait >= 1 s required");
         }
     }
 
     public ApplySettings withMaxBatchRows(int rows) {
-        return new ApplySettings(fetchSize, fetchWait, rows, maxBatchDelay, ackWait, maxAckPending, compactEvery);
+        return new ApplySettings(fetchSize, fetchWait, rows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes);
     }
 
     public ApplySettings withMaxBatchDelay(Duration delay) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, delay, ackWait, maxAckPending, compactEvery);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, delay, ackWait, maxAckPending, compactEvery, fetchBytes);
     }
 
     public ApplySettings withAckWait(Duration wait) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, wait, maxAckPending, compactEvery);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, wait, maxAckPending, compactEvery, fetchBytes);
     }
 
     public ApplySettings withFetchSize(int size) {
-        return new ApplySettings(size, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery);
+        return new ApplySettings(size, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes);
+    }
+
+    public ApplySettings withFetchBytes(long bytes) {
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, bytes);
+    }
+
+    /** Messages to ask for per pull when no message can exceed {@code maxPayload} bytes. */
+    public int fetchCount(long maxPayload) {
+        return (int) Math.max(1, Math.min(fetchSize, fetchBytes / Math.max(1, maxPayload)));
     }
 }

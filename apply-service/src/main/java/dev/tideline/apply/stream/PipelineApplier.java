@@ -22,6 +22,7 @@ import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.ServerInfo;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
@@ -169,7 +170,8 @@ public final class PipelineApplier implements AutoCloseable {
     public int pollOnce(FaultPoint fault) {
         List<Message> messages;
         try {
-            messages = subscription.fetch(settings.fetchSize(), settings.fetchWait());
+            // A fetched batch is held whole, payloads included, until it is routed: bounded by bytes.
+            messages = subscription.fetch(settings.fetchCount(maxPayload()), settings.fetchWait());
         } catch (RuntimeException e) {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
                     + " failed: " + e, "check that NATS is reachable; the applier retries", e);
@@ -195,6 +197,12 @@ public final class PipelineApplier implements AutoCloseable {
             checkStagingGap();
         }
         return messages.size();
+    }
+
+    /** The largest message the server accepts (NATS's default, 1 MiB, while it is not known). */
+    private long maxPayload() {
+        ServerInfo info = nats.getServerInfo();
+        return info == null || info.getMaxPayload() <= 0 ? 1024 * 1024 : info.getMaxPayload();
     }
 
     /** Commits every table's complete buffered transactions now, whatever their age. */

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
@@ -35,7 +36,14 @@ import org.jboss.logging.Logger;
  * together in one Delta commit whose transaction identifier is the commit LSN of the last one — a
  * source transaction is never split across commits. Messages are acknowledged only after that
  * commit returned (durable), so a crash at any point redelivers them, and redelivered transactions
- * at or below the table's applied LSN are acknowledged without applying.
+ * at or below the table's applied LSN are acknowledged without applying. Of a held message only its
+ * acknowledgement is kept ({@link HeldAcks}), never its payload.
+ *
+ * <p><b>Large transactions.</b> A transaction with more than {@link ApplySettings#maxBatchRows()} row
+ * changes is applied while it arrives, in rounds of that many, to one
+ * {@link DeltaTableWriter.StagedCommit staged commit} (files written, not referenced), and published by
+ * one Delta commit at its last message: memory stays bounded whatever its size, readers still see it
+ * whole or not at all.
  *
  * <p><b>Snapshots</b> (the gateway's consumer contract, docs/gateway.md). SNAPSHOT_BEGIN opens a
  * replacement of the table, SNAPSHOT batches are written into uncommitted files per chunk read as
@@ -52,14 +60,23 @@ final class TableApplier {
 
     private static final Logger LOG = Logger.getLogger(TableApplier.class);
 
-    /** One source transaction's messages for this table. */
+    /**
+     * One source transaction's messages for this table: the batches not applied yet, and the
+     * acknowledgements of all of them. A transaction larger than {@link ApplySettings#maxBatchRows()}
+     * is applied in rounds to a staged commit ({@link #staged}) while it arrives, and its batches
+     * dropped from memory; the staged commit publishes it at its last batch.
+     */
     private static final class Txn {
         final Lsn lsn;
         final List<ChangeBatch> batches = new ArrayList<>();
-        final List<Message> deliveries = new ArrayList<>();
+        final HeldAcks acks = new HeldAcks();
         int nextSeq;
         boolean complete;
+        /** Row changes in {@link #batches}. */
         int rows;
+        /** Row changes already applied to {@link #staged}. */
+        long stagedRows;
+        DeltaTableWriter.StagedCommit staged;
         long completedAtNanos;
 
         Txn(Lsn lsn) {
@@ -87,9 +104,8 @@ final class TableApplier {
         final RowConverter converter;
         final Set<Long> seen = new HashSet<>();
         final Map<Integer, ChunkRead> reads = new HashMap<>();
-        final List<Message> deliveries = new ArrayList<>();
+        final HeldAcks acks = new HeldAcks();
         final long startMicros;
-        long lastProgressNanos = System.nanoTime();
 
         SnapshotLoad(String id, Lsn lsn, DeltaTableWriter.Replacement replacement, RelationSchema schema) {
             this.id = id;
@@ -114,7 +130,8 @@ final class TableApplier {
     private final ArrayDeque<Txn> complete = new ArrayDeque<>();
     private Txn open;
     private SnapshotLoad snapshot;
-    private final List<Message> ackAfterCommit = new ArrayList<>();
+    private final HeldAcks ackAfterCommit = new HeldAcks();
+    private long lastProgressNanos = System.nanoTime();
     private final Map<RelationSchema, RowConverter> converters = new HashMap<>();
     private TableLayout converterLayout;
     private Lsn applied;
@@ -177,25 +194,15 @@ final class TableApplier {
 
     /** The lowest stream sequence held unacknowledged, or Long.MAX_VALUE. */
     long minHeldStreamSequence() {
-        long min = Long.MAX_VALUE;
+        long min = ackAfterCommit.minStreamSequence();
         for (Txn t : complete) {
-            min = Math.min(min, minSeq(t.deliveries));
+            min = Math.min(min, t.acks.minStreamSequence());
         }
         if (open != null) {
-            min = Math.min(min, minSeq(open.deliveries));
+            min = Math.min(min, open.acks.minStreamSequence());
         }
         if (snapshot != null) {
-            min = Math.min(min, minSeq(snapshot.deliveries));
-        }
-        return Math.min(min, minSeq(ackAfterCommit));
-    }
-
-    private static long minSeq(List<Message> messages) {
-        long min = Long.MAX_VALUE;
-        for (Message m : messages) {
-            if (m.isJetStream()) {
-                min = Math.min(min, m.metaData().streamSequence());
-            }
+            min = Math.min(min, snapshot.acks.minStreamSequence());
         }
         return min;
     }
@@ -229,13 +236,13 @@ final class TableApplier {
         }
         for (Txn t : complete) {
             if (t.lsn.equals(lsn)) {
-                t.deliveries.add(delivery); // a copy of a message we hold: acknowledge both after the commit
+                t.acks.add(delivery); // a copy of a message we hold: acknowledge both after the commit
                 return;
             }
         }
         if (open != null && open.lsn.equals(lsn)) {
             if (seq < open.nextSeq) {
-                open.deliveries.add(delivery);
+                open.acks.add(delivery);
                 return;
             }
         } else if (open != null) {
@@ -263,7 +270,7 @@ final class TableApplier {
             snapshot.truncate(); // at its stream position: the chunk reads before it are emptied
         }
         open.batches.add(batch);
-        open.deliveries.add(delivery);
+        open.acks.add(delivery);
         open.rows += rows;
         open.nextSeq++;
         if (last) {
@@ -271,7 +278,88 @@ final class TableApplier {
             open.completedAtNanos = System.nanoTime();
             complete.add(open);
             open = null;
+        } else if (open.rows >= settings.maxBatchRows() && snapshot == null) {
+            stageOpen();
         }
+    }
+
+    /**
+     * Applies the open transaction's buffered batches to its staged commit (started now if needed) and
+     * drops them from memory: the transaction holds more row changes than a batch may, and may be far
+     * larger than the heap. Complete transactions buffered before it are committed first — the staged
+     * commit must be the table's only writer until it ends, and nothing can join it.
+     */
+    private void stageOpen() {
+        Txn t = open;
+        try {
+            if (!complete.isEmpty()) {
+                flush();
+                if (failure != null || open != t) {
+                    return;
+                }
+            }
+            TableLayout layout = layoutFor(List.of(t));
+            if (layout != null) {
+                List<RowOp> ops = opsOf(layout, List.of(t));
+                if (t.staged == null) {
+                    t.staged = writer.stage(t.lsn);
+                    LOG.infof("table %s: transaction %s exceeds %d row changes; applying it in rounds to one staged commit",
+                            target.fullName(), t.lsn, settings.maxBatchRows());
+                }
+                t.staged.round(layout, ops);
+            }
+            t.stagedRows += t.rows;
+            t.rows = 0;
+            t.batches.clear();
+        } catch (TidelineException e) {
+            if (e.isRetryable()) {
+                throw e;
+            }
+            fail(e, null);
+            return;
+        }
+        // A long transaction takes many rounds within one fetch: keep its messages from being redelivered.
+        keepAlive(System.nanoTime());
+    }
+
+    /**
+     * The layout every ROWS batch of {@code txns} fits (a commit has one schema), creating the table
+     * from the first one when it does not exist yet; null when the table does not exist and the
+     * transactions hold only TRUNCATEs.
+     */
+    private TableLayout layoutFor(List<Txn> txns) {
+        TableLayout layout = writer.exists() ? writer.layout() : null;
+        for (Txn t : txns) {
+            for (ChangeBatch b : t.batches) {
+                if (b instanceof ChangeBatch.Rows rows) {
+                    if (layout == null) {
+                        writer.create(TableLayout.create(rows.schema(), target.primaryKeys(), target.scdType()));
+                        layout = writer.layout();
+                    }
+                    layout = layout.evolve(rows.schema());
+                }
+            }
+        }
+        if (layout != null && !layout.equals(converterLayout)) {
+            converters.clear();
+            converterLayout = layout;
+        }
+        return layout;
+    }
+
+    /** The row operations of {@code txns}' batches, in source order, as rows of {@code layout}. */
+    private List<RowOp> opsOf(TableLayout layout, List<Txn> txns) {
+        List<RowOp> ops = new ArrayList<>();
+        for (Txn t : txns) {
+            for (ChangeBatch b : t.batches) {
+                if (b instanceof ChangeBatch.Rows rows) {
+                    RowOps.add(rows, converters.computeIfAbsent(rows.schema(), layout::converter), ops);
+                } else if (b instanceof ChangeBatch.Truncate truncate) {
+                    RowOps.add(truncate, ops);
+                }
+            }
+        }
+        return ops;
     }
 
     /** Whether the buffered complete transactions should be committed now. */
@@ -279,7 +367,8 @@ final class TableApplier {
         if (complete.isEmpty() || snapshot != null) {
             return false;
         }
-        return pendingRows() >= settings.maxBatchRows()
+        return complete.peekFirst().staged != null // nothing can join a staged transaction: publish it now
+                || pendingRows() >= settings.maxBatchRows()
                 || nowNanos - complete.peekFirst().completedAtNanos >= settings.maxBatchDelay().toNanos();
     }
 
@@ -297,38 +386,21 @@ final class TableApplier {
             dropBuffered();
             return;
         }
+        if (complete.peekFirst().staged != null) {
+            // Only the first can be staged: staging starts with nothing else buffered, and no other
+            // transaction can arrive before the staged one is complete.
+            commitStaged(complete.peekFirst());
+            if (complete.isEmpty() || failure != null) {
+                return;
+            }
+        }
         List<Txn> txns = new ArrayList<>(complete);
         Lsn last = txns.get(txns.size() - 1).lsn;
         CommitOutcome outcome;
         try {
             // First the layout every batch fits (a commit has one schema), then the rows in it.
-            TableLayout layout = writer.exists() ? writer.layout() : null;
-            for (Txn t : txns) {
-                for (ChangeBatch b : t.batches) {
-                    if (b instanceof ChangeBatch.Rows rows) {
-                        if (layout == null) {
-                            writer.create(TableLayout.create(rows.schema(), target.primaryKeys(), target.scdType()));
-                            layout = writer.layout();
-                        }
-                        layout = layout.evolve(rows.schema());
-                    }
-                }
-            }
-            if (layout != null && !layout.equals(converterLayout)) {
-                converters.clear();
-                converterLayout = layout;
-            }
-            List<RowOp> ops = new ArrayList<>();
-            for (Txn t : txns) {
-                for (ChangeBatch b : t.batches) {
-                    if (b instanceof ChangeBatch.Rows rows) {
-                        final TableLayout current = layout;
-                        RowOps.add(rows, converters.computeIfAbsent(rows.schema(), current::converter), ops);
-                    } else if (b instanceof ChangeBatch.Truncate truncate) {
-                        RowOps.add(truncate, ops);
-                    }
-                }
-            }
+            TableLayout layout = layoutFor(txns);
+            List<RowOp> ops = layout == null ? List.of() : opsOf(layout, txns);
             if (layout == null) {
                 // Only TRUNCATEs of a table never seen: nothing to create or clear.
                 acknowledge(txns);
@@ -348,10 +420,34 @@ final class TableApplier {
         LOG.debugf("table %s: %d transactions up to %s → %s", target.fullName(), txns.size(), last,
                 outcome == null ? "already applied" : "version " + outcome.version() + ", " + outcome.filesRemoved() + " files rewritten");
         if (outcome != null) {
-            int rows = txns.stream().mapToInt(t -> t.rows).sum();
+            long rows = txns.stream().mapToLong(t -> t.rows).sum();
             rowsApplied += rows;
             commits++;
             notifyCommitted(rows, outcome);
+            maybeCompact();
+        }
+    }
+
+    /** Publishes a complete staged transaction: its last batches, then its one commit; then acknowledges it. */
+    private void commitStaged(Txn t) {
+        Optional<CommitOutcome> outcome;
+        try {
+            TableLayout layout = layoutFor(List.of(t));
+            outcome = t.staged.commit(layout, opsOf(layout, List.of(t)));
+        } catch (TidelineException e) {
+            if (e.isRetryable()) {
+                throw e;
+            }
+            fail(e, null);
+            return;
+        }
+        acknowledge(List.of(t));
+        applied = writer.appliedLsn();
+        if (outcome.isPresent()) {
+            long rows = t.stagedRows + t.rows;
+            rowsApplied += rows;
+            commits++;
+            notifyCommitted(rows, outcome.get());
             maybeCompact();
         }
     }
@@ -368,6 +464,8 @@ final class TableApplier {
             Txn copy = new Txn(t.lsn);
             copy.batches.addAll(t.batches);
             copy.rows = t.rows;
+            copy.stagedRows = t.stagedRows;
+            copy.staged = t.staged;
             copy.complete = true;
             complete.add(copy);
         }
@@ -376,11 +474,10 @@ final class TableApplier {
 
     private void acknowledge(List<Txn> txns) {
         for (Txn t : txns) {
-            t.deliveries.forEach(Message::ack);
+            t.acks.ackAll();
             complete.remove(t);
         }
-        ackAfterCommit.forEach(Message::ack);
-        ackAfterCommit.clear();
+        ackAfterCommit.ackAll();
     }
 
     private void maybeCompact() {
@@ -425,13 +522,13 @@ final class TableApplier {
             return;
         }
         if (snapshot != null && snapshot.id.equals(begin.snapshotId())) {
-            snapshot.deliveries.add(delivery); // a resumed snapshot repeats its BEGIN: ignored
+            snapshot.acks.add(delivery); // a resumed snapshot repeats its BEGIN: ignored
             return;
         }
         if (snapshot != null) {
             // A newer snapshot supersedes an unfinished one: its staged files stay unreferenced.
             LOG.infof("table %s: snapshot %s superseded by %s", target.fullName(), snapshot.id, begin.snapshotId());
-            ackAfterCommit.addAll(snapshot.deliveries);
+            ackAfterCommit.takeAll(snapshot.acks);
             snapshot = null;
         }
         // Changes buffered before the snapshot are superseded by it when at or below its LSN.
@@ -444,11 +541,17 @@ final class TableApplier {
                 }
             }
         }
+        if (open != null && open.staged != null) {
+            // What the open transaction staged came before BEGIN in the stream, so the snapshot supersedes
+            // it (consumer contract); its later batches are replayed on top like any change since BEGIN.
+            LOG.infof("table %s: snapshot %s supersedes the staged part of transaction %s", target.fullName(), begin.snapshotId(), open.lsn);
+            abandon(open);
+        }
         try {
             TableLayout layout = TableLayout.create(begin.schema(), target.primaryKeys(), target.scdType());
             snapshot = new SnapshotLoad(begin.snapshotId(), begin.validAtLsn(),
                     writer.replace(layout, begin.snapshotId(), begin.validAtLsn()), begin.schema());
-            snapshot.deliveries.add(delivery);
+            snapshot.acks.add(delivery);
             LOG.infof("table %s: loading snapshot %s at %s", target.fullName(), begin.snapshotId(), begin.validAtLsn());
         } catch (TidelineException e) {
             if (e.isRetryable()) {
@@ -473,7 +576,7 @@ final class TableApplier {
                     "the start of the snapshot was lost from the staging stream; run a full refresh of this table"), delivery);
             return;
         }
-        snapshot.deliveries.add(delivery);
+        snapshot.acks.add(delivery);
         if (!snapshot.seen.add(((long) rows.chunk() << 32) | rows.batch())) {
             return; // a copy of a batch already written
         }
@@ -506,7 +609,7 @@ final class TableApplier {
             }
             SnapshotLoad s = snapshot;
             snapshot = null;
-            ackAfterCommit.addAll(s.deliveries);
+            ackAfterCommit.takeAll(s.acks);
             fail(e, null);
         }
     }
@@ -517,7 +620,7 @@ final class TableApplier {
             return;
         }
         SnapshotLoad s = snapshot;
-        s.deliveries.add(delivery);
+        s.acks.add(delivery);
         // Partial reads (interrupted by a gateway crash) were read again completely: only complete
         // reads count and load, as the contract says; reads before a TRUNCATE count but do not load.
         long completeRows = 0;
@@ -534,7 +637,7 @@ final class TableApplier {
         }
         if (completeRows != done.rowCount()) {
             snapshot = null;
-            ackAfterCommit.addAll(s.deliveries);
+            ackAfterCommit.takeAll(s.acks);
             fail(new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, "Table " + target.source() + ": snapshot " + s.id
                     + " announced " + done.rowCount() + " rows but " + completeRows + " arrived in complete chunk reads",
                     "snapshot messages were lost from the staging stream; run a full refresh of this table"), null);
@@ -551,7 +654,7 @@ final class TableApplier {
         // The changes since BEGIN, replayed on top (after the last TRUNCATE among them), then the
         // snapshot's own position as the applied LSN; only then is anything acknowledged.
         replayAfterSnapshot(done.validAtLsn());
-        s.deliveries.forEach(Message::ack);
+        s.acks.ackAll();
         applied = writer.appliedLsn();
         notifyCommitted(outcome.rowsWritten(), outcome);
     }
@@ -592,15 +695,26 @@ final class TableApplier {
         acknowledge(txns);
     }
 
-    /** Keeps held snapshot messages from being redelivered while a long snapshot loads. */
+    /**
+     * Keeps held messages from being redelivered while a long snapshot or a large transaction loads:
+     * JetStream redelivers a message not acknowledged within the ack wait, so every third of it the
+     * held ones are marked in progress.
+     */
     void keepAlive(long nowNanos) {
-        if (snapshot != null && nowNanos - snapshot.lastProgressNanos > settings.ackWait().toNanos() / 3) {
-            snapshot.deliveries.forEach(Message::inProgress);
-            for (Txn t : complete) {
-                t.deliveries.forEach(Message::inProgress);
-            }
-            snapshot.lastProgressNanos = nowNanos;
+        if (nowNanos - lastProgressNanos <= settings.ackWait().toNanos() / 3) {
+            return;
         }
+        lastProgressNanos = nowNanos;
+        if (snapshot != null) {
+            snapshot.acks.inProgressAll();
+        }
+        for (Txn t : complete) {
+            t.acks.inProgressAll();
+        }
+        if (open != null) {
+            open.acks.inProgressAll();
+        }
+        ackAfterCommit.inProgressAll();
     }
 
     /** Fails the table from outside (a staging gap of the whole stream). */
@@ -613,7 +727,8 @@ final class TableApplier {
             delivery.ack();
         }
         for (Txn t : alsoDrop) {
-            t.deliveries.forEach(Message::ack);
+            t.acks.ackAll();
+            abandon(t);
         }
         boolean first = failure == null;
         failure = error.getMessage() + (error.hint() == null ? "" : " — " + error.hint());
@@ -636,15 +751,24 @@ final class TableApplier {
     /** Drops buffered changes of a FAILED table; a full refresh brings the table back. */
     private void dropBuffered() {
         for (Txn t : complete) {
-            t.deliveries.forEach(Message::ack);
+            t.acks.ackAll();
+            abandon(t);
         }
         complete.clear();
         if (open != null) {
-            open.deliveries.forEach(Message::ack);
+            open.acks.ackAll();
+            abandon(open);
             open = null;
         }
-        ackAfterCommit.forEach(Message::ack);
-        ackAfterCommit.clear();
+        ackAfterCommit.ackAll();
+    }
+
+    /** Drops a transaction's staged commit, if any: its files were never referenced by the log. */
+    private static void abandon(Txn t) {
+        if (t.staged != null) {
+            t.staged.abandon();
+            t.staged = null;
+        }
     }
 
     @Override

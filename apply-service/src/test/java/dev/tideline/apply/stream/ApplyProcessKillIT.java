@@ -82,6 +82,67 @@ class ApplyProcessKillIT {
         DeltaHistory.assertNoTransactionAppliedTwice(items);
     }
 
+    /**
+     * {@code kill -9} in the middle of a transaction far larger than a batch: after the applier staged
+     * several rounds of it (files written, nothing committed), before its last message arrived. A new
+     * process re-reads the transaction and applies it as one commit; the staged files of the killed one
+     * stay unreferenced.
+     */
+    @Test
+    void aKillAfterStagedRoundsBeforeTheCommitLosesAndDuplicatesNothing(NatsServer nats) throws Exception {
+        SourceModel model = new SourceModel(33);
+        try (StagingStream stream = new StagingStream(nats.url(), "gwk")) {
+            for (int i = 0; i < 10; i++) {
+                stream.transaction(model.randomTransaction(false));
+            }
+            drain(nats);
+            DeltaTableWriter orders = table(SourceModel.ORDERS, "main", "sales", "orders");
+            DeltaTableWriter items = table(SourceModel.ITEMS, "main", "shop", "line items");
+            long ordersBefore = orders.version();
+            long itemsBefore = items.version();
+            long filesBefore = LargeTransactionIT.parquetFiles(orders) + LargeTransactionIT.parquetFiles(items);
+
+            StagingStream.Held held = stream.transactionHoldingBack(model.randomTransaction(false, 4000), 1);
+            Child child = Child.start(nats, warehouse, "RUN");
+            try {
+                assertTrue(child.await("STARTED"), "child started: " + child.output);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (LargeTransactionIT.parquetFiles(orders) + LargeTransactionIT.parquetFiles(items) < filesBefore + 4
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } finally {
+                child.kill();
+            }
+            assertTrue(LargeTransactionIT.parquetFiles(orders) + LargeTransactionIT.parquetFiles(items) >= filesBefore + 4,
+                    "rounds were staged before the kill: " + child.output);
+
+            stream.publishAll(held.rest());
+            drain(nats);
+            assertEquals(List.of(held.lsn().value()), DeltaHistory.dataCommitsAfter(table(SourceModel.ORDERS, "main", "sales", "orders"),
+                    ordersBefore));
+            assertEquals(List.of(held.lsn().value()), DeltaHistory.dataCommitsAfter(table(SourceModel.ITEMS, "main", "shop", "line items"),
+                    itemsBefore));
+        }
+        DeltaTableWriter orders = table(SourceModel.ORDERS, "main", "sales", "orders");
+        DeltaTableWriter items = table(SourceModel.ITEMS, "main", "shop", "line items");
+        assertEquals(model.expected(SourceModel.ORDERS), SourceModel.actual(orders, model.schemas.get(SourceModel.ORDERS).columnCount()));
+        assertEquals(model.expected(SourceModel.ITEMS), SourceModel.actual(items, 2));
+        DeltaHistory.assertNoTransactionAppliedTwice(orders);
+        DeltaHistory.assertNoTransactionAppliedTwice(items);
+    }
+
+    private void drain(NatsServer nats) throws Exception {
+        Child drain = Child.start(nats, warehouse, "DRAIN");
+        try {
+            assertTrue(drain.await("CAUGHT UP"), "caught up: " + drain.output);
+            assertTrue(drain.process.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, drain.process.exitValue());
+        } finally {
+            drain.kill();
+        }
+    }
+
     private DeltaTableWriter table(TableId source, String catalog, String schema, String name) {
         return DeltaTableWriter.open(DeltaEngines.forWarehouse(warehouse.toString(), EngineSettings.defaults()),
                 TableLocations.of(warehouse.toString(), catalog, schema, name), "pk/" + source.schema() + "." + source.name(), source,

@@ -23,6 +23,31 @@ public final class DeltaHistory {
      * Every commit's transaction identifier version (the commit LSN of the last source transaction it holds) is
      * above the previous one: no source transaction was applied twice. Also fails when no commit carried one.
      */
+    /**
+     * The commits after {@code version} that change data (an {@code add} or {@code remove} with
+     * {@code dataChange: true}), each as its transaction identifier version, or -1 without one.
+     */
+    public static List<Long> dataCommitsAfter(DeltaTableWriter table, long version) throws Exception {
+        Path log = DeltaEngines.localPath(table.tablePath()).resolve("_delta_log");
+        List<Path> commits;
+        try (Stream<Path> files = Files.list(log)) {
+            commits = files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.json"))
+                    .filter(p -> Long.parseLong(p.getFileName().toString().substring(0, 20)) > version).sorted().toList();
+        }
+        List<Long> out = new java.util.ArrayList<>();
+        for (Path commit : commits) {
+            String text = Files.readString(commit);
+            if (!DATA_CHANGE.matcher(text).find()) {
+                continue;
+            }
+            Matcher m = TXN.matcher(text);
+            out.add(m.find() ? Long.parseLong(m.group(1)) : -1L);
+        }
+        return out;
+    }
+
+    private static final Pattern DATA_CHANGE = Pattern.compile("\\{\"(add|remove)\":\\{[^\\n]*\"dataChange\":true");
+
     public static void assertNoTransactionAppliedTwice(DeltaTableWriter table) throws Exception {
         assertNoTransactionAppliedTwice(DeltaEngines.localPath(table.tablePath()));
     }

@@ -90,8 +90,11 @@ class KeylessTableIT {
         }
 
         List<StagingStream.TableChange> transaction(boolean allowTruncate) {
+            return transaction(allowTruncate, 1 + random.nextInt(25));
+        }
+
+        List<StagingStream.TableChange> transaction(boolean allowTruncate, int n) {
             List<StagingStream.TableChange> changes = new ArrayList<>();
-            int n = 1 + random.nextInt(25);
             for (int i = 0; i < n; i++) {
                 int dice = random.nextInt(100);
                 if (allowTruncate && dice == 0) {

@@ -51,8 +51,12 @@ public final class SourceModel {
 
     /** One random transaction over one or both tables, applied to the model; returns its changes. */
     public List<StagingStream.TableChange> randomTransaction(boolean allowTruncate) {
+        return randomTransaction(allowTruncate, 1 + random.nextInt(30));
+    }
+
+    /** A random transaction of {@code n} changes (later ones update and delete rows earlier ones inserted). */
+    public List<StagingStream.TableChange> randomTransaction(boolean allowTruncate, int n) {
         List<StagingStream.TableChange> changes = new ArrayList<>();
-        int n = 1 + random.nextInt(30);
         for (int i = 0; i < n; i++) {
             TableId table = random.nextInt(3) == 0 ? ITEMS : ORDERS;
             RelationSchema schema = schemas.get(table);

@@ -49,11 +49,17 @@ public final class StagingStream implements AutoCloseable {
     Connection connection;
     JetStream js;
     JetStreamManagement jsm;
-    private final BatchLimits limits = new BatchLimits(2048, 64 * 1024);
+    private final BatchLimits limits;
     private long lsn = 0x1_0000;
 
     public StagingStream(String url, String gatewayId) throws Exception {
+        this(url, gatewayId, new BatchLimits(2048, 64 * 1024));
+    }
+
+    /** With the gateway's own message sizes ({@link BatchLimits#DEFAULT}), for benchmarks. */
+    public StagingStream(String url, String gatewayId, BatchLimits limits) throws Exception {
         this.gatewayId = gatewayId;
+        this.limits = limits;
         this.url = url;
         connect();
         jsm.addStream(StreamConfiguration.builder().name(Streams.changes(gatewayId)).subjects(Subjects.allChanges(gatewayId))
@@ -81,6 +87,16 @@ public final class StagingStream implements AutoCloseable {
      * own message between them), cut into small ROWS messages; returns its commit LSN.
      */
     public Lsn transaction(List<TableChange> changes) throws Exception {
+        Held held = transactionHoldingBack(changes, 0);
+        return held.lsn();
+    }
+
+    /** A transaction whose last {@code messages} messages are not published yet ({@link #publishAll}). */
+    public record Held(Lsn lsn, List<EncodedMessage> rest) {
+    }
+
+    /** Publishes a transaction except its last {@code heldBack} messages, returned for later. */
+    public Held transactionHoldingBack(List<TableChange> changes, int heldBack) throws Exception {
         Lsn commit = nextLsn();
         Instant time = Instant.ofEpochSecond(1_700_000_000L, commit.value() % 1_000_000 * 1000);
         Map<TableId, List<TableChange>> perTable = new java.util.LinkedHashMap<>();
@@ -126,10 +142,40 @@ public final class StagingStream implements AutoCloseable {
                 }
             }
         }
-        for (EncodedMessage m : out) {
+        int publish = Math.max(0, out.size() - heldBack);
+        publishAll(out.subList(0, publish));
+        return new Held(commit, new ArrayList<>(out.subList(publish, out.size())));
+    }
+
+    /**
+     * Publishes one transaction of one table whose changes are generated as they are published (never
+     * all in memory), cut into messages by this stream's limits; returns its commit LSN.
+     */
+    public Lsn transaction(RelationSchema schema, java.util.Iterator<RowChange> changes) throws Exception {
+        Lsn commit = nextLsn();
+        Instant time = Instant.ofEpochSecond(1_700_000_000L, commit.value() % 1_000_000 * 1000);
+        RowsBatchBuilder builder = new RowsBatchBuilder(gatewayId, limits);
+        int seq = 0;
+        long ordinal = 0;
+        builder.start(schema, commit, time, 9, seq);
+        RowChange next = changes.hasNext() ? changes.next() : null;
+        while (next != null) {
+            RowChange rc = new RowChange(next.op(), ordinal++, next.oldRowKind(), next.oldRow(), next.newRow());
+            if (builder.isFull() || !builder.add(rc)) {
+                publish(builder.finish(false));
+                builder.start(schema, commit, time, 9, ++seq);
+                builder.add(rc);
+            }
+            next = changes.hasNext() ? changes.next() : null;
+        }
+        publish(builder.finish(true));
+        return commit;
+    }
+
+    public void publishAll(List<EncodedMessage> messages) throws Exception {
+        for (EncodedMessage m : messages) {
             publish(m);
         }
-        return commit;
     }
 
     /** Publishes the batches of one chunk read; {@code complete} false leaves out the last-in-chunk flag (a partial read). */
