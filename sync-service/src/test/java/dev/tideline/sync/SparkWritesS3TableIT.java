@@ -2,7 +2,6 @@ package dev.tideline.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tideline.delta.DeltaEngines;
@@ -28,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Apache Spark 3.5 + Delta Lake 3.3 write a Delta table with deletion vectors into a bucket on a real S3 server
@@ -40,7 +40,10 @@ import org.junit.jupiter.api.Test;
  * <pre>./mvnw -B -f spark-interop/spark-sql/pom.xml package
  *./mvnw -B -pl sync-service -am verify -Pspark -Dtest=NoSuch -Dsurefire.failIfNoSpecifiedTests=false \
  *    -Dit.test=SparkWritesS3TableIT -Dfailsafe.failIfNoSpecifiedTests=false</pre>
+ * The class is disabled without {@code tideline.spark=true} (set by {@code -Pspark}), so the default build starts no
+ * server for it.
  */
+@EnabledIfSystemProperty(named = "tideline.spark", matches = "true")
 @WithPostgres
 @WithS3
 class SparkWritesS3TableIT {
@@ -51,7 +54,6 @@ class SparkWritesS3TableIT {
 
     @Test
     void syncReadsASparkTableFromABucket(PostgresServer pg, S3Server s3) throws Exception {
-        assumeTrue(Boolean.getBoolean("tideline.spark"), "opt-in: -Pspark");
         assertTrue(Files.isRegularFile(SPARK_CLASSPATH), "build the Spark runner first: ./mvnw -B -f spark-interop/spark-sql/pom.xml package");
         String warehouse = s3.warehouse("sync");
         SyncFixture f = new SyncFixture(pg, warehouse, DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults(),

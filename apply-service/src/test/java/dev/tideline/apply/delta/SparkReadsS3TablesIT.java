@@ -2,7 +2,6 @@ package dev.tideline.apply.delta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,6 +33,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Apache Spark 3.5 + Delta Lake 3.3 read, through Hadoop's {@code s3a://} file system, the tables apply-service
@@ -46,7 +46,10 @@ import org.junit.jupiter.api.Test;
  * <pre>./mvnw -B -f spark-interop/spark-sql/pom.xml package
  *./mvnw -B -pl apply-service -am verify -Pspark -Dtest=NoSuch -Dsurefire.failIfNoSpecifiedTests=false \
  *    -Dit.test=SparkReadsS3TablesIT -Dfailsafe.failIfNoSpecifiedTests=false</pre>
+ * The class is disabled without {@code tideline.spark=true} (set by {@code -Pspark}), so the default build starts no
+ * server for it.
  */
+@EnabledIfSystemProperty(named = "tideline.spark", matches = "true")
 @WithS3
 class SparkReadsS3TablesIT {
 
@@ -69,7 +72,6 @@ class SparkReadsS3TablesIT {
 
     @Test
     void sparkReadsWhatTidelineWroteIntoABucket(S3Server s3) throws Exception {
-        assumeTrue(Boolean.getBoolean("tideline.spark"), "opt-in: -Pspark");
         assertTrue(Files.isRegularFile(SPARK_CLASSPATH), "build the Spark runner first: ./mvnw -B -f spark-interop/spark-sql/pom.xml package");
         WarehouseLocation warehouse = WarehouseLocation.of(s3.warehouse("spark"));
         DeltaTableWriter writer = DeltaTableWriter.open(
