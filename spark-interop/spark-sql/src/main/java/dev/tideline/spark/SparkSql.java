@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -65,7 +67,9 @@ public final class SparkSql {
 
   /** One local core, few shuffle partitions (tiny tables), no UI, Delta's session extension and catalog. */
   static SparkSession session() {
-    return SparkSession.builder()
+    SparkSession.Builder builder = SparkSession.builder();
+    s3a(System.getenv()).forEach(builder::config);
+    return builder
         .appName("tideline-spark-sql")
         .master("local[1]")
         .config("spark.ui.enabled", "false")
@@ -78,6 +82,39 @@ public final class SparkSql {
         // JSON output keeps timestamps exact (microseconds, UTC) for row-by-row comparisons.
         .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
         .getOrCreate();
+  }
+
+  /**
+   * Hadoop S3A settings ({@code spark.hadoop.fs.s3a.*}) for the S3 store Tideline's services use, taken from the same
+   * environment variables: {@code TIDELINE_S3_ENDPOINT} (an S3-compatible server; {@code http://} turns TLS off),
+   * {@code TIDELINE_S3_PATH_STYLE_ACCESS}, {@code TIDELINE_S3_REGION}, and {@code AWS_ACCESS_KEY_ID} /
+   * {@code AWS_SECRET_ACCESS_KEY}. {@code s3://} paths are mapped to S3A too, so Tideline's warehouse URIs work
+   * unchanged. Without {@code TIDELINE_S3_ENDPOINT} nothing is set (S3A's own defaults: AWS, its credential chain).
+   * Any other setting can be passed as a system property, e.g. {@code -Dspark.hadoop.fs.s3a.connection.maximum=50}.
+   */
+  static Map<String, String> s3a(Map<String, String> env) {
+    Map<String, String> conf = new LinkedHashMap<>();
+    String endpoint = env.get("TIDELINE_S3_ENDPOINT");
+    if (endpoint == null || endpoint.isBlank()) {
+      return conf;
+    }
+    String prefix = "spark.hadoop.fs.s3a.";
+    conf.put("spark.hadoop.fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
+    conf.put(prefix + "endpoint", endpoint);
+    conf.put(prefix + "connection.ssl.enabled", String.valueOf(!endpoint.startsWith("http://")));
+    conf.put(prefix + "path.style.access", env.getOrDefault("TIDELINE_S3_PATH_STYLE_ACCESS", "false"));
+    String region = env.get("TIDELINE_S3_REGION");
+    if (region != null && !region.isBlank()) {
+      conf.put(prefix + "endpoint.region", region);
+    }
+    String accessKey = env.get("AWS_ACCESS_KEY_ID");
+    String secretKey = env.get("AWS_SECRET_ACCESS_KEY");
+    if (accessKey != null && secretKey != null) {
+      conf.put(prefix + "aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+      conf.put(prefix + "access.key", accessKey);
+      conf.put(prefix + "secret.key", secretKey);
+    }
+    return conf;
   }
 
   private static List<String> statements(String[] args) throws IOException {
