@@ -1,5 +1,6 @@
 package dev.tideline.sync.delta;
 
+import dev.tideline.core.spill.SpillDirectory;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -163,7 +164,7 @@ final class ChangeSpool implements AutoCloseable {
 
     /** Moves every held row to the partitions; from now on rows go there directly. */
     private void spill() throws IOException {
-        directory = SpillDirectory.claim(limits.spillRoot());
+        directory = SpillDirectory.claim(limits.spillRoot(), "refresh-", "tideline.sync.spill-directory");
         spilled = new Partitions(directory.path(), "p", 0, limits.partitions());
         LOG.infof("refresh of %s: the changed rows passed the fold budget of %d bytes after %d rows; spilling them in %d key-hash "
                 + "partitions to %s", tableName, limits.memoryBytes(), rows, limits.partitions(), directory.path());

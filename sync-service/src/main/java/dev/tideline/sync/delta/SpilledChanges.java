@@ -1,6 +1,7 @@
 package dev.tideline.sync.delta;
 
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.spill.SpillDirectory;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

@@ -6,6 +6,7 @@ import dev.tideline.core.TidelineException;
 import dev.tideline.core.change.ChangeEvent;
 import dev.tideline.core.pgoutput.PgOutputDecoder;
 import dev.tideline.core.pgoutput.StreamedTransactions;
+import dev.tideline.core.spill.SpillDirectory;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -133,7 +134,7 @@ public final class PostgresReplicationSource implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         if (transactions == null) {
-            spill = SpillDirectory.claim(settings.spillDirectory(), settings.slotName());
+            spill = SpillDirectory.claim(settings.spillDirectory(), settings.slotName() + "-", "tideline.gateway.spill-directory");
             transactions = new StreamedTransactions(new PgOutputDecoder(), spill.path());
         }
         try {

@@ -1,4 +1,4 @@
-package dev.tideline.gateway.source.postgres;
+package dev.tideline.core.spill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,10 +24,10 @@ class SpillDirectoryTest {
         Files.writeString(abandoned.resolve("xid-7-1.pgoutput"), "spilled");
         Path otherSlot = Files.createDirectories(root.resolve("slot_b-456"));
 
-        try (SpillDirectory live = SpillDirectory.claim(root, "slot_a")) {
+        try (SpillDirectory live = SpillDirectory.claim(root, "slot_a-", "x.spill-directory")) {
             assertFalse(Files.exists(abandoned), "an abandoned directory of the same slot is deleted");
             assertTrue(Files.exists(otherSlot), "another slot's directory is not this session's business");
-            try (SpillDirectory second = SpillDirectory.claim(root, "slot_a")) {
+            try (SpillDirectory second = SpillDirectory.claim(root, "slot_a-", "x.spill-directory")) {
                 assertTrue(Files.isDirectory(live.path()), "a live session's directory is kept");
                 assertNotEquals(live.path(), second.path());
             }

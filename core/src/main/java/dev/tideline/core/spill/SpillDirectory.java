@@ -1,4 +1,4 @@
-package dev.tideline.gateway.source.postgres;
+package dev.tideline.core.spill;
 
 import dev.tideline.core.TidelineException;
 import java.io.IOException;
@@ -12,21 +12,21 @@ import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-import org.jboss.logging.Logger;
 
 /**
- * A directory of its own for one replication session's spill files, under a shared root
- * ({@code <root>/<slot>-<random>}), locked while the session lives and deleted when it closes.
+ * A directory of its own for one unit of work's spill files (a gateway's replication session, a
+ * sync refresh), under a shared root ({@code <root>/<prefix><random>}), locked while the work lives
+ * and deleted when it closes.
  *
- * <p>Why a fresh directory per session: several gateways — of this process or of others sharing
- * the disk, with the same slot name in different source databases — may spill under one root, so
- * no session may delete files by name. Why the lock: a session that died without closing (kill -9,
- * OOM) leaves its directory behind; the next session for the same slot deletes every sibling whose
- * lock nobody holds, so leftovers do not pile up across restarts.
+ * <p>Why a fresh directory each time: several workers — of this process or of others sharing the
+ * disk (gateways with the same slot name in different source databases, sync replicas) — may spill
+ * under one root, so none may delete files by name. Why the lock: work that died without closing
+ * (kill -9, OOM) leaves its directory behind; the next claim with the same prefix deletes every
+ * sibling whose lock nobody holds, so leftovers do not pile up across restarts.
  */
-final class SpillDirectory implements AutoCloseable {
+public final class SpillDirectory implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(SpillDirectory.class);
+    private static final System.Logger LOG = System.getLogger(SpillDirectory.class.getName());
     private static final String LOCK = ".lock";
     /**
      * Directories claimed by this process. Never probed with a lock: on Linux, closing any channel
@@ -45,28 +45,30 @@ final class SpillDirectory implements AutoCloseable {
     }
 
     /**
-     * Deletes abandoned directories of {@code slotName} under {@code root}, then creates and locks a
-     * new one.
+     * Deletes abandoned directories named {@code <prefix>*} under {@code root}, then creates and
+     * locks a new one.
      *
+     * @param prefix  what the worker's directories are named by (e.g. {@code "<slot>-"})
+     * @param setting the setting that moves {@code root}, named in the error when it cannot be written
      * @throws TidelineException RETRYABLE when the root cannot be written
      */
-    static SpillDirectory claim(Path root, String slotName) {
+    public static SpillDirectory claim(Path root, String prefix, String setting) {
         try {
             Files.createDirectories(root);
-            deleteAbandoned(root, slotName);
-            Path path = Files.createTempDirectory(root, slotName + "-");
+            deleteAbandoned(root, prefix);
+            Path path = Files.createTempDirectory(root, prefix);
             CLAIMED.add(path);
             FileChannel channel = FileChannel.open(path.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             return new SpillDirectory(path, channel, channel.lock());
         } catch (IOException e) {
             throw new TidelineException(TidelineException.Kind.RETRYABLE,
                     "could not create a spill directory under " + root + ": " + e.getMessage(),
-                    "set tideline.gateway.spill-directory to a writable directory with room for the largest open source transaction", e);
+                    "set " + setting + " to a writable directory with room for what is spilled", e);
         }
     }
 
     /** The directory. */
-    Path path() {
+    public Path path() {
         return path;
     }
 
@@ -83,11 +85,11 @@ final class SpillDirectory implements AutoCloseable {
         CLAIMED.remove(path);
     }
 
-    private static void deleteAbandoned(Path root, String slotName) throws IOException {
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(root, slotName + "-*")) {
+    private static void deleteAbandoned(Path root, String prefix) throws IOException {
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(root, prefix + "*")) {
             for (Path sibling : siblings) {
                 if (Files.isDirectory(sibling) && !inUse(sibling)) {
-                    LOG.infof("deleting spill directory %s left by a session that did not close", sibling);
+                    LOG.log(System.Logger.Level.INFO, "deleting spill directory " + sibling + " left by work that did not finish");
                     deleteTree(sibling);
                 }
             }
@@ -116,7 +118,7 @@ final class SpillDirectory implements AutoCloseable {
                 try {
                     Files.deleteIfExists(p);
                 } catch (IOException ignored) {
-                    // best effort: a later session retries
+                    // best effort: a later claim retries
                 }
             });
         } catch (IOException ignored) {
