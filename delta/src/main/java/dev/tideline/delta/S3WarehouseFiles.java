@@ -2,7 +2,9 @@ package dev.tideline.delta;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /** {@link WarehouseFiles} of an {@code s3://} warehouse: "directories" are common key prefixes. */
 final class S3WarehouseFiles implements WarehouseFiles {
@@ -23,6 +25,19 @@ final class S3WarehouseFiles implements WarehouseFiles {
     public List<Entry> files(String location) throws IOException {
         S3Path p = S3Path.parse(location);
         return store.files(p.bucket(), p.key()).stream().map(e -> new Entry(e.name(), e.size(), e.lastModifiedMillis())).toList();
+    }
+
+    @Override
+    public List<Entry> filesFrom(String location, String fromName) throws IOException {
+        S3Path p = S3Path.parse(location);
+        List<Entry> out = new ArrayList<>();
+        try {
+            store.listFrom(p.bucket(), p.key(), fromName)
+                    .forEachRemaining(e -> out.add(new Entry(e.name(), e.size(), e.lastModifiedMillis())));
+        } catch (SdkException e) {
+            throw new IOException("cannot list " + location + " from " + fromName + ": " + e.getMessage(), e);
+        }
+        return out;
     }
 
     @Override

@@ -24,6 +24,15 @@ public interface WarehouseFiles {
     List<Entry> files(String location) throws IOException;
 
     /**
+     * The files directly in {@code location} whose name sorts at or after {@code fromName}, sorted by
+     * name. On object storage this lists from that key on (S3 {@code StartAfter}) instead of listing
+     * the whole directory: a Delta log read from its checkpoint costs what its tail costs.
+     */
+    default List<Entry> filesFrom(String location, String fromName) throws IOException {
+        return files(location).stream().filter(e -> e.name().compareTo(fromName) >= 0).toList();
+    }
+
+    /**
      * Opens a file for reading from its start.
      *
      * @throws FileNotFoundException when it does not exist

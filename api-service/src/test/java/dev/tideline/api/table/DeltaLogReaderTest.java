@@ -102,4 +102,24 @@ class DeltaLogReaderTest {
 
         assertEquals(1, DeltaLogReader.read(fixture.root()).orElseThrow().version());
     }
+
+    @Test
+    void aLaterReadReadsOnlyTheCommitsAfterTheVersionReadLastTime() throws Exception {
+        DeltaLogFixture fixture = DeltaLogFixture.at(warehouse, "main", "public", "steady").column("id", "long", false).commitMetadata()
+                .commitData().commitData();
+        assertEquals(2, DeltaLogReader.read(fixture.root()).orElseThrow().version());
+        // Were the old commits read again, the metadata (in commit 0) would now be missing.
+        Path log = fixture.root().resolve("_delta_log");
+        Files.delete(log.resolve(String.format("%020d.json", 0)));
+        Files.delete(log.resolve(String.format("%020d.json", 1)));
+        fixture.commitData();
+
+        DeltaTableSnapshot later = DeltaLogReader.read(fixture.root()).orElseThrow();
+
+        assertEquals(3, later.version());
+        assertEquals(List.of("id"), later.columns().stream().map(DeltaColumn::name).toList());
+        fixture.column("added", "string", true).commitMetadata();
+        assertEquals(List.of("id", "added"), DeltaLogReader.read(fixture.root()).orElseThrow().columns().stream().map(DeltaColumn::name).toList(),
+                "a schema change after the version read last time is seen");
+    }
 }
