@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,6 +40,19 @@ class ApplyProcessKillIT {
 
     @Test
     void killedApplierProcessesLoseAndDuplicateNothing(NatsServer nats) throws Exception {
+        killedApplierProcessesLoseAndDuplicateNothing(nats, warehouse.toString(), Map.of(), this::table,
+                location -> DeltaEngines.localPath(location));
+    }
+
+    /**
+     * The scenario of {@link #killedApplierProcessesLoseAndDuplicateNothing(NatsServer)} on any warehouse.
+     *
+     * @param environment  the children's extra environment (an S3 server's endpoint and credentials)
+     * @param open         opens a table of the warehouse for reading: (source, catalog, schema, name)
+     * @param logDirectory where a table's files are on this machine, for the history check
+     */
+    static void killedApplierProcessesLoseAndDuplicateNothing(NatsServer nats, String warehouse, Map<String, String> environment,
+            TableOpener open, java.util.function.Function<String, Path> logDirectory) throws Exception {
         SourceModel model = new SourceModel(21);
         Random random = new Random(21);
         List<String> modes = List.of("AFTER_COMMIT_BEFORE_ACK", "MID_BATCH", "RUN", "AFTER_COMMIT_BEFORE_ACK", "RUN", "MID_BATCH", "RUN");
@@ -50,7 +64,7 @@ class ApplyProcessKillIT {
                 for (int i = 0; i < transactions; i++) {
                     stream.transaction(model.randomTransaction(round % 3 == 2));
                 }
-                Child child = Child.start(nats, warehouse, mode);
+                Child child = Child.start(nats, warehouse, mode, environment);
                 try {
                     if (mode.equals("RUN")) {
                         assertTrue(child.await("STARTED"), "child started: " + child.output);
@@ -65,7 +79,7 @@ class ApplyProcessKillIT {
                 }
             }
             assertEquals(4, paused);
-            Child drain = Child.start(nats, warehouse, "DRAIN");
+            Child drain = Child.start(nats, warehouse, "DRAIN", environment);
             try {
                 assertTrue(drain.await("CAUGHT UP"), "caught up: " + drain.output);
                 assertTrue(drain.process.waitFor(30, TimeUnit.SECONDS));
@@ -74,12 +88,18 @@ class ApplyProcessKillIT {
                 drain.kill();
             }
         }
-        DeltaTableWriter orders = table(SourceModel.ORDERS, "main", "sales", "orders");
-        DeltaTableWriter items = table(SourceModel.ITEMS, "main", "shop", "line items");
+        DeltaTableWriter orders = open.open(SourceModel.ORDERS, "main", "sales", "orders");
+        DeltaTableWriter items = open.open(SourceModel.ITEMS, "main", "shop", "line items");
         assertEquals(model.expected(SourceModel.ORDERS), SourceModel.actual(orders, model.schemas.get(SourceModel.ORDERS).columnCount()));
         assertEquals(model.expected(SourceModel.ITEMS), SourceModel.actual(items, 2));
-        DeltaHistory.assertNoTransactionAppliedTwice(orders);
-        DeltaHistory.assertNoTransactionAppliedTwice(items);
+        DeltaHistory.assertNoTransactionAppliedTwice(logDirectory.apply(orders.tablePath()));
+        DeltaHistory.assertNoTransactionAppliedTwice(logDirectory.apply(items.tablePath()));
+    }
+
+    /** Opens a table of the warehouse under test. */
+    @FunctionalInterface
+    interface TableOpener {
+        DeltaTableWriter open(TableId source, String catalog, String schema, String name);
     }
 
     /**
@@ -150,7 +170,7 @@ class ApplyProcessKillIT {
     }
 
     /** A child JVM running {@link ApplyProcessMain}, its output collected line by line. */
-    private static final class Child {
+    static final class Child {
         final Process process;
         final List<String> output = new CopyOnWriteArrayList<>();
         private final CompletableFuture<Void> reader;
@@ -169,13 +189,19 @@ class ApplyProcessKillIT {
         }
 
         static Child start(NatsServer nats, Path warehouse, String mode) throws Exception {
+            return start(nats, warehouse.toString(), mode, Map.of());
+        }
+
+        static Child start(NatsServer nats, String warehouse, String mode, Map<String, String> environment) throws Exception {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
             command.add(ApplyProcessMain.class.getName());
-            command.addAll(List.of(nats.url(), "gwk", "pk", warehouse.toString(), mode));
-            return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
+            command.addAll(List.of(nats.url(), "gwk", "pk", warehouse, mode));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            return new Child(builder.start());
         }
 
         boolean await(String line) throws InterruptedException {

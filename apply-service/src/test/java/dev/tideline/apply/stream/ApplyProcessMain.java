@@ -6,6 +6,7 @@ import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
+import dev.tideline.delta.S3Settings;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -14,7 +15,8 @@ import java.time.Duration;
 /**
  * An applier in a process of its own, for {@link ApplyProcessKillIT}, to be ended with SIGKILL.
  *
- * <p>Arguments: natsUrl gateway pipeline warehouse mode, where mode is
+ * <p>Arguments: natsUrl gateway pipeline warehouse mode (an {@code s3://} warehouse is on the server the
+ * environment names: {@code TIDELINE_S3_ENDPOINT}, {@code AWS_ACCESS_KEY_ID}, …), where mode is
  * <ul>
  *   <li>{@code AFTER_COMMIT_BEFORE_ACK} / {@code MID_BATCH}: run into that fault point, print {@code PAUSED at <mode>} and wait (the Delta commit is durable, no ack was
  *       sent; or half a fetched batch is routed and nothing of it committed);</li>
@@ -27,6 +29,13 @@ import java.time.Duration;
 public final class ApplyProcessMain {
 
     private ApplyProcessMain() {
+    }
+
+    /** A local warehouse, or an {@code s3://} one on the S3-compatible server {@code TIDELINE_S3_ENDPOINT} names. */
+    static io.delta.kernel.engine.Engine engine(String warehouse) {
+        return warehouse.startsWith("s3://")
+                ? DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults(), S3Settings.compatible(System.getenv("TIDELINE_S3_ENDPOINT")))
+                : DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults());
     }
 
     public static void main(String[] args) throws Exception {
@@ -44,7 +53,7 @@ public final class ApplyProcessMain {
             }
         };
         PipelineApplier applier = new PipelineApplier(nats, args[1], args[2], PipelineApplierIT.routes(),
-                DeltaEngines.forWarehouse(args[3], EngineSettings.defaults()), args[3],
+                engine(args[3]), args[3],
                 PipelineApplierIT.FAST.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), quiet);
         applier.start();
         System.out.println("STARTED");
