@@ -124,11 +124,22 @@ public class GatewayRunner {
         JetStreamPublisher.Settings d = JetStreamPublisher.Settings.DEFAULT;
         return new GatewayPipeline.Tuning(config.nats().url(),
                 new SnapshotSettings(g.snapshot().rowsPerChunk(), g.snapshot().parallelism(), SnapshotSettings.DEFAULT.outcomeTimeout(),
-                        SnapshotSettings.DEFAULT.maxReadsPerChunk(), SnapshotSettings.DEFAULT.retryBackoff()).withChunkBytes(g.snapshot().chunkBytes()),
+                        SnapshotSettings.DEFAULT.maxReadsPerChunk(), SnapshotSettings.DEFAULT.retryBackoff())
+                        .withChunkBytes(chunkBytesFor(g.snapshot().chunkBytes(), g.snapshot().parallelism(), Runtime.getRuntime().maxMemory())),
                 g.heartbeatInterval().orElse(null), g.statusInterval(),
                 new JetStreamPublisher.Settings(g.stream().duplicateWindow(), g.stream().maxBytes(), g.stream().maxAge(), d.maxInFlight(),
                         d.maxInFlightBytes(), d.ackTimeout()),
                 g.spillDirectory().orElse(PostgresReplicationSource.Settings.DEFAULT_SPILL_DIRECTORY));
+    }
+
+    /**
+     * The chunk size a heap of {@code maxHeap} bytes affords: a chunk's rows are held as Java objects
+     * between its watermarks, several times their bytes, and {@code parallelism} chunks are held at once;
+     * so at most {@code maxHeap / (8 × parallelism)} — 12 MiB each at a 384 MiB heap (a 512 MiB container
+     * at 75 %), where 32 MiB chunks ran out of heap on a 2M-row table. Larger heaps keep {@code configured}.
+     */
+    static long chunkBytesFor(long configured, int parallelism, long maxHeap) {
+        return Math.max(1L << 20, Math.min(configured, maxHeap / (8L * Math.max(1, parallelism))));
     }
 
     private void boot(Duration backoff) {
