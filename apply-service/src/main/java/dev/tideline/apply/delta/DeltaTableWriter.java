@@ -311,21 +311,9 @@ public final class DeltaTableWriter {
             DataWriteContext ctx = Transaction.getWriteContext(engine, state, Map.of());
             List<Column> statsColumns = statsColumns(ctx, physical, target);
 
-            RowChanges changes;
-            List<Object[]> merged;
-            if (target.keyless() && !idempotent) {
-                RowMultiset multiset = RowMultiset.of(ops);
-                changes = findOccurrences(committedFiles, target, multiset);
-                merged = multiset.additions();
-            } else {
-                changes = findChanges(committedFiles, target, ops);
-                merged = RowMerge.apply(target, ops, changes.live);
-                for (Object[] row : merged) {
-                    if (row == UNREAD) {
-                        throw new IllegalStateException("table " + source + ": a row that was not read survived the merge");
-                    }
-                }
-            }
+            Merge merge = merge(committedFiles, target, ops, target.keyless() && !idempotent);
+            RowChanges changes = merge.changes();
+            List<Object[]> merged = merge.rows();
 
             List<Row> actions = new ArrayList<>();
             int removed = 0;
@@ -495,6 +483,29 @@ public final class DeltaTableWriter {
         return changes;
     }
 
+    /** The stored rows a batch touches, and the rows it leaves to be written. */
+    private record Merge(RowChanges changes, List<Object[]> rows) {
+    }
+
+    /**
+     * Finds what {@code ops} touch in {@code view} and what is written instead: as a multiset (keyless
+     * tables: occurrences removed, the rest appended) or by key (the touched rows merged with the ops).
+     */
+    private Merge merge(FileView view, TableLayout target, List<RowOp> ops, boolean asMultiset) throws IOException {
+        if (asMultiset) {
+            RowMultiset multiset = RowMultiset.of(ops);
+            return new Merge(findOccurrences(view, target, multiset), multiset.additions());
+        }
+        RowChanges changes = findChanges(view, target, ops);
+        List<Object[]> merged = RowMerge.apply(target, ops, changes.live);
+        for (Object[] row : merged) {
+            if (row == UNREAD) {
+                throw new IllegalStateException("table " + source + ": a row that was not read survived the merge");
+            }
+        }
+        return new Merge(changes, merged);
+    }
+
     /** What a batch that removes every row changes: every file goes, none is read. */
     private RowChanges everyFileRemoved(FileView view) throws IOException {
         RowChanges changes = new RowChanges();
@@ -653,21 +664,9 @@ public final class DeltaTableWriter {
                 Row state = txn.getTransactionState(engine);
                 StructType physical = KernelInternals.physicalSchema(state);
                 DataWriteContext ctx = Transaction.getWriteContext(engine, state, Map.of());
-                RowChanges changes;
-                List<Object[]> merged;
-                if (target.keyless()) {
-                    RowMultiset multiset = RowMultiset.of(ops);
-                    changes = findOccurrences(view, target, multiset);
-                    merged = multiset.additions();
-                } else {
-                    changes = findChanges(view, target, ops);
-                    merged = RowMerge.apply(target, ops, changes.live);
-                    for (Object[] row : merged) {
-                        if (row == UNREAD) {
-                            throw new IllegalStateException("table " + source + ": a row that was not read survived the merge");
-                        }
-                    }
-                }
+                Merge merge = merge(view, target, ops, target.keyless());
+                RowChanges changes = merge.changes();
+                List<Object[]> merged = merge.rows();
                 for (Map.Entry<FileEntry, DeletionVectorBitmap> e : changes.deletes.entrySet()) {
                     FileEntry file = e.getKey();
                     if (!file.staged()) {
