@@ -13,7 +13,7 @@ import dev.tideline.sync.model.SchedulingPolicy;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.model.TargetTable;
-import dev.tideline.sync.target.PostgresTarget;
+import dev.tideline.sync.postgres.PostgresTarget;
 import dev.tideline.sync.testdelta.DeltaTestTable;
 import dev.tideline.testing.PostgresServer;
 import io.delta.kernel.engine.Engine;

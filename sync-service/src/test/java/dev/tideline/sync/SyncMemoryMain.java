@@ -11,7 +11,7 @@ import dev.tideline.sync.model.SchedulingPolicy;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.model.TargetTable;
-import dev.tideline.sync.target.PostgresTarget;
+import dev.tideline.sync.postgres.PostgresTarget;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

@@ -1,7 +1,7 @@
 package dev.tideline.sync.engine;
 
 import dev.tideline.core.TidelineException;
-import dev.tideline.sync.target.SyncState;
+import dev.tideline.sync.postgres.SyncState;
 import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.TargetColumn;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tideline.core.TidelineException;
-import dev.tideline.sync.target.SyncState;
+import dev.tideline.sync.postgres.SyncState;
 import dev.tideline.sync.types.PostgresTypeMapping;
 import dev.tideline.sync.types.TargetColumn;
 import io.delta.kernel.types.FieldMetadata;

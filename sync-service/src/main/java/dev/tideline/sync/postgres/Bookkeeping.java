@@ -1,4 +1,4 @@
-package dev.tideline.sync.target;
+package dev.tideline.sync.postgres;
 
 import java.sql.Array;
 import java.sql.Connection;

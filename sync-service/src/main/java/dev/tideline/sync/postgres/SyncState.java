@@ -1,4 +1,4 @@
-package dev.tideline.sync.target;
+package dev.tideline.sync.postgres;
 
 import dev.tideline.sync.types.TargetColumn;
 import java.time.Instant;

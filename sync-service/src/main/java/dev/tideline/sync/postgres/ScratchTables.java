@@ -1,4 +1,4 @@
-package dev.tideline.sync.target;
+package dev.tideline.sync.postgres;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
