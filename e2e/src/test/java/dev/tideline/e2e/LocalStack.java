@@ -86,13 +86,26 @@ final class LocalStack implements AutoCloseable {
 
     /** Peak resident memory ({@code VmHWM}) of a running part of the stack (api, gateway, apply, sync, nats), in KiB. */
     long peakResidentKiB(String part) throws IOException {
-        String pid = Files.readString(stateDir.resolve("pids").resolve(part + ".pid")).trim();
+        return processStatus(part, "VmHWM");
+    }
+
+    /**
+     * A number of {@code /proc/<pid>/status} of a running part of the stack (api, gateway, apply, sync,
+     * nats): {@code VmHWM}, {@code VmRSS} (KiB), {@code Threads}, …
+     */
+    long processStatus(String part, String field) throws IOException {
+        String pid = pid(part);
         for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
-            if (line.startsWith("VmHWM:")) {
+            if (line.startsWith(field + ":")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }
-        throw new IllegalStateException("no VmHWM for " + part + " (pid " + pid + ")");
+        throw new IllegalStateException("no " + field + " for " + part + " (pid " + pid + ")");
+    }
+
+    /** The process id of a running part of the stack (api, gateway, apply, sync, nats). */
+    String pid(String part) throws IOException {
+        return Files.readString(stateDir.resolve("pids").resolve(part + ".pid")).trim();
     }
 
     /** The directory holding the objects of bucket {@code bucket} of the stack's local S3 server ({@code TIDELINE_LOCAL_S3=1}). */

@@ -14,8 +14,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs the snapshots of one gateway's tables while its capture streams: one coordinator per table
- * (so one table's failure never stops another), chunk reads on a shared pool of
- * {@link SnapshotSettings#parallelism()} threads. A table whose snapshot fails with a retryable
+ * (so one table's failure never stops another), at most {@link #coordinatorsFor} tables at a time and
+ * the others queued in order, chunk reads on a shared pool of {@link SnapshotSettings#parallelism()}
+ * threads. A table whose snapshot fails with a retryable
  * error starts again (resuming its chunks) after {@link SnapshotSettings#retryBackoff()}; one that
  * needs an operator stays FAILED until {@link #refresh} or a restart. Thread-safe.
  */
@@ -53,9 +54,21 @@ public final class TableSnapshots implements AutoCloseable {
         this.store = store;
         this.settings = settings;
         AtomicInteger n = new AtomicInteger();
-        this.coordinators = Executors.newCachedThreadPool(r -> daemon(r, "tideline-snapshot-" + gatewayId + "-" + n.incrementAndGet()));
+        this.coordinators = Executors.newFixedThreadPool(coordinatorsFor(settings),
+                r -> daemon(r, "tideline-snapshot-" + gatewayId + "-" + n.incrementAndGet()));
         this.connections = new ReaderConnections(pg);
         this.readers = Executors.newFixedThreadPool(settings.parallelism(), r -> daemon(r, "tideline-chunk-" + gatewayId + "-" + n.incrementAndGet()));
+    }
+
+    /**
+     * How many tables snapshot at once: twice the chunk readers. A coordinator mostly waits (for its
+     * watermarks to come back through the stream, for older transactions, for its chunks), so a few
+     * more than the readers keep the readers busy; but each one holds a Postgres connection while it
+     * waits, so a schema of a thousand tables started all at once would take a thousand threads and
+     * run the source out of connections (measured by {@code ManyTablesBenchmark}).
+     */
+    static int coordinatorsFor(SnapshotSettings settings) {
+        return Math.max(2, 2 * settings.parallelism());
     }
 
     private static Thread daemon(Runnable r, String name) {
