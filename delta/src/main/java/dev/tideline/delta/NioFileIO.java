@@ -5,7 +5,6 @@ import io.delta.kernel.defaults.engine.fileio.InputFile;
 import io.delta.kernel.defaults.engine.fileio.OutputFile;
 import io.delta.kernel.defaults.engine.fileio.PositionOutputStream;
 import io.delta.kernel.defaults.engine.fileio.SeekableInputStream;
-import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import java.io.EOFException;
@@ -103,7 +102,7 @@ final class NioFileIO implements FileIO {
         // Delta sorts by the UTF-8 bytes of the name; for the ASCII names of a Delta log that is
         // String order.
         out.sort((a, b) -> a.getPath().compareTo(b.getPath()));
-        return Utils.toCloseableIterator(out.iterator());
+        return CloseableIterators.of(out.iterator());
     }
 
     @Override

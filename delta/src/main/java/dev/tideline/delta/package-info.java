@@ -12,6 +12,8 @@
  *   <li>{@code s3://} warehouses: {@code S3FileIO} (Kernel's file layer) on {@link dev.tideline.delta.S3ObjectStore}
  *       (AWS SDK v2, no Hadoop), configured by {@link dev.tideline.delta.S3Settings}; commits are
  *       {@code If-None-Match: *} writes, checked at start-up by {@link dev.tideline.delta.DeltaEngines#verifyAtomicCommits}.</li>
+ *   <li>{@link dev.tideline.delta.kernel}: the one facade over Kernel's internal classes
+ *       ({@link dev.tideline.delta.kernel.KernelInternals}) and the deletion-vector loader apply and sync share.</li>
  * </ul>
  */
 package dev.tideline.delta;

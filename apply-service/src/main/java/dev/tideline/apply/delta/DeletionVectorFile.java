@@ -1,10 +1,12 @@
 package dev.tideline.apply.delta;
 
 import dev.tideline.delta.FileIOEngine;
+import dev.tideline.delta.kernel.DeletionVectorBitmap;
+import dev.tideline.delta.kernel.DeletionVectorRef;
+import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.defaults.engine.fileio.FileIO;
 import io.delta.kernel.defaults.engine.fileio.PositionOutputStream;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -32,14 +34,14 @@ final class DeletionVectorFile {
     }
 
     /** Writes {@code vectors} into one new file under {@code tablePath}; returns their descriptors, in order. */
-    static List<DeletionVectorDescriptor> write(Engine engine, String tablePath, List<DeletionVectorBitmap> vectors) {
+    static List<DeletionVectorRef> write(Engine engine, String tablePath, List<DeletionVectorBitmap> vectors) {
         if (!(engine instanceof FileIOEngine fileEngine)) {
             throw new IllegalStateException("deletion vectors need an engine from DeltaEngines.forWarehouse (got "
                     + engine.getClass().getName() + ")");
         }
         String encodedUuid = KernelInternals.encodeUuid(UUID.randomUUID());
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        List<DeletionVectorDescriptor> descriptors = new ArrayList<>(vectors.size());
+        List<DeletionVectorRef> descriptors = new ArrayList<>(vectors.size());
         try (DataOutputStream out = new DataOutputStream(buffer)) {
             out.writeByte(1);
             for (DeletionVectorBitmap vector : vectors) {

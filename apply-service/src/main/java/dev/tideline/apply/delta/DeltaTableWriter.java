@@ -3,6 +3,11 @@ package dev.tideline.apply.delta;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
+import dev.tideline.delta.CloseableIterators;
+import dev.tideline.delta.kernel.AddedFile;
+import dev.tideline.delta.kernel.DeletionVectorBitmap;
+import dev.tideline.delta.kernel.DeletionVectorRef;
+import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.DataWriteContext;
 import io.delta.kernel.Operation;
 import io.delta.kernel.Scan;
@@ -21,9 +26,6 @@ import io.delta.kernel.exceptions.ConcurrentWriteException;
 import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.expressions.Column;
 import io.delta.kernel.hook.PostCommitHook;
-import io.delta.kernel.internal.actions.AddFile;
-import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
-import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.transaction.UpdateTableTransactionBuilder;
 import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructField;
@@ -327,9 +329,10 @@ public final class DeltaTableWriter {
                     vectors.add(e.getValue());
                 }
             }
-            List<DeletionVectorDescriptor> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
+            List<DeletionVectorRef> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
             for (int i = 0; i < rewritten.size(); i++) {
-                actions.add(KernelInternals.addWithDeletionVector(rewritten.get(i).add, physical, descriptors.get(i)));
+                actions.add(KernelInternals.addWithDeletionVector(rewritten.get(i).add, physical, descriptors.get(i),
+                        FileStatistics::withoutTightBounds));
             }
             long rowsWritten = 0;
             int added = 0;
@@ -556,7 +559,7 @@ public final class DeltaTableWriter {
 
     /** The rows a file's current deletion vector removes (empty without one). */
     private DeletionVectorBitmap deletedRowsOf(FileEntry file) throws IOException {
-        Optional<DeletionVectorDescriptor> dv = file.add.getDeletionVector();
+        Optional<DeletionVectorRef> dv = file.add.getDeletionVector();
         if (dv.isEmpty()) {
             return DeletionVectorBitmap.of();
         }
@@ -564,7 +567,7 @@ public final class DeltaTableWriter {
         if (known != null && known.uniqueId().equals(dv.get().getUniqueId())) {
             return known.rows();
         }
-        return DeletionVectorBitmap.of(KernelInternals.deletedPositions(engine, tablePath, dv.get()));
+        return KernelInternals.loadDeletionVector(engine, tablePath, dv.get());
     }
 
     /**
@@ -712,7 +715,7 @@ public final class DeltaTableWriter {
                 StructType physical = KernelInternals.physicalSchema(state);
                 DataWriteContext ctx = Transaction.getWriteContext(engine, state, Map.of());
                 List<Row> actions = new ArrayList<>();
-                List<AddFile> withVector = new ArrayList<>();
+                List<AddedFile> withVector = new ArrayList<>();
                 List<DeletionVectorBitmap> vectors = new ArrayList<>();
                 int removed = 0;
                 for (StagedFiles.BaseChange c : files.baseChanges()) {
@@ -734,9 +737,10 @@ public final class DeltaTableWriter {
                     }
                     rows += w.file().add.getNumRecords().orElse(0L) - w.deleted().cardinality();
                 }
-                List<DeletionVectorDescriptor> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
+                List<DeletionVectorRef> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
                 for (int i = 0; i < withVector.size(); i++) {
-                    actions.add(KernelInternals.addWithDeletionVector(withVector.get(i), physical, descriptors.get(i)));
+                    actions.add(KernelInternals.addWithDeletionVector(withVector.get(i), physical, descriptors.get(i),
+                            FileStatistics::withoutTightBounds));
                 }
                 appendActions(state, ctx, plain, actions);
                 TransactionCommitResult result = txn.commit(engine, inMemory(actions));
@@ -840,7 +844,7 @@ public final class DeltaTableWriter {
                 txn = TableManager.buildCreateTableTransaction(tablePath, target.schema(), settings.engineInfo())
                         .withTableProperties(props).build(engine);
             } else {
-                txn = ((io.delta.kernel.internal.SnapshotImpl) snapshot).buildReplaceTableTransaction(target.schema(),
+                txn = KernelInternals.replaceTableTransaction(snapshot, target.schema(),
                         settings.engineInfo()).withTableProperties(props).build(engine);
             }
             return new Replacement(txn, target);
@@ -924,7 +928,7 @@ public final class DeltaTableWriter {
             chosen.addAll(tier);
         }
         for (FileEntry f : files) {
-            Optional<DeletionVectorDescriptor> dv = f.add.getDeletionVector();
+            Optional<DeletionVectorRef> dv = f.add.getDeletionVector();
             Optional<Long> records = f.add.getNumRecords();
             if (dv.isPresent() && records.isPresent() && records.get() > 0
                     && dv.get().getCardinality() >= PURGE_DELETED_FRACTION * records.get()) {
@@ -975,17 +979,17 @@ public final class DeltaTableWriter {
      */
     static final class FileEntry {
         final Row scanFileRow;
-        final AddFile add;
+        final AddedFile add;
         final long size;
         private FileStatus status;
 
-        FileEntry(Row scanFileRow, AddFile add) {
+        FileEntry(Row scanFileRow, AddedFile add) {
             this.scanFileRow = scanFileRow;
             this.add = add;
             this.size = add.getSize();
         }
 
-        static FileEntry staged(AddFile add, DataFileStatus written) {
+        static FileEntry staged(AddedFile add, DataFileStatus written) {
             FileEntry e = new FileEntry(null, add);
             e.status = written;
             return e;
@@ -1025,7 +1029,7 @@ public final class DeltaTableWriter {
 
     /** Decides from a file's statistics whether it may hold one of the touched keys. */
     interface FileFilter {
-        boolean mayContain(AddFile add, StructType physical);
+        boolean mayContain(AddedFile add, StructType physical);
     }
 
     /**
@@ -1046,7 +1050,7 @@ public final class DeltaTableWriter {
         }
         int firstNonNull = nullFirst;
         return (add, physical) -> {
-            Optional<FileStatistics> stats = KernelInternals.statsOf(add);
+            Optional<FileStatistics> stats = FileStatistics.of(add);
             if (stats.isEmpty()) {
                 return true;
             }
@@ -1124,7 +1128,7 @@ public final class DeltaTableWriter {
                 try (CloseableIterator<Row> rows = files.next().getRows()) {
                     while (rows.hasNext()) {
                         Row scanFileRow = rows.next();
-                        AddFile add = KernelInternals.addFileOf(scanFileRow);
+                        AddedFile add = KernelInternals.addFileOf(scanFileRow);
                         if (filter == null || filter.mayContain(add, physical)) {
                             out.add(new FileEntry(scanFileRow, add));
                         }
@@ -1173,7 +1177,7 @@ public final class DeltaTableWriter {
         }
         List<Object[]> out = new ArrayList<>();
         try (CloseableIterator<FileReadResult> data = engine.getParquetHandler().readParquetFiles(
-                Utils.singletonCloseableIterator(file.status()), physicalRead, Optional.empty());
+                CloseableIterators.singleton(file.status()), physicalRead, Optional.empty());
              CloseableIterator<FilteredColumnarBatch> batches = Scan.transformPhysicalData(engine, scanState, file.scanFileRow,
                      data.map(FileReadResult::getData))) {
             while (batches.hasNext()) {
@@ -1214,7 +1218,7 @@ public final class DeltaTableWriter {
         List<Object[]> out = new ArrayList<>();
         int position = 0;
         try (CloseableIterator<FileReadResult> data = engine.getParquetHandler().readParquetFiles(
-                Utils.singletonCloseableIterator(file.status()), physicalRead, Optional.empty())) {
+                CloseableIterators.singleton(file.status()), physicalRead, Optional.empty())) {
             while (data.hasNext()) {
                 ColumnarBatch b = data.next().getData();
                 for (int r = 0; r < b.getSize(); r++) {
@@ -1258,7 +1262,7 @@ public final class DeltaTableWriter {
         }
         List<DataFileStatus> out = new ArrayList<>();
         try (CloseableIterator<DataFileStatus> files = engine.getParquetHandler().writeParquetFiles(ctx.getTargetDirectory(),
-                Utils.toCloseableIterator(batches.iterator()), statsColumns)) {
+                CloseableIterators.of(batches.iterator()), statsColumns)) {
             files.forEachRemaining(f -> out.add(FileStatistics.exactOnly(f, physical)));
         }
         return out;
@@ -1266,7 +1270,7 @@ public final class DeltaTableWriter {
 
     private void appendActions(Row state, DataWriteContext ctx, List<DataFileStatus> files, List<Row> actions) {
         try (CloseableIterator<Row> rows = Transaction.generateAppendActions(engine, state,
-                Utils.toCloseableIterator(files.iterator()), ctx)) {
+                CloseableIterators.of(files.iterator()), ctx)) {
             rows.forEachRemaining(actions::add);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -1320,7 +1324,7 @@ public final class DeltaTableWriter {
     }
 
     private static <T> CloseableIterable<T> inMemory(List<T> items) {
-        return CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(items.iterator()));
+        return CloseableIterable.inMemoryIterable(CloseableIterators.of(items.iterator()));
     }
 
     private static long millisSince(long startNanos) {

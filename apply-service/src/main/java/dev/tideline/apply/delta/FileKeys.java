@@ -1,10 +1,10 @@
 package dev.tideline.apply.delta;
 
+import dev.tideline.delta.CloseableIterators;
 import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.engine.FileReadResult;
-import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
@@ -55,7 +55,7 @@ final class FileKeys {
         int rows = 0;
         List<Object>[] values = newLists(keyCount);
         try (CloseableIterator<FileReadResult> data = engine.getParquetHandler().readParquetFiles(
-                Utils.singletonCloseableIterator(file), readSchema, Optional.empty())) {
+                CloseableIterators.singleton(file), readSchema, Optional.empty())) {
             while (data.hasNext()) {
                 ColumnarBatch batch = data.next().getData();
                 for (int c = 0; c < keyCount; c++) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tideline.delta.kernel.AddedFile;
 import io.delta.kernel.expressions.Column;
 import io.delta.kernel.expressions.Literal;
 import io.delta.kernel.statistics.DataFileStatistics;
@@ -81,6 +82,14 @@ final class FileStatistics {
         this.min = min;
         this.max = max;
         this.decimalsMayBeRounded = decimalsMayBeRounded;
+    }
+
+    /**
+     * A file's statistics in the exact type of each column; never Kernel's {@code AddFile.getStats},
+     * which reads decimals through a double.
+     */
+    static Optional<FileStatistics> of(AddedFile file) {
+        return parse(file.getStatsJson(), file.getDeletionVector().isPresent());
     }
 
     /** The statistics of a file, or empty when it has none (or they are not JSON: then nothing is known). */

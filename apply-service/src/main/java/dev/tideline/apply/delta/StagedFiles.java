@@ -1,7 +1,8 @@
 package dev.tideline.apply.delta;
 
 import dev.tideline.apply.delta.DeltaTableWriter.FileEntry;
-import io.delta.kernel.internal.actions.AddFile;
+import dev.tideline.delta.kernel.AddedFile;
+import dev.tideline.delta.kernel.DeletionVectorBitmap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ final class StagedFiles {
      * An existing file the commit changes: its {@code add} entry (detached from the scan that found it),
      * and its new vector, or null when all its rows go.
      */
-    record BaseChange(AddFile add, DeletionVectorBitmap vector) {
+    record BaseChange(AddedFile add, DeletionVectorBitmap vector) {
     }
 
     /** A file the commit wrote, with the positions later rounds deleted (empty: none). */
@@ -56,7 +57,7 @@ final class StagedFiles {
     }
 
     /** Records that the rows the staged view deletes from an existing file are now {@code vector} (null: every row). */
-    void deleteFromExisting(AddFile detachedAdd, DeletionVectorBitmap vector) {
+    void deleteFromExisting(AddedFile detachedAdd, DeletionVectorBitmap vector) {
         base.put(detachedAdd.getPath(), new BaseChange(detachedAdd, vector));
     }
 

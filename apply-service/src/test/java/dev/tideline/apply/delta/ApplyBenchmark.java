@@ -8,16 +8,17 @@ import dev.tideline.core.schema.ColumnSchema;
 import dev.tideline.core.schema.PgType;
 import dev.tideline.core.schema.RelationSchema;
 import dev.tideline.core.schema.ReplicaIdentity;
+import dev.tideline.delta.CloseableIterators;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import dev.tideline.delta.TableLocations;
+import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.DataWriteContext;
 import io.delta.kernel.Operation;
 import io.delta.kernel.Transaction;
 import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.internal.util.Utils;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.delta.kernel.utils.CloseableIterator;
@@ -175,12 +176,12 @@ class ApplyBenchmark {
         }
         List<DataFileStatus> files = new ArrayList<>();
         try (CloseableIterator<DataFileStatus> it = engine.getParquetHandler().writeParquetFiles(ctx.getTargetDirectory(),
-                Utils.toCloseableIterator(batches.iterator()), ctx.getStatisticsColumns())) {
+                CloseableIterators.of(batches.iterator()), ctx.getStatisticsColumns())) {
             it.forEachRemaining(files::add);
         }
         List<Row> actions = new ArrayList<>();
-        Transaction.generateAppendActions(engine, state, Utils.toCloseableIterator(files.iterator()), ctx).forEachRemaining(actions::add);
-        txn.commit(engine, CloseableIterable.inMemoryIterable(Utils.toCloseableIterator(actions.iterator())));
+        Transaction.generateAppendActions(engine, state, CloseableIterators.of(files.iterator()), ctx).forEachRemaining(actions::add);
+        txn.commit(engine, CloseableIterable.inMemoryIterable(CloseableIterators.of(actions.iterator())));
         table.reload();
     }
 }

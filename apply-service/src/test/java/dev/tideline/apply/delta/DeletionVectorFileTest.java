@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
+import dev.tideline.delta.kernel.DeletionVectorBitmap;
+import dev.tideline.delta.kernel.DeletionVectorRef;
+import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -27,14 +29,14 @@ class DeletionVectorFileTest {
         Engine engine = DeltaEngines.forWarehouse(table.toString(), EngineSettings.defaults());
         long[] first = {0, 3, 4, 5, 65_535, 65_536, 1_000_000};
         long[] second = {7, (1L << 32) + 9, (3L << 32)}; // positions above 2^32 use further bitmaps
-        List<DeletionVectorDescriptor> dvs = DeletionVectorFile.write(engine, table.toUri().toString(),
+        List<DeletionVectorRef> dvs = DeletionVectorFile.write(engine, table.toUri().toString(),
                 List.of(DeletionVectorBitmap.of(first), DeletionVectorBitmap.of(second)));
         assertEquals(2, dvs.size());
         assertEquals("u", dvs.get(0).getStorageType());
         assertEquals(1, dvs.get(0).getOffset().orElseThrow(), "the first vector starts after the version byte");
         assertEquals(7, dvs.get(0).getCardinality());
-        assertArrayEquals(first, KernelInternals.deletedPositions(engine, table.toUri().toString(), dvs.get(0)));
-        assertArrayEquals(second, KernelInternals.deletedPositions(engine, table.toUri().toString(), dvs.get(1)));
+        assertArrayEquals(first, KernelInternals.loadDeletionVector(engine, table.toUri().toString(), dvs.get(0)).toArray());
+        assertArrayEquals(second, KernelInternals.loadDeletionVector(engine, table.toUri().toString(), dvs.get(1)).toArray());
         Path file = Path.of(java.net.URI.create(dvs.get(0).getAbsolutePath(table.toUri().toString())));
         assertEquals(file.getParent(), table);
         byte[] bytes = Files.readAllBytes(file);
@@ -43,7 +45,7 @@ class DeletionVectorFileTest {
         // A damaged vector is refused by its checksum, not read as other rows.
         bytes[bytes.length - 20] ^= 0x5a;
         Files.write(file, bytes);
-        assertThrows(RuntimeException.class, () -> KernelInternals.deletedPositions(engine, table.toUri().toString(), dvs.get(1)));
+        assertThrows(RuntimeException.class, () -> KernelInternals.loadDeletionVector(engine, table.toUri().toString(), dvs.get(1)));
     }
 
     @Test

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.delta.kernel.internal.actions.AddFile;
+import dev.tideline.delta.kernel.AddedFile;
+import dev.tideline.delta.kernel.DeletionVectorBitmap;
+import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.types.LongType;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.DataFileStatus;
@@ -19,7 +21,7 @@ class StagedFilesTest {
 
     static DeltaTableWriter.FileEntry written(String name) {
         DataFileStatus status = new DataFileStatus("file:/t/" + name, 100, 1, Optional.empty());
-        AddFile add = KernelInternals.addFileOf(SCHEMA, "file:/t", status, true);
+        AddedFile add = KernelInternals.addFileOf(SCHEMA, "file:/t", status, true);
         return DeltaTableWriter.FileEntry.staged(add, status);
     }
 

@@ -1,10 +1,12 @@
 package dev.tideline.sync.delta;
 
+import dev.tideline.delta.kernel.DeletionVectorBitmap;
+import dev.tideline.delta.kernel.DeletionVectorRef;
+import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
-import io.delta.kernel.internal.deletionvectors.DeletionVectorUtils;
-import io.delta.kernel.internal.deletionvectors.RoaringBitmapArray;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.function.LongPredicate;
  * exactly the positions in {@code newDV \ oldDV} and nothing else in the file changed, so the change
  * reader needs only the keys at those positions instead of the whole file read twice.
  *
- * <p>Uses Kernel's internal deletion vector loading (Kernel 4.4 has no public API for it).
+ * <p>Vectors are loaded by Tideline's one deletion-vector loader, {@link KernelInternals#loadDeletionVector}.
  *
  * @param removed the {@code remove} action (its vector may be {@code null}: the file had none)
  * @param added   the {@code add} action of the same path, with a vector
@@ -45,28 +47,21 @@ record DeletionVectorRewrite(ChangePlan.FileAction removed, ChangePlan.FileActio
      * The row positions the new vector deletes and the old one did not; {@code null} when the new
      * vector does not contain the old one (rows came back: only a full comparison is exact). Kept as
      * the two (compressed) vectors, not as an array of positions, so that a refresh holding the
-     * rewrites of many files holds a few bits per deleted row, not eight bytes; the arrays needed
-     * to check containment and count live only during this call.
+     * rewrites of many files holds a few bits per deleted row, not eight bytes (the loader's array
+     * of positions lives only while a vector loads).
      *
      * @param tableRoot the table root, against which vectors stored in files are resolved
      */
     NewlyDeleted newlyDeleted(Engine engine, String tableRoot) {
-        RoaringBitmapArray now = load(engine, tableRoot, added.deletionVector());
-        long nowCount = now.toArray().length;
+        DeletionVectorBitmap now = load(engine, tableRoot, added.deletionVector());
         if (removed.deletionVector() == null) {
-            return new NewlyDeleted(now, null, nowCount);
+            return new NewlyDeleted(now, null, now.cardinality());
         }
-        RoaringBitmapArray before = load(engine, tableRoot, removed.deletionVector());
-        long[] beforePositions = before.toArray();
-        if (beforePositions.length > nowCount) {
+        DeletionVectorBitmap before = load(engine, tableRoot, removed.deletionVector());
+        if (!now.containsAll(before)) {
             return null;
         }
-        for (long p : beforePositions) {
-            if (!now.contains(p)) {
-                return null;
-            }
-        }
-        return new NewlyDeleted(now, before, nowCount - beforePositions.length);
+        return new NewlyDeleted(now, before, now.cardinality() - before.cardinality());
     }
 
     /**
@@ -75,15 +70,19 @@ record DeletionVectorRewrite(ChangePlan.FileAction removed, ChangePlan.FileActio
      * @param before {@code null}: the file had no vector
      * @param count  how many positions that is
      */
-    record NewlyDeleted(RoaringBitmapArray now, RoaringBitmapArray before, long count) implements LongPredicate {
+    record NewlyDeleted(DeletionVectorBitmap now, DeletionVectorBitmap before, long count) implements LongPredicate {
         @Override
         public boolean test(long position) {
             return now.contains(position) && (before == null || !before.contains(position));
         }
     }
 
-    private static RoaringBitmapArray load(Engine engine, String tableRoot, Row deletionVector) {
-        DeletionVectorDescriptor descriptor = DeletionVectorDescriptor.fromRow(deletionVector);
-        return DeletionVectorUtils.loadNewDvAndBitmap(engine, tableRoot, descriptor)._2;
+    private static DeletionVectorBitmap load(Engine engine, String tableRoot, Row deletionVector) {
+        DeletionVectorRef dv = DeletionVectorRef.fromRow(deletionVector);
+        try {
+            return KernelInternals.loadDeletionVector(engine, tableRoot, dv);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read deletion vector " + dv + " of table " + tableRoot, e);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.tideline.sync.delta;
 
 import dev.tideline.core.TidelineException;
+import dev.tideline.delta.kernel.KernelInternals;
 import dev.tideline.sync.types.ColumnIdentity;
 import dev.tideline.sync.types.CopyRowEncoder;
 import io.delta.kernel.CommitActions;
@@ -13,7 +14,6 @@ import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.exceptions.KernelException;
-import io.delta.kernel.internal.DeltaLogActionUtils.DeltaAction;
 import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
@@ -95,11 +95,10 @@ public final class DeltaChangeReader {
             throw new ChangesUnavailableException("the commits of " + source.tableName() + " from version " + (fromVersion + 1)
                     + " to " + to.getVersion() + " cannot be read (" + e.getMessage() + ")", e);
         }
-        Set<DeltaAction> wanted = Set.of(DeltaAction.ADD, DeltaAction.REMOVE, DeltaAction.CDC);
         List<String> partitionColumns = physicalPartitionColumns(to);
         // Kernel validates the range against the protocol and metadata of its first version.
         Snapshot start = fromVersion + 1 == to.getVersion() ? to : source.at(fromVersion + 1);
-        try (CloseableIterator<CommitActions> commits = range.getCommitActions(source.engine(), start, wanted)) {
+        try (CloseableIterator<CommitActions> commits = KernelInternals.fileActions(range, source.engine(), start)) {
             while (commits.hasNext()) {
                 try (CommitActions commit = commits.next()) {
                     List<ChangePlan.FileAction> added = new ArrayList<>();
@@ -413,7 +412,7 @@ public final class DeltaChangeReader {
     /** Visits the rows at {@code positions} of a file, its deletion vector ignored (see {@link KernelFiles#readPositions}). */
     private void forEachRowAt(Row scanState, String root, ChangePlan.FileAction f, LongPredicate positions, CopyRowEncoder encoder,
             RowVisitor visitor) {
-        Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), null);
+        Row scanFile = KernelInternals.scanFileRow(root, f.path(), f.partitionValues(), f.size(), null);
         try (CloseableIterator<FilteredColumnarBatch> batches = KernelFiles.readPositions(source.engine(), scanState, scanFile, positions)) {
             visitSelected(batches, encoder, visitor);
         } catch (IOException | RuntimeException e) {
@@ -454,7 +453,7 @@ public final class DeltaChangeReader {
     /** Visits the live rows of a data file, or of a change data file with its {@code _change_type} column. */
     private void forEachRow(Row scanState, String root, ChangePlan.FileAction f, boolean changeData, CopyRowEncoder encoder,
             RowVisitor visitor) {
-        Row scanFile = KernelFiles.scanFileRow(root, f.path(), f.partitionValues(), f.size(), f.deletionVector());
+        Row scanFile = KernelInternals.scanFileRow(root, f.path(), f.partitionValues(), f.size(), f.deletionVector());
         try (CloseableIterator<FilteredColumnarBatch> batches = changeData
                 ? KernelFiles.readChangeData(source.engine(), scanState, scanFile, CHANGE_TYPE_COLUMN)
                 : KernelFiles.read(source.engine(), scanState, scanFile)) {

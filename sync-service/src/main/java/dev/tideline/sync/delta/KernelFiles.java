@@ -1,5 +1,7 @@
 package dev.tideline.sync.delta;
 
+import dev.tideline.delta.CloseableIterators;
+import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.Scan;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.FilteredColumnarBatch;
@@ -7,13 +9,6 @@ import io.delta.kernel.data.MapValue;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.engine.FileReadResult;
-import io.delta.kernel.internal.InternalScanFileUtils;
-import io.delta.kernel.internal.actions.AddFile;
-import io.delta.kernel.internal.data.GenericRow;
-import io.delta.kernel.internal.data.ScanStateRow;
-import io.delta.kernel.internal.util.ColumnMapping;
-import io.delta.kernel.internal.util.Utils;
-import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.types.BinaryType;
 import io.delta.kernel.types.BooleanType;
@@ -34,48 +29,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The one place sync-service touches Delta Kernel's {@code internal} classes. Kernel 4.4 has no
- * public way to read one data file with its deletion vector and partition values, except through a
- * "scan file" row; the change reader needs that for files named by {@code add}/{@code remove}/{@code
- * cdc} actions of older versions, so this class builds such rows itself. (Deletion vectors are
- * loaded with Kernel's internal loader in {@link DeletionVectorRewrite}.)
+ * Reads single data files of a Delta table as logical rows. Kernel 4.4 has no public way to read one
+ * data file with its deletion vector and partition values, except through a "scan file" row; the
+ * change reader needs that for files named by {@code add}/{@code remove}/{@code cdc} actions of older
+ * versions, so this class builds such rows ({@link KernelInternals#scanFileRow}, like every use of
+ * Kernel's internal classes, behind the facade in {@code dev.tideline.delta.kernel}).
  */
 final class KernelFiles {
 
-    private static final StructType ADD_SCHEMA = AddFile.SCHEMA_WITHOUT_STATS;
-    private static final int PATH = ADD_SCHEMA.indexOf("path");
-    private static final int PARTITION_VALUES = ADD_SCHEMA.indexOf("partitionValues");
-    private static final int SIZE = ADD_SCHEMA.indexOf("size");
-    private static final int MODIFICATION_TIME = ADD_SCHEMA.indexOf("modificationTime");
-    private static final int DATA_CHANGE = ADD_SCHEMA.indexOf("dataChange");
-    private static final int DELETION_VECTOR = ADD_SCHEMA.indexOf("deletionVector");
-    private static final int ADD_ORDINAL = InternalScanFileUtils.SCAN_FILE_SCHEMA.indexOf("add");
-    private static final int TABLE_ROOT_ORDINAL = InternalScanFileUtils.SCAN_FILE_SCHEMA.indexOf("tableRoot");
-
     private KernelFiles() {
-    }
-
-    /**
-     * A scan-file row for a data file named by a log action.
-     *
-     * @param tableRoot       the table's root URI (as in the scan state)
-     * @param path            the action's {@code path} (relative to the root, or absolute)
-     * @param partitionValues the action's {@code partitionValues} map, may be {@code null}
-     * @param size            the file size, 0 when the action does not record it
-     * @param deletionVector  the action's {@code deletionVector} struct, {@code null} for none
-     */
-    static Row scanFileRow(String tableRoot, String path, MapValue partitionValues, long size, Row deletionVector) {
-        Map<Integer, Object> add = new HashMap<>();
-        add.put(PATH, path);
-        add.put(PARTITION_VALUES, partitionValues);
-        add.put(SIZE, size);
-        add.put(MODIFICATION_TIME, 0L);
-        add.put(DATA_CHANGE, Boolean.TRUE);
-        add.put(DELETION_VECTOR, deletionVector);
-        Map<Integer, Object> scanFile = new HashMap<>();
-        scanFile.put(ADD_ORDINAL, new GenericRow(ADD_SCHEMA, add));
-        scanFile.put(TABLE_ROOT_ORDINAL, tableRoot);
-        return new GenericRow(InternalScanFileUtils.SCAN_FILE_SCHEMA, scanFile);
     }
 
     /**
@@ -91,24 +53,24 @@ final class KernelFiles {
         if (physicalPartitionColumns.isEmpty()) {
             return given;
         }
-        Map<String, String> values = given == null ? new HashMap<>() : new HashMap<>(VectorUtils.<String, String>toJavaMap(given));
+        Map<String, String> values = given == null ? new HashMap<>() : new HashMap<>(KernelInternals.toJavaMap(given));
         if (values.keySet().containsAll(physicalPartitionColumns)) {
             return given;
         }
         for (String column : physicalPartitionColumns) {
             values.putIfAbsent(column, null);
         }
-        return VectorUtils.stringStringMapValue(values);
+        return KernelInternals.stringMapValue(values);
     }
 
     /** The table root recorded in a scan state. */
     static String tableRoot(Row scanState) {
-        return ScanStateRow.getTableRoot(scanState).toString();
+        return KernelInternals.tableRoot(scanState);
     }
 
     /** The physical schema Parquet files are read with (includes the row index column when deletion vectors exist). */
     static StructType physicalReadSchema(Row scanState) {
-        return ScanStateRow.getPhysicalDataReadSchema(scanState);
+        return KernelInternals.physicalReadSchema(scanState);
     }
 
     private static final java.util.regex.Pattern NUM_RECORDS = java.util.regex.Pattern.compile("\"numRecords\"\\s*:\\s*(\\d+)");
@@ -118,7 +80,7 @@ final class KernelFiles {
      * its deletion vector's cardinality; {@code -1} when the writer recorded no statistics.
      */
     static long liveRows(Row scanFile) {
-        Row add = scanFile.getStruct(ADD_ORDINAL);
+        Row add = scanFile.getStruct(scanFile.getSchema().indexOf("add"));
         int statsOrdinal = add.getSchema().indexOf("stats");
         if (statsOrdinal < 0 || add.isNullAt(statsOrdinal)) {
             return -1;
@@ -140,7 +102,7 @@ final class KernelFiles {
     }
 
     static FileStatus fileStatus(Row scanFile) {
-        return InternalScanFileUtils.getAddFileStatus(scanFile);
+        return KernelInternals.fileStatusOf(scanFile);
     }
 
     /**
@@ -166,7 +128,7 @@ final class KernelFiles {
      * With a scan state of a few columns (e.g. the primary key) this is the cheap way to learn which
      * keys a deletion vector removed. The caller closes the iterator.
      *
-     * @param scanFile  a scan-file row without deletion vector (see {@link #scanFileRow})
+     * @param scanFile  a scan-file row without deletion vector (see {@link KernelInternals#scanFileRow})
      * @param positions the row indexes wanted (a test per row, so that no array of them need be held)
      */
     static CloseableIterator<FilteredColumnarBatch> readPositions(Engine engine, Row scanState, Row scanFile, LongPredicate positions) {
@@ -271,7 +233,7 @@ final class KernelFiles {
     /** The physical columns to read from a data file; strings as raw UTF-8 bytes when no column mapping renames them. */
     private static StructType fileReadSchema(Row scanState) {
         StructType physical = physicalReadSchema(scanState);
-        if (ScanStateRow.getColumnMappingMode(scanState) == ColumnMapping.ColumnMappingMode.NONE) {
+        if (!KernelInternals.hasColumnMapping(scanState)) {
             physical = stringsAsBinary(physical);
         }
         return physical;
@@ -284,7 +246,7 @@ final class KernelFiles {
             // Older writers leave the size out of remove/cdc actions; the Parquet reader needs the real one.
             file = engine.getFileSystemClient().getFileStatus(file.getPath());
         }
-        return engine.getParquetHandler().readParquetFiles(Utils.singletonCloseableIterator(file), physical, Optional.empty())
+        return engine.getParquetHandler().readParquetFiles(CloseableIterators.singleton(file), physical, Optional.empty())
                 .map(FileReadResult::getData);
     }
 }

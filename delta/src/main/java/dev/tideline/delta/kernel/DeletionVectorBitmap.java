@@ -1,4 +1,4 @@
-package dev.tideline.apply.delta;
+package dev.tideline.delta.kernel;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,17 +11,19 @@ import org.roaringbitmap.RoaringBitmap;
  * one 32-bit Roaring bitmap per high half, serialized in the Delta protocol's
  * {@code RoaringBitmapArray} portable format ("Deletion Vector Format": magic number 1681511377, the
  * number of bitmaps as a 64-bit integer, then per bitmap its high 32 bits and the bitmap in Roaring's
- * portable format; all little-endian). Not thread-safe; instances are copied, never shared mutably.
+ * portable format; all little-endian). Written by apply-service, read back by apply-service and
+ * sync-service ({@link KernelInternals#loadDeletionVector}). Not thread-safe; instances are copied,
+ * never shared mutably.
  */
-final class DeletionVectorBitmap {
+public final class DeletionVectorBitmap {
 
     /** Magic number of the portable RoaringBitmapArray serialization. */
-    static final int PORTABLE_MAGIC = 1681511377;
+    public static final int PORTABLE_MAGIC = 1681511377;
 
     private final TreeMap<Integer, RoaringBitmap> bitmaps = new TreeMap<>();
     private long cardinality;
 
-    static DeletionVectorBitmap of(long... positions) {
+    public static DeletionVectorBitmap of(long... positions) {
         DeletionVectorBitmap b = new DeletionVectorBitmap();
         for (long p : positions) {
             b.add(p);
@@ -29,7 +31,7 @@ final class DeletionVectorBitmap {
         return b;
     }
 
-    DeletionVectorBitmap copy() {
+    public DeletionVectorBitmap copy() {
         DeletionVectorBitmap c = new DeletionVectorBitmap();
         bitmaps.forEach((high, bitmap) -> c.bitmaps.put(high, bitmap.clone()));
         c.cardinality = cardinality;
@@ -37,7 +39,7 @@ final class DeletionVectorBitmap {
     }
 
     /** Adds a row position; returns whether it was new. */
-    boolean add(long position) {
+    public boolean add(long position) {
         if (position < 0) {
             throw new IllegalArgumentException("row positions are not negative: " + position);
         }
@@ -49,21 +51,47 @@ final class DeletionVectorBitmap {
         return added;
     }
 
-    boolean contains(long position) {
+    public boolean contains(long position) {
         RoaringBitmap bitmap = bitmaps.get((int) (position >>> 32));
         return bitmap != null && bitmap.contains((int) position);
     }
 
-    long cardinality() {
+    /** Whether every position of {@code other} is in this one. */
+    public boolean containsAll(DeletionVectorBitmap other) {
+        if (other.cardinality > cardinality) {
+            return false;
+        }
+        for (Map.Entry<Integer, RoaringBitmap> e : other.bitmaps.entrySet()) {
+            RoaringBitmap mine = bitmaps.get(e.getKey());
+            if (e.getValue().isEmpty()) {
+                continue;
+            }
+            if (mine == null || !mine.contains(e.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public long cardinality() {
         return cardinality;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return cardinality == 0;
     }
 
+    /** The positions, ascending (an array of 8 bytes per position: for tests and small vectors). */
+    public long[] toArray() {
+        long[] out = new long[Math.toIntExact(cardinality)];
+        int[] i = {0};
+        bitmaps.forEach((high, bitmap) -> bitmap.forEach(
+                (org.roaringbitmap.IntConsumer) low -> out[i[0]++] = ((long) high << 32) | (low & 0xFFFF_FFFFL)));
+        return out;
+    }
+
     /** The portable serialization ({@code bitmapData} of the DV file format, also the inline form). */
-    byte[] serialize() {
+    public byte[] serialize() {
         int size = 4 + 8;
         for (RoaringBitmap bitmap : bitmaps.values()) {
             bitmap.runOptimize();
