@@ -1,6 +1,5 @@
 package dev.tideline.apply.delta;
 
-import dev.tideline.apply.delta.DeltaTableWriter.FileEntry;
 import io.delta.kernel.internal.actions.AddFile;
 import java.util.ArrayList;
 import java.util.Collection;
