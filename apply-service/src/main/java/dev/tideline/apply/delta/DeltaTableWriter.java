@@ -36,7 +36,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Writes one destination Delta table with Delta Kernel: create, apply of row operations with
- * deletion vectors, atomic replace (full refresh), compaction.
+ * deletion vectors, atomic replace (full refresh), compaction. Its own job is the commit: what a
+ * batch adds and removes, and the commit with its transaction identifier; finding the touched rows
+ * ({@link TouchedRows}), reading and writing data files ({@link ParquetFiles}) and choosing what to
+ * compact ({@link CompactionPolicy}) are delegated (see the package's map).
  *
  * <p><b>Exactly once.</b> Every data commit carries Kernel's transaction identifier
  * ({@code appId}, version = commit LSN of the last source transaction it contains); Kernel refuses
@@ -44,14 +47,17 @@ import org.jboss.logging.Logger;
  * that callers skip what is already applied. A replace records the snapshot's id and LSN as table
  * properties ({@link #SNAPSHOT_ID_PROPERTY}, {@link #SNAPSHOT_LSN_PROPERTY}).
  *
- * <p><b>Deletion vectors.</b> Only files whose key statistics (min/max of every key column) can hold
- * a touched key are searched, through their key columns only ({@link FileKeys}, cached per file).
- * Rows replaced or deleted are marked in their file's deletion vector ({@link DeletionVectorFile});
- * the file is re-added with it. New row versions go to one new file per commit, sorted by key, so
+ * <p><b>Deletion vectors.</b> Rows replaced or deleted are marked in their file's deletion vector
+ * ({@link DeletionVectorFile}); the file is re-added with it ({@code remove} of the old entry,
+ * {@code add} of the same path). New row versions go to one new file per commit, sorted by key, so
  * files keep narrow key ranges. Every read of stored rows applies the vectors.
  *
  * <p><b>Staged commits.</b> A source transaction too large for memory is applied in rounds to a
  * {@link StagedCommit} (see there) and published by one commit.
+ *
+ * <p><b>Checkpoints</b> Kernel asks for after a commit are written off the committing thread, by
+ * {@link WriterSettings#checkpoints()} (the apply service's executor); other post-commit hooks
+ * (checksums) run inline.
  *
  * <p><b>Tables</b> are created with column mapping ({@code delta.columnMapping.mode=name}), which
  * lets Kernel add columns, and deletion vectors ({@value #ENABLE_DELETION_VECTORS}); older tables
@@ -417,7 +423,6 @@ public final class DeltaTableWriter {
             }
         };
 
-
         private StagedCommit(Lsn commitLsn) {
             this.commitLsn = commitLsn;
         }
@@ -695,7 +700,6 @@ public final class DeltaTableWriter {
             throw new UncheckedIOException(e);
         }
     }
-
 
     private void appendActions(Row state, DataWriteContext ctx, List<DataFileStatus> files, List<Row> actions) {
         try (CloseableIterator<Row> rows = Transaction.generateAppendActions(engine, state,

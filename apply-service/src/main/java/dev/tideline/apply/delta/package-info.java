@@ -1,0 +1,46 @@
+/**
+ * Writing destination Delta tables: turning decoded source changes into row operations and committing
+ * them to a Delta table with Delta Kernel, exactly once.
+ *
+ * <h2>Map</h2>
+ * <pre>
+ *  change batches ──RowOps──▶ RowOp list ──▶ DeltaTableWriter.apply / StagedCommit.round
+ *                                                 │
+ *            ┌────────────────────────────────────┼───────────────────────────────┐
+ *            ▼                                    ▼                               ▼
+ *       TouchedRows                          ParquetFiles                  DeletionVectorFile
+ *  candidate files (FileStatistics)     read rows of a file / write      the commit's vectors
+ *  key lookup (FileKeys, FileKeyCache)  new files sorted by key          in one DV file
+ *  deleted rows (DeletionVectorBitmap)        ▲
+ *  merge (RowMerge, RowMultiset)              │
+ *            └──────── SnapshotFiles: the files of the current version ───┘
+ *
+ *  DeltaTableWriter: builds the commit (removes, adds, adds with a vector, transaction identifier)
+ *  CompactionPolicy: which files compactIfNeeded rewrites (pure)
+ *  KernelInternals:  calls into Kernel's internal classes
+ * </pre>
+ *
+ * <h2>Jobs</h2>
+ * <ul>
+ *   <li><b>Shape.</b> {@link dev.tideline.apply.delta.TableLayout} (columns, key, SCD type, evolution),
+ *       {@link dev.tideline.apply.delta.PostgresDeltaTypes} and {@link dev.tideline.apply.delta.DeltaColumn}
+ *       (type mapping), {@link dev.tideline.apply.delta.RowConverter}, {@link dev.tideline.apply.delta.RowKey}.</li>
+ *   <li><b>Operations.</b> {@link dev.tideline.apply.delta.RowOps} turns change batches into
+ *       {@link dev.tideline.apply.delta.RowOp}s; {@code RowMerge} (keyed) and
+ *       {@code RowMultiset} (keyless) replay them over the stored rows — pure.</li>
+ *   <li><b>Commit.</b> {@link dev.tideline.apply.delta.DeltaTableWriter}: one writer per table; create,
+ *       apply, staged commit ({@code StagedCommit}, with its bookkeeping in {@code StagedFiles}), replace,
+ *       compaction, FAILED marking; the transaction identifier that makes every commit exactly once.</li>
+ *   <li><b>Finding touched rows.</b> {@code TouchedRows}: which files may hold a touched key (statistics),
+ *       where in them (key columns, cached process-wide), which positions are already deleted.</li>
+ *   <li><b>Data files.</b> {@code ParquetFiles} reads and writes Parquet through the engine;
+ *       {@code SnapshotFiles} lists one version's files; {@code FileStatistics} keeps statistics exact;
+ *       {@code DeletionVectorFile} and {@code DeletionVectorBitmap} store deleted positions.</li>
+ *   <li><b>Maintenance.</b> {@code CompactionPolicy} decides, {@code DeltaTableWriter#compactIfNeeded}
+ *       rewrites; checkpoints run on the executor of {@link dev.tideline.apply.delta.WriterSettings#checkpoints()}
+ *       ({@link dev.tideline.apply.delta.CheckpointExecutors}), owned by the apply service.</li>
+ *   <li><b>Kernel's internals.</b> {@code KernelInternals} makes the calls Kernel has no public API for; some of
+ *       its types ({@code AddFile}, {@code DeletionVectorDescriptor}) still appear in the classes above.</li>
+ * </ul>
+ */
+package dev.tideline.apply.delta;
