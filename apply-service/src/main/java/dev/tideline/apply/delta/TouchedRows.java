@@ -4,11 +4,8 @@ import dev.tideline.core.TableId;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.internal.actions.AddFile;
 import io.delta.kernel.internal.actions.DeletionVectorDescriptor;
-import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
-import io.delta.kernel.types.TimestampNTZType;
-import io.delta.kernel.types.TimestampType;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +22,7 @@ import org.jboss.logging.Logger;
  *
  * <ul>
  *   <li><b>Candidate files.</b> Only files whose key statistics (min/max of every key column) can hold
- *       a touched key are searched ({@link #candidateFilter}); a key value that is null, or a column
+ *       a touched key are searched ({@link KeyRangeFilter}); a key value that is null, or a column
  *       without usable statistics, never excludes a file.</li>
  *   <li><b>Key lookup.</b> A candidate's key columns are read once and kept in the process-wide
  *       {@link FileKeyCache} ({@link FileKeys}); the touched keys within the file's own key range are
@@ -150,7 +147,7 @@ final class TouchedRows {
         // Stored values are needed for SCD2 (closed versions keep theirs) and for rows an update
         // left TOASTed values out of; every other replaced row is only deleted.
         Set<RowKey> needValues = scd2 ? null : RowMerge.keysNeedingStoredValues(ops);
-        for (FileEntry file : view.files(truncates ? null : candidateFilter(version, layout, touched))) {
+        for (FileEntry file : view.files(truncates ? null : KeyRangeFilter.of(version.logicalSchema(), layout, touched))) {
             FileKeys keys = keysOf(version, file, target);
             changes.searched++;
             DeletionVectorBitmap deleted = view.deleted(file);
@@ -207,7 +204,7 @@ final class TouchedRows {
         Map<RowKey, Integer> remaining = new HashMap<>(multiset.removals());
         List<RowKey> touched = new ArrayList<>(remaining.keySet());
         touched.sort(null);
-        for (FileEntry file : view.files(candidateFilter(version, layout, touched))) {
+        for (FileEntry file : view.files(KeyRangeFilter.of(version.logicalSchema(), layout, touched))) {
             if (remaining.isEmpty()) {
                 break;
             }
@@ -302,92 +299,5 @@ final class TouchedRows {
             return known.rows();
         }
         return DeletionVectorBitmap.of(KernelInternals.deletedPositions(engine, tablePath, dv.get()));
-    }
-
-    /**
-     * A filter passing the files whose statistics can hold one of {@code touched} (sorted): each key
-     * column's value must lie within that column's min/max. The first column picks the range of
-     * touched keys to check by binary search; the others are checked per key. A key value that is
-     * null, or a column without usable statistics, never excludes a file.
-     */
-    FileFilter candidateFilter(SnapshotFiles version, TableLayout layout, List<RowKey> touched) {
-        if (touched.isEmpty()) {
-            return (add, physical) -> false;
-        }
-        int[] keyIndexes = layout.keyIndexes();
-        StructType logical = version.logicalSchema();
-        int nullFirst = 0;
-        while (nullFirst < touched.size() && touched.get(nullFirst).get(0) == null) {
-            nullFirst++;
-        }
-        int firstNonNull = nullFirst;
-        return (add, physical) -> {
-            Optional<FileStatistics> stats = KernelInternals.statsOf(add);
-            if (stats.isEmpty()) {
-                return true;
-            }
-            Object[] lo = new Object[keyIndexes.length];
-            Object[] hi = new Object[keyIndexes.length];
-            for (int c = 0; c < keyIndexes.length; c++) {
-                StructField field = layout.schema().at(keyIndexes[c]);
-                String physicalName = physical.at(logical.indexOf(field.getName())).getName();
-                // Exact values of the column's type (BigDecimal for decimals, never a double): a bound
-                // rounded away from the stored key would exclude the file that holds it.
-                lo[c] = stats.get().min(physicalName, field.getDataType());
-                hi[c] = stats.get().max(physicalName, field.getDataType());
-                if (field.getDataType() instanceof TimestampType || field.getDataType() instanceof TimestampNTZType) {
-                    // Delta statistics keep milliseconds: widen to cover the microseconds they dropped.
-                    lo[c] = lo[c] == null ? null : ((Number) lo[c]).longValue() - 1000;
-                    hi[c] = hi[c] == null ? null : ((Number) hi[c]).longValue() + 1000;
-                }
-                if (field.getDataType() instanceof StringType && hi[c] != null && ((String) hi[c]).length() >= 32) {
-                    hi[c] = null; // possibly a truncated prefix: no upper bound
-                }
-            }
-            for (int i = 0; i < firstNonNull; i++) {
-                if (withinBounds(touched.get(i), lo, hi)) {
-                    return true;
-                }
-            }
-            int from = lo[0] == null ? firstNonNull : Math.max(firstNonNull, lowerBound(touched, lo[0]));
-            for (int i = from; i < touched.size(); i++) {
-                RowKey key = touched.get(i);
-                if (hi[0] != null && RowKey.compareValues(key.get(0), hi[0]) > 0) {
-                    break;
-                }
-                if (withinBounds(key, lo, hi)) {
-                    return true;
-                }
-            }
-            return false;
-        };
-    }
-
-    private static boolean withinBounds(RowKey key, Object[] lo, Object[] hi) {
-        for (int c = 0; c < lo.length; c++) {
-            Object v = key.get(c);
-            if (v == null) {
-                continue;
-            }
-            if ((lo[c] != null && RowKey.compareValues(v, lo[c]) < 0) || (hi[c] != null && RowKey.compareValues(v, hi[c]) > 0)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The first index of {@code sorted} whose first key value is not below {@code value}. */
-    private static int lowerBound(List<RowKey> sorted, Object value) {
-        int lo = 0;
-        int hi = sorted.size();
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (RowKey.compareValues(sorted.get(mid).get(0), value) < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
     }
 }

@@ -4,20 +4,20 @@
  *
  * <h2>Map</h2>
  * <pre>
- *  change batches ──RowOps──▶ RowOp list ──▶ DeltaTableWriter.apply / StagedCommit.round
- *                                                 │
- *            ┌────────────────────────────────────┼───────────────────────────────┐
- *            ▼                                    ▼                               ▼
- *       TouchedRows                          ParquetFiles                  DeletionVectorFile
- *  candidate files (FileStatistics)     read rows of a file / write      the commit's vectors
- *  key lookup (FileKeys, FileKeyCache)  new files sorted by key          in one DV file
- *  deleted rows (DeletionVectorBitmap)        ▲
- *  merge (RowMerge, RowMultiset)              │
- *            └──────── SnapshotFiles: the files of the current version ───┘
+ *  change batches ──RowOps──▶ RowOp lists ──▶ DeltaTableWriter: apply, StagedCommit, replace, compactIfNeeded
+ *                                               │ asks                                    │ commits (Kernel)
+ *        ┌───────────────────────────┬──────────┴──────────────┐                          ▼
+ *        ▼                           ▼                         ▼                     the Delta log
+ *   TouchedRows                  ParquetFiles             CompactionPolicy
+ *   ├ KeyRangeFilter (stats)     read and write data      which files to rewrite (pure)
+ *   ├ FileKeys, FileKeyCache     files, sorted by key
+ *   ├ deleted rows (vectors)           ▲
+ *   └ RowMerge / RowMultiset           │ reads through
+ *        │ searches                    │
+ *        └──▶ SnapshotFiles: the files of the current version
  *
- *  DeltaTableWriter: builds the commit (removes, adds, adds with a vector, transaction identifier)
- *  CompactionPolicy: which files compactIfNeeded rewrites (pure)
- *  KernelInternals:  calls into Kernel's internal classes
+ *   DeletionVectorFile: a commit's deletion vectors, in one file   StagedFiles: a staged commit's bookkeeping
+ *   KernelInternals:    calls into Kernel's internal classes       CheckpointExecutors: where checkpoints run
  * </pre>
  *
  * <h2>Jobs</h2>
@@ -31,8 +31,9 @@
  *   <li><b>Commit.</b> {@link dev.tideline.apply.delta.DeltaTableWriter}: one writer per table; create,
  *       apply, staged commit ({@code StagedCommit}, with its bookkeeping in {@code StagedFiles}), replace,
  *       compaction, FAILED marking; the transaction identifier that makes every commit exactly once.</li>
- *   <li><b>Finding touched rows.</b> {@code TouchedRows}: which files may hold a touched key (statistics),
- *       where in them (key columns, cached process-wide), which positions are already deleted.</li>
+ *   <li><b>Finding touched rows.</b> {@code TouchedRows}: which files may hold a touched key
+ *       ({@code KeyRangeFilter}, on statistics), where in them (key columns, cached process-wide), which
+ *       positions are already deleted.</li>
  *   <li><b>Data files.</b> {@code ParquetFiles} reads and writes Parquet through the engine;
  *       {@code SnapshotFiles} lists one version's files; {@code FileStatistics} keeps statistics exact;
  *       {@code DeletionVectorFile} and {@code DeletionVectorBitmap} store deleted positions.</li>
