@@ -1,6 +1,5 @@
 package dev.tideline.apply.delta;
 
-import dev.tideline.apply.delta.DeltaTableWriter.FileEntry;
 import dev.tideline.delta.kernel.AddedFile;
 import dev.tideline.delta.kernel.DeletionVectorBitmap;
 import java.util.ArrayList;

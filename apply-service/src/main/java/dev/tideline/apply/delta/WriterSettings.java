@@ -1,5 +1,8 @@
 package dev.tideline.apply.delta;
 
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
 /**
  * How {@link DeltaTableWriter} lays out files.
  *
@@ -10,8 +13,12 @@ package dev.tideline.apply.delta;
  * @param compactMaxRows      one compaction reads at most this many rows into memory (it holds them all to
  *                            sort them): the rest of a tier waits for the next one, and a file with more
  *                            rows than this is not purged of its deleted rows (readers apply its vector)
+ * @param checkpoints         where the checkpoints Kernel asks for after commits are written, off the
+ *                            committing thread ({@link CheckpointExecutors}): the apply service's own
+ *                            executor, or, by default, {@link CheckpointExecutors#standalone()}
  */
-public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles, long compactMaxRows) {
+public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles, long compactMaxRows,
+                             Executor checkpoints) {
 
     /** Default {@link #compactMaxRows()}: about 75 MiB of heap at ~150 bytes per row. */
     public static final long DEFAULT_COMPACT_MAX_ROWS = 500_000;
@@ -21,6 +28,11 @@ public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFile
         if (rowsPerBatch < 1 || smallFileBytes < 1 || compactAfterFiles < 2 || compactMaxRows < 1) {
             throw new IllegalArgumentException("rowsPerBatch >= 1, smallFileBytes >= 1, compactAfterFiles >= 2, compactMaxRows >= 1 required");
         }
+        Objects.requireNonNull(checkpoints, "checkpoints");
+    }
+
+    public WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles, long compactMaxRows) {
+        this(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, compactMaxRows, CheckpointExecutors.standalone());
     }
 
     public WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles) {
@@ -28,10 +40,15 @@ public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFile
     }
 
     public WriterSettings withCompactAfterFiles(int files) {
-        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, files, compactMaxRows);
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, files, compactMaxRows, checkpoints);
     }
 
     public WriterSettings withCompactMaxRows(long rows) {
-        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, rows);
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, rows, checkpoints);
+    }
+
+    /** These settings with checkpoints written by {@code executor} (the apply service's, shut down with it). */
+    public WriterSettings withCheckpoints(Executor executor) {
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, compactMaxRows, executor);
     }
 }

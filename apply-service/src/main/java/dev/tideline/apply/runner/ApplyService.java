@@ -1,6 +1,7 @@
 package dev.tideline.apply.runner;
 
 import dev.tideline.apply.ApplyConfig;
+import dev.tideline.apply.delta.CheckpointExecutors;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.apply.stream.ApplySettings;
 import dev.tideline.control.kv.ControlPlane;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,6 +41,10 @@ import org.jboss.logging.Logger;
  * arrive through the pipeline's own durable consumer, so a request waits for whichever replica holds it.
  * Spec and lease changes are handled on one thread of its own. Connects to NATS in the background,
  * retrying, so the service starts (health, metrics) while NATS is down.
+ *
+ * <p>Owns the executor that writes Delta checkpoints for every table it applies
+ * ({@link CheckpointExecutors}): handed to each writer through {@link WriterSettings#checkpoints()}, shut
+ * down when the service stops, after the runners.
  */
 @ApplicationScoped
 public class ApplyService {
@@ -59,6 +65,8 @@ public class ApplyService {
         return t;
     });
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
+    /** Writes the checkpoints Kernel asks for after commits, off the apply threads; started with the service. */
+    private ExecutorService checkpoints;
     private volatile WorkLeases leases;
     private volatile boolean stopping;
     private Thread supervisor;
@@ -84,6 +92,7 @@ public class ApplyService {
                 .withHadoopProperties(config.apply().hadoop()), config.s3().settings());
         // Before any commit: refuse a store on which two writers of one Delta version could both succeed.
         DeltaEngines.verifyAtomicCommits(engine, warehouse);
+        checkpoints = CheckpointExecutors.newExecutor();
         supervisor = new Thread(this::connectAndWatch, "apply-supervisor");
         supervisor.setDaemon(true);
         supervisor.start();
@@ -148,7 +157,7 @@ public class ApplyService {
                 .withMaxBatchDelay(config.apply().maxBatchDelay()).withFetchSize(config.apply().fetchSize())
                 .withAckWait(config.apply().ackWait());
         WriterSettings writer = new WriterSettings("Tideline-apply", WriterSettings.DEFAULT.rowsPerBatch(),
-                config.apply().smallFileBytes(), config.apply().compactAfterFiles());
+                config.apply().smallFileBytes(), config.apply().compactAfterFiles()).withCheckpoints(checkpoints);
         ApplyRunner runner = new ApplyRunner(spec, control, () -> Nats.connect(new Options.Builder().server(config.nats().url())
                 .maxReconnects(-1).reconnectWait(Duration.ofSeconds(1)).connectionName("tideline-apply-" + id).build()),
                 engine, warehouse, settings, writer, metrics, () -> leases.holds(id));
@@ -207,6 +216,27 @@ public class ApplyService {
         specThread.shutdown();
         List.copyOf(runners.keySet()).forEach(this::stopRunner);
         closeConnection();
+        stopCheckpoints();
+    }
+
+    /**
+     * Lets the checkpoints already asked for finish (bounded: a checkpoint left unwritten only makes the
+     * next load of the table read more of its log), then stops the checkpoint thread.
+     */
+    private void stopCheckpoints() {
+        if (checkpoints == null) {
+            return;
+        }
+        checkpoints.shutdown();
+        try {
+            if (!checkpoints.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("Delta checkpoints still running after 10 s at shutdown; left to the next commits");
+                checkpoints.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            checkpoints.shutdownNow();
+        }
     }
 
     private void closeConnection() {

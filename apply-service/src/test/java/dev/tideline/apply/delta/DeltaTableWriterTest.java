@@ -30,6 +30,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,6 +114,36 @@ class DeltaTableWriterTest {
                 RowChange.delete(ordinal++, OldRowKind.KEY, key(3))));
         assertEquals(Map.of(1L, values("a2", "9.99", "big-1"), 20L, values("b2", "2.00", "big-2")), table());
         assertEquals(Lsn.of(lsn), writer.appliedLsn());
+    }
+
+    @Test
+    void checkpointsRunOnTheExecutorOfTheSettingsAndCommitsStandAfterItIsShutDown() throws Exception {
+        ExecutorService service = CheckpointExecutors.newExecutor();
+        AtomicInteger asked = new AtomicInteger();
+        Executor checkpoints = task -> {
+            asked.incrementAndGet();
+            service.execute(task);
+        };
+        writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS,
+                WriterSettings.DEFAULT.withCheckpoints(checkpoints));
+        for (int i = 1; i <= 10; i++) {
+            commit(rows(V1, RowChange.insert(0, row(i, "n" + i, "1", "d"))));
+        }
+        assertEquals(10, writer.version());
+        assertEquals(1, asked.get(), "Kernel asks for a checkpoint at version 10, on the settings' executor");
+        service.shutdown();
+        assertTrue(service.awaitTermination(30, TimeUnit.SECONDS));
+        Path log = DeltaLogFiles.log(writer.tablePath());
+        assertTrue(java.nio.file.Files.exists(log.resolve("00000000000000000010.checkpoint.parquet")));
+
+        // The service stopped its executor: the commit that asks for the next checkpoint still stands, without it.
+        for (int i = 11; i <= 20; i++) {
+            commit(rows(V1, RowChange.insert(0, row(i, "n" + i, "1", "d"))));
+        }
+        assertEquals(20, writer.version());
+        assertEquals(2, asked.get());
+        assertTrue(!java.nio.file.Files.exists(log.resolve("00000000000000000020.checkpoint.parquet")));
+        assertEquals(20, table().size());
     }
 
     @Test

@@ -19,17 +19,17 @@ class StagedFilesTest {
 
     static final StructType SCHEMA = new StructType().add("id", LongType.LONG);
 
-    static DeltaTableWriter.FileEntry written(String name) {
+    static FileEntry written(String name) {
         DataFileStatus status = new DataFileStatus("file:/t/" + name, 100, 1, Optional.empty());
         AddedFile add = KernelInternals.addFileOf(SCHEMA, "file:/t", status, true);
-        return DeltaTableWriter.FileEntry.staged(add, status);
+        return FileEntry.staged(add, status);
     }
 
     @Test
     void aWrittenFileGetsAVectorAndLeavesTheCommitWhenEveryRowIsDeletedAgain() {
         StagedFiles files = new StagedFiles();
-        DeltaTableWriter.FileEntry a = written("a.parquet");
-        DeltaTableWriter.FileEntry b = written("b.parquet");
+        FileEntry a = written("a.parquet");
+        FileEntry b = written("b.parquet");
         files.add(a);
         files.add(b);
         assertTrue(files.deletedOf(a).isEmpty(), "a new file deletes nothing yet");

@@ -1,0 +1,195 @@
+package dev.tideline.apply.delta;
+
+import dev.tideline.core.TableId;
+import dev.tideline.delta.CloseableIterators;
+import dev.tideline.delta.kernel.KernelInternals;
+import io.delta.kernel.DataWriteContext;
+import io.delta.kernel.Scan;
+import io.delta.kernel.data.ColumnVector;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.engine.FileReadResult;
+import io.delta.kernel.expressions.Column;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterator;
+import io.delta.kernel.utils.DataFileStatus;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads and writes the Parquet data files of one table through the engine's Parquet handler.
+ *
+ * <ul>
+ *   <li><b>Reading</b> reshapes rows to a {@link TableLayout} (columns matched by name, a column the
+ *       file does not have reads as null): a committed file's live rows (its deletion vector applied by
+ *       Kernel's {@code transformPhysicalData}), or the rows at given physical positions — the only way a
+ *       file a staged commit wrote, and not committed, is read.</li>
+ *   <li><b>Writing</b> sorts rows by key (SCD type 2: then by start time) so that files keep narrow key
+ *       ranges, and splits them at the engine's target file size; each written file carries exact
+ *       statistics ({@link FileStatistics#exactOnly}) for Kernel's default columns plus every key column.
+ *       Written files are referenced by nothing until a commit adds them.</li>
+ * </ul>
+ * Stateless apart from the engine; not a cache.
+ */
+final class ParquetFiles {
+
+    private static final Logger LOG = Logger.getLogger(ParquetFiles.class);
+
+    private final Engine engine;
+    private final TableId source;
+    private final int rowsPerBatch;
+
+    /**
+     * @param source       the source table, for log lines
+     * @param rowsPerBatch rows per in-memory columnar batch handed to the Parquet writer
+     */
+    ParquetFiles(Engine engine, TableId source, int rowsPerBatch) {
+        this.engine = engine;
+        this.source = source;
+        this.rowsPerBatch = rowsPerBatch;
+    }
+
+    /**
+     * Reads rows of a data file, reshaped to {@code target} (columns matched by name, missing ones
+     * null): those at the given physical positions, or, when {@code positions} is null, every row its
+     * deletion vector keeps.
+     *
+     * @param scanState the state of a full scan of the snapshot the file belongs to
+     * @param logical   that snapshot's (logical) schema
+     */
+    List<Object[]> read(FileEntry file, Row scanState, StructType logical, TableLayout target, List<Integer> positions)
+            throws IOException {
+        BitSet wanted = null;
+        if (positions != null) {
+            wanted = new BitSet();
+            positions.forEach(wanted::set);
+        }
+        int position = 0;
+        StructType physicalRead = KernelInternals.physicalReadSchema(scanState);
+        int[] from = new int[target.columnCount()];
+        for (int i = 0; i < from.length; i++) {
+            from[i] = logical.indexOf(target.schema().at(i).getName());
+        }
+        if (file.staged()) {
+            return readStagedRows(file, physicalRead, from, wanted);
+        }
+        List<Object[]> out = new ArrayList<>();
+        try (CloseableIterator<FileReadResult> data = engine.getParquetHandler().readParquetFiles(
+                CloseableIterators.singleton(file.status()), physicalRead, Optional.empty());
+             CloseableIterator<FilteredColumnarBatch> batches = Scan.transformPhysicalData(engine, scanState, file.scanFileRow,
+                     data.map(FileReadResult::getData))) {
+            while (batches.hasNext()) {
+                FilteredColumnarBatch batch = batches.next();
+                ColumnarBatch b = batch.getData();
+                Optional<ColumnVector> selection = batch.getSelectionVector();
+                ColumnVector[] vectors = new ColumnVector[from.length];
+                for (int i = 0; i < from.length; i++) {
+                    vectors[i] = from[i] < 0 ? null : b.getColumnVector(from[i]);
+                }
+                int batchStart = position;
+                position += b.getSize();
+                for (int r = 0; r < b.getSize(); r++) {
+                    if (wanted != null ? !wanted.get(batchStart + r)
+                            : selection.isPresent() && (selection.get().isNullAt(r) || !selection.get().getBoolean(r))) {
+                        continue;
+                    }
+                    Object[] row = new Object[from.length];
+                    for (int i = 0; i < from.length; i++) {
+                        row[i] = vectors[i] == null ? null : VectorValues.get(vectors[i], r);
+                    }
+                    out.add(row);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads the rows at {@code wanted} positions of a file a staged commit wrote: in the current
+     * physical schema (columns by position, as the transaction that wrote it laid them out; a column
+     * added since reads as null), no deletion vector to apply (the positions are live by construction).
+     */
+    private List<Object[]> readStagedRows(FileEntry file, StructType physicalRead, int[] from, BitSet wanted) throws IOException {
+        if (wanted == null) {
+            throw new IllegalStateException("a staged file is read by position only: " + file.add.getPath());
+        }
+        List<Object[]> out = new ArrayList<>();
+        int position = 0;
+        try (CloseableIterator<FileReadResult> data = engine.getParquetHandler().readParquetFiles(
+                CloseableIterators.singleton(file.status()), physicalRead, Optional.empty())) {
+            while (data.hasNext()) {
+                ColumnarBatch b = data.next().getData();
+                for (int r = 0; r < b.getSize(); r++) {
+                    if (!wanted.get(position + r)) {
+                        continue;
+                    }
+                    Object[] row = new Object[from.length];
+                    for (int i = 0; i < from.length; i++) {
+                        row[i] = from[i] < 0 ? null : VectorValues.get(b.getColumnVector(from[i]), r);
+                    }
+                    out.add(row);
+                }
+                position += b.getSize();
+            }
+        }
+        return out;
+    }
+
+    /** Writes rows sorted by key into one or more files (split at the engine's target file size). */
+    List<DataFileStatus> write(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
+                               List<Object[]> rows) throws IOException {
+        // Keys computed once per row, not once per comparison.
+        List<Map.Entry<RowKey, Object[]>> keyed = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            keyed.add(Map.entry(target.keyOf(row), row));
+        }
+        keyed.sort((a, b) -> {
+            int c = a.getKey().compareTo(b.getKey());
+            if (c != 0 || target.scdType() != ScdType.SCD_TYPE_2) {
+                return c;
+            }
+            return RowKey.compareValues(a.getValue()[target.startAtIndex()], b.getValue()[target.startAtIndex()]);
+        });
+        List<Object[]> sorted = new ArrayList<>(keyed.size());
+        keyed.forEach(e -> sorted.add(e.getValue()));
+        int per = rowsPerBatch;
+        List<FilteredColumnarBatch> batches = new ArrayList<>();
+        for (int i = 0; i < sorted.size(); i += per) {
+            batches.add(new FilteredColumnarBatch(new RowBatch(physical, sorted.subList(i, Math.min(sorted.size(), i + per))),
+                    Optional.empty()));
+        }
+        List<DataFileStatus> out = new ArrayList<>();
+        try (CloseableIterator<DataFileStatus> files = engine.getParquetHandler().writeParquetFiles(ctx.getTargetDirectory(),
+                CloseableIterators.of(batches.iterator()), statsColumns)) {
+            files.forEachRemaining(f -> out.add(FileStatistics.exactOnly(f, physical)));
+        }
+        return out;
+    }
+
+    /** Kernel's default statistics columns plus every key column (copy-on-write prunes on them). */
+    static List<Column> statsColumns(DataWriteContext ctx, StructType physical, TableLayout target) {
+        Set<Column> columns = new LinkedHashSet<>(ctx.getStatisticsColumns());
+        for (int k : target.keyIndexes()) {
+            columns.add(new Column(physical.at(k).getName()));
+        }
+        return new ArrayList<>(columns);
+    }
+
+    /** Deletes a data file no commit references; a failure leaves it for VACUUM. */
+    void deleteQuietly(FileEntry file) {
+        try {
+            engine.getFileSystemClient().delete(file.status().getPath());
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("table %s: could not delete unreferenced file %s: %s", source, file.status().getPath(), e.toString());
+        }
+    }
+}
