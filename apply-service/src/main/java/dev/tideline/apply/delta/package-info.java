@@ -17,7 +17,7 @@
  *        └──▶ SnapshotFiles: the files of the current version
  *
  *   DeletionVectorFile: a commit's deletion vectors, in one file   StagedFiles: a staged commit's bookkeeping
- *   KernelInternals:    calls into Kernel's internal classes       CheckpointExecutors: where checkpoints run
+ *   (Kernel internals: dev.tideline.delta.kernel)                  CheckpointExecutors: where checkpoints run
  * </pre>
  *
  * <h2>Jobs</h2>
