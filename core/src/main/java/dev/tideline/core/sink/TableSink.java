@@ -130,8 +130,9 @@ public interface TableSink {
         void write(int read, ChangeBatch.Snapshot rows);
 
         /**
-         * Publishes the rows of {@code reads} as the table's whole content, in one commit that also clears
-         * a FAILED mark and records the snapshot's id and LSN as {@link #appliedLsn()}.
+         * Publishes the rows of {@code reads} as the table's whole content and shape, in one commit that
+         * also clears a FAILED mark and records the snapshot's id ({@link #snapshotId()}). The applied
+         * LSN stays as it was: the {@link #commitOverSnapshot} that follows records the snapshot's.
          *
          * @param rows the row count of those reads
          */
