@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * <p>What is sent is exactly what jnats 2.25's {@code NatsJetStreamMessage.ack()} and
  * {@code inProgress()} send: a plain publish of {@code +ACK} / {@code +WPI} to the message's reply
  * subject ({@code $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>}).
- * About 150 bytes per held message.
+ * About 180 bytes per held message (the reply subject, and this record).
  */
 record JetStreamAck(Connection connection, String replyTo, long streamSequence) implements Ack {
 
