@@ -147,6 +147,7 @@ public final class InMemoryTableSink implements TableSink {
             }
         }
         Content next = content.copy();
+        next.evolve(batches);
         List<ChangeBatch> after = batches.subList(start, batches.size());
         long rows = next.apply(after, true);
         return Optional.of(publish(next, commitLsn, rows, "replay"));
