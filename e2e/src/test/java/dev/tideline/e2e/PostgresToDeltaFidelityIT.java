@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.apply.delta.DeltaTableWriter;
 import dev.tideline.apply.delta.PostgresDeltaTypes;
 import dev.tideline.apply.delta.ScdType;
@@ -19,6 +18,7 @@ import dev.tideline.control.status.PipelineState;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.sink.SinkCommit;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import dev.tideline.delta.TableLocations;
@@ -90,7 +90,7 @@ class PostgresToDeltaFidelityIT {
 
     final ApplyListener listener = new ApplyListener() {
         @Override
-        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {
             applied.merge(target.table(), appliedLsn, (a, b) -> a.compareTo(b) >= 0 ? a : b);
             commits.add(target.table() + " v" + outcome.version() + " " + appliedLsn);
         }

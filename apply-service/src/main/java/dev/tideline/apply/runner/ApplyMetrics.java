@@ -1,7 +1,7 @@
 package dev.tideline.apply.runner;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.apply.stream.TableTarget;
+import dev.tideline.core.sink.SinkCommit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,7 +31,7 @@ public final class ApplyMetrics {
         this.registry = registry;
     }
 
-    void committed(String pipelineId, TableTarget target, long rows, CommitOutcome outcome) {
+    void committed(String pipelineId, TableTarget target, long rows, SinkCommit outcome) {
         String table = target.fullName();
         Counter.builder(ROWS).description("Row changes applied to Delta").tag("pipeline", pipelineId).tag("table", table)
                 .register(registry).increment(rows);

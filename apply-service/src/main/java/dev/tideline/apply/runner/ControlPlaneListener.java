@@ -1,6 +1,5 @@
 package dev.tideline.apply.runner;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.apply.stream.ApplyListener;
 import dev.tideline.apply.stream.TableTarget;
 import dev.tideline.control.kv.ControlPlane;
@@ -13,6 +12,7 @@ import dev.tideline.core.checkpoint.TableApplyCheckpoint;
 import dev.tideline.core.naming.KvBuckets;
 import dev.tideline.core.naming.KvKeys;
 import dev.tideline.core.naming.Subjects;
+import dev.tideline.core.sink.SinkCommit;
 import io.nats.client.KeyValue;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -46,7 +46,7 @@ final class ControlPlaneListener implements ApplyListener {
     }
 
     @Override
-    public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+    public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {
         Instant now = Instant.now();
         TableApplyCheckpoint checkpoint = new TableApplyCheckpoint(pipelineId, target.source(), appliedLsn, outcome.version(), now);
         try {

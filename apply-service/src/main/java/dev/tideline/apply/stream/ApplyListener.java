@@ -1,8 +1,8 @@
 package dev.tideline.apply.stream;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.sink.SinkCommit;
 
 /**
  * Told what the applier did, after it happened. Implementations record checkpoints and status and
@@ -17,7 +17,7 @@ public interface ApplyListener {
      * @param appliedLsn every source transaction at or below it is in the table
      * @param rowChanges source row changes (or snapshot rows) the commit applied
      */
-    void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome);
+    void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome);
 
     /** The table stopped receiving changes until a full refresh; {@code error} says why and the remedy. */
     void failed(TableTarget target, TidelineException error);
@@ -25,7 +25,7 @@ public interface ApplyListener {
     /** A listener that does nothing. */
     ApplyListener NONE = new ApplyListener() {
         @Override
-        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {
         }
 
         @Override

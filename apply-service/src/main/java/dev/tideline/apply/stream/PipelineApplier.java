@@ -1,11 +1,13 @@
 package dev.tideline.apply.stream;
 
+import dev.tideline.apply.delta.DeltaTableSink;
 import dev.tideline.apply.delta.DeltaTableWriter;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.naming.Streams;
 import dev.tideline.core.naming.Subjects;
+import dev.tideline.core.wire.Ack;
 import dev.tideline.core.wire.ChangeBatch;
 import dev.tideline.core.wire.WireCodec;
 import dev.tideline.core.wire.WireHeaders;
@@ -57,9 +59,6 @@ public final class PipelineApplier implements AutoCloseable {
     /** How often a triggered update that waits for an initial snapshot says so in the log. */
     private static final Duration WAITING_REPORT_INTERVAL = Duration.ofSeconds(30);
 
-    /** Where a test may stop the applier abruptly (as if killed). */
-    public enum FaultPoint { NONE, AFTER_COMMIT_BEFORE_ACK, MID_BATCH }
-
     private final Connection nats;
     private final String gatewayId;
     private final String pipelineId;
@@ -71,6 +70,7 @@ public final class PipelineApplier implements AutoCloseable {
     private final ApplyListener listener;
     private final String streamName;
     private final String durable;
+    private final ApplyFaults faults;
 
     private final Map<TableId, TableApplier> tables = new LinkedHashMap<>();
     private final Map<TableId, Boolean> ignored = new HashMap<>();
@@ -82,6 +82,12 @@ public final class PipelineApplier implements AutoCloseable {
 
     public PipelineApplier(Connection nats, String gatewayId, String pipelineId, TableRouter router, Engine engine, String warehouse,
                            ApplySettings settings, WriterSettings writerSettings, ApplyListener listener) {
+        this(nats, gatewayId, pipelineId, router, engine, warehouse, settings, writerSettings, listener, ApplyFaults.NONE);
+    }
+
+    /** An applier that calls {@code faults} at its {@link ApplyFaults} points (tests). */
+    public PipelineApplier(Connection nats, String gatewayId, String pipelineId, TableRouter router, Engine engine, String warehouse,
+                           ApplySettings settings, WriterSettings writerSettings, ApplyListener listener, ApplyFaults faults) {
         this.nats = Objects.requireNonNull(nats, "nats");
         this.gatewayId = gatewayId;
         this.pipelineId = pipelineId;
@@ -93,6 +99,7 @@ public final class PipelineApplier implements AutoCloseable {
         this.listener = listener;
         this.streamName = Streams.changes(gatewayId);
         this.durable = "tideline-apply-" + pipelineId;
+        this.faults = Objects.requireNonNull(faults, "faults");
     }
 
     public String durableName() {
@@ -163,11 +170,6 @@ public final class PipelineApplier implements AutoCloseable {
      *                           newer Tideline
      */
     public int pollOnce() {
-        return pollOnce(FaultPoint.NONE);
-    }
-
-    /** {@link #pollOnce()} with an injected abrupt stop, for tests. */
-    public int pollOnce(FaultPoint fault) {
         List<Message> messages;
         try {
             // A fetched batch is held whole, payloads included, until it is routed: bounded by bytes.
@@ -176,20 +178,16 @@ public final class PipelineApplier implements AutoCloseable {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
                     + " failed: " + e, "check that NATS is reachable; the applier retries", e);
         }
-        int i = 0;
-        for (Message m : messages) {
-            if (fault == FaultPoint.MID_BATCH && i++ == messages.size() / 2 && messages.size() > 1) {
-                throw new SimulatedCrash("stopped mid-batch after " + (i - 1) + " of " + messages.size() + " messages");
+        for (int i = 0; i < messages.size(); i++) {
+            if (i == messages.size() / 2 && messages.size() > 1) {
+                faults.at(ApplyFaults.MID_FETCH);
             }
-            route(m);
+            route(messages.get(i));
         }
         long now = System.nanoTime();
         for (TableApplier t : tables.values()) {
             t.keepAlive(now);
             if (t.due(now)) {
-                if (fault == FaultPoint.AFTER_COMMIT_BEFORE_ACK) {
-                    throw commitThenCrash(t);
-                }
                 t.flush();
             }
         }
@@ -303,16 +301,17 @@ public final class PipelineApplier implements AutoCloseable {
             throw e;
         }
         TableId table = batch.table();
+        Ack ack = JetStreamAck.of(m);
         if (table == null) {
-            m.ack();
+            ack.ack();
             return;
         }
         TableApplier applier = applier(table);
         if (applier == null) {
-            m.ack(); // not ingested by this pipeline
+            ack.ack(); // not ingested by this pipeline
             return;
         }
-        applier.accept(m, batch);
+        applier.accept(ack, batch);
     }
 
     private static ChangeBatch decode(Message m) {
@@ -350,7 +349,8 @@ public final class PipelineApplier implements AutoCloseable {
         TableTarget t = target.get();
         String location = TableLocations.of(warehouse, t.catalog(), t.schema(), t.table());
         DeltaTableWriter writer = DeltaTableWriter.open(engine, location, t.appId(pipelineId), source, writerSettings);
-        TableApplier applier = new TableApplier(pipelineId, t, writer, listener, settings);
+        TableApplier applier = new TableApplier(pipelineId, t, new DeltaTableSink(writer, t.primaryKeys(), t.scdType(), t.fullName()),
+                listener, settings, faults);
         tables.put(source, applier);
         LOG.infof("pipeline %s: table %s → %s (%s), applied up to %s%s", pipelineId, source, t.fullName(), location,
                 applier.appliedLsn(), applier.isFailed() ? ", FAILED: " + applier.failure() : "");
@@ -415,19 +415,6 @@ public final class PipelineApplier implements AutoCloseable {
 
     public boolean stagingGapDetected() {
         return gapReported;
-    }
-
-    /** Commits the table's batch and stops before acknowledging anything (tests: a crash in that window). */
-    private SimulatedCrash commitThenCrash(TableApplier t) {
-        t.flushWithoutAck();
-        return new SimulatedCrash("stopped after the Delta commit, before the acks");
-    }
-
-    /** An abrupt stop injected by a test; the applier must be discarded. */
-    public static final class SimulatedCrash extends RuntimeException {
-        SimulatedCrash(String message) {
-            super(message);
-        }
     }
 
     /** Makes sure the acknowledgements reached the server, then records the consumer's floor (gap detection). */

@@ -1,22 +1,11 @@
 package dev.tideline.apply.stream;
 
-import dev.tideline.apply.delta.CommitOutcome;
-import dev.tideline.apply.delta.DeltaRows;
-import dev.tideline.apply.delta.DeltaTableWriter;
-import dev.tideline.apply.delta.PostgresDeltaTypes;
-import dev.tideline.apply.delta.RowConverter;
-import dev.tideline.apply.delta.RowOp;
-import dev.tideline.apply.delta.RowOps;
-import dev.tideline.apply.delta.ScdType;
-import dev.tideline.apply.delta.TableLayout;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
-import dev.tideline.core.change.Row;
-import dev.tideline.core.schema.RelationSchema;
+import dev.tideline.core.sink.SinkCommit;
+import dev.tideline.core.sink.TableSink;
+import dev.tideline.core.wire.Ack;
 import dev.tideline.core.wire.ChangeBatch;
-import io.delta.kernel.utils.DataFileStatus;
-import io.nats.client.Message;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,33 +17,36 @@ import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
- * Applies the change messages of one source table to its Delta table. Single-threaded (the
- * pipeline's loop).
+ * Applies the change messages of one source table to its {@link TableSink}, exactly once: the stream
+ * side of the applier (transactions, acknowledgements, snapshots, FAILED); what the rows become is the
+ * sink's. Single-threaded (the pipeline's loop).
  *
  * <p><b>Transactions.</b> A table's messages of one source transaction ({@code txnSeq} 0, 1, …,
  * the last flagged) are buffered until the last arrives; complete transactions are committed
- * together in one Delta commit whose transaction identifier is the commit LSN of the last one — a
- * source transaction is never split across commits. Messages are acknowledged only after that
- * commit returned (durable), so a crash at any point redelivers them, and redelivered transactions
- * at or below the table's applied LSN are acknowledged without applying. Of a held message only its
- * acknowledgement is kept ({@link HeldAcks}), never its payload.
+ * together in one sink commit recording the commit LSN of the last one — a source transaction is
+ * never split across commits. Messages are acknowledged only after that commit returned (durable),
+ * so a crash at any point redelivers them, and redelivered transactions at or below the table's
+ * applied LSN are acknowledged without applying. Of a held message only its {@link Ack} is kept
+ * ({@link HeldAcks}), never its payload.
  *
  * <p><b>Large transactions.</b> A transaction with more than {@link ApplySettings#maxBatchRows()} row
  * changes is applied while it arrives, in rounds of that many, to one
- * {@link DeltaTableWriter.StagedCommit staged commit} (files written, not referenced), and published by
- * one Delta commit at its last message: memory stays bounded whatever its size, readers still see it
- * whole or not at all.
+ * {@link TableSink.Staged staged commit}, and published by one commit at its last message: memory
+ * stays bounded whatever its size, readers still see it whole or not at all.
  *
  * <p><b>Snapshots</b> (the gateway's consumer contract, docs/gateway.md). SNAPSHOT_BEGIN opens a
- * replacement of the table, SNAPSHOT batches are written into uncommitted files per chunk read as
- * they come (copies dropped by read/batch), changes of the table are buffered in stream order, and
- * SNAPSHOT_DONE checks the row count of the complete reads, commits the replacement atomically and
+ * {@link TableSink.Replacement replacement} of the table, SNAPSHOT batches are written to it per chunk
+ * read as they come (copies dropped by read/batch), changes of the table are buffered in stream order,
+ * and SNAPSHOT_DONE checks the row count of the complete reads, commits the replacement atomically and
  * replays the buffered changes on top. Readers see the old content until then.
  *
- * <p><b>FAILED.</b> A change Delta cannot take (incompatible type change, unrepresentable value,
+ * <p><b>FAILED.</b> A change the sink cannot take (incompatible type change, unrepresentable value,
  * missing message) fails the table: the reason is recorded in the table itself
- * ({@link DeltaTableWriter#FAILED_PROPERTY}) and reported; later changes are acknowledged and
- * dropped until a full refresh (a new snapshot) replaces the table.
+ * ({@link TableSink#markFailed}) and reported; later changes are acknowledged and dropped until a
+ * full refresh (a new snapshot) replaces the table.
+ *
+ * <p><b>Faults.</b> Tests stop it at the {@link ApplyFaults} points; the service passes
+ * {@link ApplyFaults#NONE}.
  */
 final class TableApplier {
 
@@ -76,7 +68,7 @@ final class TableApplier {
         int rows;
         /** Row changes already applied to {@link #staged}. */
         long stagedRows;
-        DeltaTableWriter.StagedCommit staged;
+        TableSink.Staged staged;
         long completedAtNanos;
 
         Txn(Lsn lsn) {
@@ -86,33 +78,28 @@ final class TableApplier {
 
     /** One read of a snapshot chunk ({@code Tideline-Chunk} is a read number, never reused). */
     private static final class ChunkRead {
-        final List<DataFileStatus> files = new ArrayList<>();
         long rows;
         boolean complete;
         boolean discarded;
     }
 
     /**
-     * A snapshot being loaded (gateway contract, docs/gateway.md): rows are written to uncommitted
-     * files per chunk read; at DONE the complete reads replace the table and the changes that arrived
-     * since BEGIN are replayed on top, in stream order.
+     * A snapshot being loaded (gateway contract, docs/gateway.md): rows are written to the sink's
+     * replacement per chunk read; at DONE the complete reads replace the table and the changes that
+     * arrived since BEGIN are replayed on top, in stream order.
      */
     private static final class SnapshotLoad {
         final String id;
         final Lsn lsn;
-        final DeltaTableWriter.Replacement replacement;
-        final RowConverter converter;
+        final TableSink.Replacement replacement;
         final Set<Long> seen = new HashSet<>();
         final Map<Integer, ChunkRead> reads = new HashMap<>();
         final HeldAcks acks = new HeldAcks();
-        final long startMicros;
 
-        SnapshotLoad(String id, Lsn lsn, DeltaTableWriter.Replacement replacement, RelationSchema schema) {
+        SnapshotLoad(String id, Lsn lsn, TableSink.Replacement replacement) {
             this.id = id;
             this.lsn = lsn;
             this.replacement = replacement;
-            this.converter = replacement.layout().converter(schema);
-            this.startMicros = PostgresDeltaTypes.micros(Instant.now());
         }
 
         /** A TRUNCATE in the stream empties what the reads so far published. */
@@ -123,31 +110,32 @@ final class TableApplier {
 
     private final String pipelineId;
     private final TableTarget target;
-    private final DeltaTableWriter writer;
+    private final TableSink sink;
     private final ApplyListener listener;
     private final ApplySettings settings;
+    private final ApplyFaults faults;
 
     private final ArrayDeque<Txn> complete = new ArrayDeque<>();
     private Txn open;
     private SnapshotLoad snapshot;
     private final HeldAcks ackAfterCommit = new HeldAcks();
     private long lastProgressNanos = System.nanoTime();
-    private final Map<RelationSchema, RowConverter> converters = new HashMap<>();
-    private TableLayout converterLayout;
     private Lsn applied;
     private String failure;
     private String ignoredSnapshotId;
     private int commits;
     private long rowsApplied;
 
-    TableApplier(String pipelineId, TableTarget target, DeltaTableWriter writer, ApplyListener listener, ApplySettings settings) {
+    TableApplier(String pipelineId, TableTarget target, TableSink sink, ApplyListener listener, ApplySettings settings,
+                 ApplyFaults faults) {
         this.pipelineId = pipelineId;
         this.target = target;
-        this.writer = writer;
+        this.sink = sink;
         this.listener = listener;
         this.settings = settings;
-        this.applied = writer.appliedLsn();
-        this.failure = writer.failure();
+        this.faults = faults;
+        this.applied = sink.appliedLsn();
+        this.failure = sink.failure();
     }
 
     TableTarget target() {
@@ -180,11 +168,11 @@ final class TableApplier {
     }
 
     /**
-     * Whether the table was loaded at least once: its Delta table exists (the initial snapshot, or a
-     * first transaction, was committed) or it failed (nothing more will come until a full refresh).
+     * Whether the table was loaded at least once: it exists (the initial snapshot, or a first
+     * transaction, was committed) or it failed (nothing more will come until a full refresh).
      */
     boolean loaded() {
-        return writer.exists() || isFailed();
+        return sink.exists() || isFailed();
     }
 
     /** Whether anything is held (buffered or an open snapshot). */
@@ -207,8 +195,8 @@ final class TableApplier {
         return min;
     }
 
-    /** Takes one message of this table. */
-    void accept(Message delivery, ChangeBatch batch) {
+    /** Takes one message of this table, with the acknowledgement owed for it. */
+    void accept(Ack delivery, ChangeBatch batch) {
         LOG.tracef("table %s: %s", target.fullName(), batch.kind());
         if (batch instanceof ChangeBatch.Rows rows) {
             acceptTxnPart(delivery, batch, rows.commitLsn(), rows.txnSeq(), rows.lastInTxn(), rows.changes().size());
@@ -225,7 +213,7 @@ final class TableApplier {
         }
     }
 
-    private void acceptTxnPart(Message delivery, ChangeBatch batch, Lsn lsn, int seq, boolean last, int rows) {
+    private void acceptTxnPart(Ack delivery, ChangeBatch batch, Lsn lsn, int seq, boolean last, int rows) {
         if (failure != null && snapshot == null) {
             delivery.ack(); // FAILED: dropped until a full refresh
             return;
@@ -298,16 +286,12 @@ final class TableApplier {
                     return;
                 }
             }
-            TableLayout layout = layoutFor(List.of(t));
-            if (layout != null) {
-                List<RowOp> ops = opsOf(layout, List.of(t));
-                if (t.staged == null) {
-                    t.staged = writer.stage(t.lsn);
-                    LOG.infof("table %s: transaction %s exceeds %d row changes; applying it in rounds to one staged commit",
-                            target.fullName(), t.lsn, settings.maxBatchRows());
-                }
-                t.staged.round(layout, ops);
+            if (t.staged == null) {
+                t.staged = sink.stage(t.lsn);
+                LOG.infof("table %s: transaction %s exceeds %d row changes; applying it in rounds to one staged commit",
+                        target.fullName(), t.lsn, settings.maxBatchRows());
             }
+            t.staged.round(t.batches);
             t.stagedRows += t.rows;
             t.rows = 0;
             t.batches.clear();
@@ -322,47 +306,19 @@ final class TableApplier {
         keepAlive(System.nanoTime());
     }
 
+    /** The batches of {@code txns}, in source order. */
+    private static List<ChangeBatch> batchesOf(List<Txn> txns) {
+        List<ChangeBatch> batches = new ArrayList<>();
+        for (Txn t : txns) {
+            batches.addAll(t.batches);
+        }
+        return batches;
+    }
+
     /**
-     * The layout every ROWS batch of {@code txns} fits (a commit has one schema), creating the table
-     * from the first one when it does not exist yet; null when the table does not exist and the
-     * transactions hold only TRUNCATEs.
+     * Whether the buffered complete transactions should be committed now. The one place the commit
+     * cadence is decided: by size, by age, or because a staged transaction is complete.
      */
-    private TableLayout layoutFor(List<Txn> txns) {
-        TableLayout layout = writer.exists() ? writer.layout() : null;
-        for (Txn t : txns) {
-            for (ChangeBatch b : t.batches) {
-                if (b instanceof ChangeBatch.Rows rows) {
-                    if (layout == null) {
-                        writer.create(TableLayout.create(rows.schema(), target.primaryKeys(), target.scdType()));
-                        layout = writer.layout();
-                    }
-                    layout = layout.evolve(rows.schema());
-                }
-            }
-        }
-        if (layout != null && !layout.equals(converterLayout)) {
-            converters.clear();
-            converterLayout = layout;
-        }
-        return layout;
-    }
-
-    /** The row operations of {@code txns}' batches, in source order, as rows of {@code layout}. */
-    private List<RowOp> opsOf(TableLayout layout, List<Txn> txns) {
-        List<RowOp> ops = new ArrayList<>();
-        for (Txn t : txns) {
-            for (ChangeBatch b : t.batches) {
-                if (b instanceof ChangeBatch.Rows rows) {
-                    RowOps.add(rows, converters.computeIfAbsent(rows.schema(), layout::converter), ops);
-                } else if (b instanceof ChangeBatch.Truncate truncate) {
-                    RowOps.add(truncate, ops);
-                }
-            }
-        }
-        return ops;
-    }
-
-    /** Whether the buffered complete transactions should be committed now. */
     boolean due(long nowNanos) {
         if (complete.isEmpty() || snapshot != null) {
             return false;
@@ -373,7 +329,7 @@ final class TableApplier {
     }
 
     /**
-     * Commits every buffered complete transaction in one Delta commit, then acknowledges their
+     * Commits every buffered complete transaction in one sink commit, then acknowledges their
      * messages and tells the listener.
      *
      * @throws TidelineException RETRYABLE (storage unreachable): nothing was acknowledged; retry later
@@ -396,18 +352,9 @@ final class TableApplier {
         }
         List<Txn> txns = new ArrayList<>(complete);
         Lsn last = txns.get(txns.size() - 1).lsn;
-        CommitOutcome outcome;
+        Optional<SinkCommit> outcome;
         try {
-            // First the layout every batch fits (a commit has one schema), then the rows in it.
-            TableLayout layout = layoutFor(txns);
-            List<RowOp> ops = layout == null ? List.of() : opsOf(layout, txns);
-            if (layout == null) {
-                // Only TRUNCATEs of a table never seen: nothing to create or clear.
-                acknowledge(txns);
-                applied = last;
-                return;
-            }
-            outcome = writer.apply(layout, ops, last).orElse(null);
+            outcome = sink.commit(batchesOf(txns), last);
         } catch (TidelineException e) {
             if (e.isRetryable()) {
                 throw e;
@@ -416,24 +363,21 @@ final class TableApplier {
             return;
         }
         acknowledge(txns);
-        applied = writer.appliedLsn();
+        // Empty: already applied (the sink's LSN is at or above it), or only TRUNCATEs of a table never seen.
+        applied = Lsn.max(last, sink.appliedLsn());
         LOG.debugf("table %s: %d transactions up to %s → %s", target.fullName(), txns.size(), last,
-                outcome == null ? "already applied" : "version " + outcome.version() + ", " + outcome.filesRemoved() + " files rewritten");
-        if (outcome != null) {
+                outcome.map(o -> "version " + o.version() + ", " + o.filesRemoved() + " files rewritten").orElse("nothing to commit"));
+        if (outcome.isPresent()) {
             long rows = txns.stream().mapToLong(t -> t.rows).sum();
-            rowsApplied += rows;
-            commits++;
-            notifyCommitted(rows, outcome);
-            maybeCompact();
+            committed(rows, outcome.get());
         }
     }
 
     /** Publishes a complete staged transaction: its last batches, then its one commit; then acknowledges it. */
     private void commitStaged(Txn t) {
-        Optional<CommitOutcome> outcome;
+        Optional<SinkCommit> outcome;
         try {
-            TableLayout layout = layoutFor(List.of(t));
-            outcome = t.staged.commit(layout, opsOf(layout, List.of(t)));
+            outcome = t.staged.commit(t.batches);
         } catch (TidelineException e) {
             if (e.isRetryable()) {
                 throw e;
@@ -442,37 +386,25 @@ final class TableApplier {
             return;
         }
         acknowledge(List.of(t));
-        applied = writer.appliedLsn();
+        applied = Lsn.max(t.lsn, sink.appliedLsn());
         if (outcome.isPresent()) {
-            long rows = t.stagedRows + t.rows;
-            rowsApplied += rows;
-            commits++;
-            notifyCommitted(rows, outcome.get());
-            maybeCompact();
+            committed(t.stagedRows + t.rows, outcome.get());
         }
     }
 
-    /** Test hook: commits the buffered transactions to Delta and returns without acknowledging. */
-    void flushWithoutAck() {
-        List<Txn> txns = new ArrayList<>(complete);
-        if (txns.isEmpty() || failure != null || snapshot != null) {
-            return;
+    /** A commit of buffered transactions returned: counts it, reports it, and lets the sink tidy up now and then. */
+    private void committed(long rows, SinkCommit outcome) {
+        rowsApplied += rows;
+        commits++;
+        notifyCommitted(rows, outcome);
+        if (commits % settings.compactEvery() == 0) {
+            sink.maintain();
         }
-        // Same transactions without their deliveries: the commit happens, no acknowledgement does.
-        complete.clear();
-        for (Txn t : txns) {
-            Txn copy = new Txn(t.lsn);
-            copy.batches.addAll(t.batches);
-            copy.rows = t.rows;
-            copy.stagedRows = t.stagedRows;
-            copy.staged = t.staged;
-            copy.complete = true;
-            complete.add(copy);
-        }
-        flush();
     }
 
+    /** Acknowledges the messages of {@code txns}, whose commit returned, and the copies held for after it. */
     private void acknowledge(List<Txn> txns) {
+        faults.at(ApplyFaults.COMMITTED_BEFORE_ACK);
         for (Txn t : txns) {
             t.acks.ackAll();
             complete.remove(t);
@@ -480,42 +412,30 @@ final class TableApplier {
         ackAfterCommit.ackAll();
     }
 
-    private void maybeCompact() {
-        if (commits % settings.compactEvery() != 0) {
-            return;
-        }
-        try {
-            writer.compactIfNeeded();
-        } catch (TidelineException e) {
-            // Compaction only improves reads; the next attempt retries it.
-            LOG.warnf("table %s: compaction failed: %s", target.fullName(), e.getMessage());
-        }
-    }
-
     /**
      * Reports a commit as COMMITTED — unless the table is FAILED: a failure is never painted over. Two
      * ways a commit can coincide with a failure: the changes replayed on top of a snapshot failed after
-     * the snapshot's own commit, or another writer marked the Delta table FAILED (the table property
-     * is the truth, and this commit was built on top of it). Only a snapshot load clears a failure.
+     * the snapshot's own commit, or another writer marked the table FAILED (the mark in the table is
+     * the truth, and this commit was built on top of it). Only a snapshot load clears a failure.
      */
-    private void notifyCommitted(long rowChanges, CommitOutcome outcome) {
+    private void notifyCommitted(long rowChanges, SinkCommit outcome) {
         if (failure != null) {
             return;
         }
-        String marked = writer.failure();
+        String marked = sink.failure();
         if (marked != null) {
             fail(new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, marked, null), null);
             return;
         }
         try {
-            listener.committed(target, writer.tablePath(), applied, rowChanges, outcome);
+            listener.committed(target, sink.location(), applied, rowChanges, outcome);
         } catch (RuntimeException e) {
             LOG.warnf("table %s: recording commit %d failed: %s", target.fullName(), outcome.version(), e.toString());
         }
     }
 
-    private void beginSnapshot(Message delivery, ChangeBatch.SnapshotBegin begin) {
-        if (begin.snapshotId().equals(writer.snapshotId())) {
+    private void beginSnapshot(Ack delivery, ChangeBatch.SnapshotBegin begin) {
+        if (begin.snapshotId().equals(sink.snapshotId())) {
             // Redelivered after the replacement committed (the crash came before the acks).
             ignoredSnapshotId = begin.snapshotId();
             delivery.ack();
@@ -526,13 +446,13 @@ final class TableApplier {
             return;
         }
         if (snapshot != null) {
-            // A newer snapshot supersedes an unfinished one: its staged files stay unreferenced.
+            // A newer snapshot supersedes an unfinished one: what it wrote stays invisible.
             LOG.infof("table %s: snapshot %s superseded by %s", target.fullName(), snapshot.id, begin.snapshotId());
             ackAfterCommit.takeAll(snapshot.acks);
             snapshot = null;
         }
         // Changes buffered before the snapshot are superseded by it when at or below its LSN.
-        if (failure == null && writer.exists()) {
+        if (failure == null && sink.exists()) {
             try {
                 flush();
             } catch (TidelineException e) {
@@ -548,9 +468,8 @@ final class TableApplier {
             abandon(open);
         }
         try {
-            TableLayout layout = TableLayout.create(begin.schema(), target.primaryKeys(), target.scdType());
             snapshot = new SnapshotLoad(begin.snapshotId(), begin.validAtLsn(),
-                    writer.replace(layout, begin.snapshotId(), begin.validAtLsn()), begin.schema());
+                    sink.replace(begin.schema(), begin.snapshotId(), begin.validAtLsn()));
             snapshot.acks.add(delivery);
             LOG.infof("table %s: loading snapshot %s at %s", target.fullName(), begin.snapshotId(), begin.validAtLsn());
         } catch (TidelineException e) {
@@ -561,9 +480,9 @@ final class TableApplier {
         }
     }
 
-    private void snapshotRows(Message delivery, ChangeBatch.Snapshot rows) {
+    private void snapshotRows(Ack delivery, ChangeBatch.Snapshot rows) {
         if (snapshot == null || !snapshot.id.equals(rows.snapshotId())) {
-            if (rows.snapshotId().equals(ignoredSnapshotId) || rows.snapshotId().equals(writer.snapshotId())) {
+            if (rows.snapshotId().equals(ignoredSnapshotId) || rows.snapshotId().equals(sink.snapshotId())) {
                 delivery.ack();
                 return;
             }
@@ -581,25 +500,9 @@ final class TableApplier {
             return; // a copy of a batch already written
         }
         try {
-            List<Object[]> deltaRows = new ArrayList<>(rows.rows().size());
-            TableLayout layout = snapshot.replacement.layout();
-            RowConverter converter = rows.schema().equals(snapshot.converter.relation()) ? snapshot.converter
-                    : layout.converter(rows.schema());
-            for (Row row : rows.rows()) {
-                Object[] d = converter.toDelta(row, null);
-                for (int i = 0; i < d.length; i++) {
-                    if (d[i] == DeltaRows.KEEP) {
-                        d[i] = null;
-                    }
-                }
-                if (layout.scdType() == ScdType.SCD_TYPE_2) {
-                    d[layout.startAtIndex()] = snapshot.startMicros;
-                }
-                deltaRows.add(d);
-            }
+            snapshot.replacement.write(rows.chunk(), rows);
             ChunkRead read = snapshot.reads.computeIfAbsent(rows.chunk(), c -> new ChunkRead());
-            read.files.addAll(snapshot.replacement.write(deltaRows));
-            read.rows += deltaRows.size();
+            read.rows += rows.rows().size();
             if (rows.lastInChunk()) {
                 read.complete = true;
             }
@@ -614,7 +517,7 @@ final class TableApplier {
         }
     }
 
-    private void finishSnapshot(Message delivery, ChangeBatch.SnapshotDone done) {
+    private void finishSnapshot(Ack delivery, ChangeBatch.SnapshotDone done) {
         if (snapshot == null || !snapshot.id.equals(done.snapshotId())) {
             delivery.ack(); // a copy after the commit, or a snapshot we failed
             return;
@@ -625,12 +528,13 @@ final class TableApplier {
         // reads count and load, as the contract says; reads before a TRUNCATE count but do not load.
         long completeRows = 0;
         long loadedRows = 0;
-        List<DataFileStatus> files = new ArrayList<>();
-        for (ChunkRead read : s.reads.values()) {
+        List<Integer> loaded = new ArrayList<>();
+        for (Map.Entry<Integer, ChunkRead> e : s.reads.entrySet()) {
+            ChunkRead read = e.getValue();
             if (read.complete) {
                 completeRows += read.rows;
                 if (!read.discarded) {
-                    files.addAll(read.files);
+                    loaded.add(e.getKey());
                     loadedRows += read.rows;
                 }
             }
@@ -643,19 +547,17 @@ final class TableApplier {
                     "snapshot messages were lost from the staging stream; run a full refresh of this table"), null);
             return;
         }
-        CommitOutcome outcome = s.replacement.commit(files, loadedRows);
+        SinkCommit outcome = s.replacement.commit(loaded, loadedRows);
         snapshot = null;
         failure = null;
-        converters.clear();
-        converterLayout = null;
         rowsApplied += outcome.rowsWritten();
-        LOG.infof("table %s: snapshot %s loaded, %d rows, Delta version %d", target.fullName(), s.id, outcome.rowsWritten(),
+        LOG.infof("table %s: snapshot %s loaded, %d rows, version %d", target.fullName(), s.id, outcome.rowsWritten(),
                 outcome.version());
         // The changes since BEGIN, replayed on top (after the last TRUNCATE among them), then the
         // snapshot's own position as the applied LSN; only then is anything acknowledged.
         replayAfterSnapshot(done.validAtLsn());
         s.acks.ackAll();
-        applied = writer.appliedLsn();
+        applied = sink.appliedLsn();
         notifyCommitted(outcome.rowsWritten(), outcome);
     }
 
@@ -666,25 +568,7 @@ final class TableApplier {
         }
         List<Txn> txns = new ArrayList<>(complete);
         try {
-            TableLayout layout = writer.layout();
-            for (Txn t : txns) {
-                for (ChangeBatch b : t.batches) {
-                    if (b instanceof ChangeBatch.Rows rows) {
-                        layout = layout.evolve(rows.schema());
-                    }
-                }
-            }
-            List<RowOp> ops = new ArrayList<>();
-            for (Txn t : txns) {
-                for (ChangeBatch b : t.batches) {
-                    if (b instanceof ChangeBatch.Rows rows) {
-                        RowOps.add(rows, layout.converter(rows.schema()), ops);
-                    } else if (b instanceof ChangeBatch.Truncate truncate) {
-                        ops.clear(); // what came before it is gone, and the reads before it were not loaded
-                    }
-                }
-            }
-            writer.applyOverSnapshot(layout, ops, last);
+            sink.commitOverSnapshot(batchesOf(txns), last);
         } catch (TidelineException e) {
             if (e.isRetryable()) {
                 throw e;
@@ -722,7 +606,7 @@ final class TableApplier {
         fail(error, null);
     }
 
-    private void fail(TidelineException error, Message delivery, Txn... alsoDrop) {
+    private void fail(TidelineException error, Ack delivery, Txn... alsoDrop) {
         if (delivery != null) {
             delivery.ack();
         }
@@ -735,7 +619,7 @@ final class TableApplier {
         LOG.errorf("table %s FAILED: %s", target.fullName(), failure);
         dropBuffered();
         try {
-            writer.markFailed(failure);
+            sink.markFailed(failure);
         } catch (TidelineException e) {
             LOG.warnf("table %s: could not record FAILED in the table: %s", target.fullName(), e.getMessage());
         }

@@ -1,9 +1,9 @@
 package dev.tideline.apply.stream;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.sink.SinkCommit;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import dev.tideline.delta.S3Settings;
@@ -43,7 +43,7 @@ public final class ApplyProcessMain {
         Connection nats = Nats.connect(new Options.Builder().server(args[0]).maxReconnects(-1).reconnectWait(Duration.ofMillis(200)).build());
         ApplyListener quiet = new ApplyListener() {
             @Override
-            public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+            public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {
                 System.out.println("COMMITTED " + target.fullName() + " v" + outcome.version());
             }
 
@@ -52,9 +52,16 @@ public final class ApplyProcessMain {
                 System.out.println("FAILED " + target.fullName() + ": " + error.getMessage());
             }
         };
+        // Straight into the fault: a normal poll first could apply everything staged and leave nothing
+        // for the fault point to interrupt.
+        ApplyFaults faults = switch (mode) {
+            case "AFTER_COMMIT_BEFORE_ACK" -> InjectedCrash.at(ApplyFaults.COMMITTED_BEFORE_ACK).arm();
+            case "MID_BATCH" -> InjectedCrash.at(ApplyFaults.MID_FETCH).arm();
+            default -> ApplyFaults.NONE;
+        };
         PipelineApplier applier = new PipelineApplier(nats, args[1], args[2], PipelineApplierIT.routes(),
                 engine(args[3]), args[3],
-                PipelineApplierIT.FAST.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), quiet);
+                PipelineApplierIT.FAST.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), quiet, faults);
         applier.start();
         System.out.println("STARTED");
         System.out.flush();
@@ -71,21 +78,19 @@ public final class ApplyProcessMain {
                     applier.pollOnce();
                 }
             }
-            default -> {
-                // Straight into the fault: a normal poll first could apply everything staged and
-                // leave nothing for the fault point to interrupt.
-                PipelineApplier.FaultPoint fault = PipelineApplier.FaultPoint.valueOf(mode);
+            case "AFTER_COMMIT_BEFORE_ACK", "MID_BATCH" -> {
                 try {
                     for (int i = 0; i < 200; i++) {
-                        applier.pollOnce(fault);
+                        applier.pollOnce();
                     }
                     System.out.println("NO FAULT");
-                } catch (PipelineApplier.SimulatedCrash crash) {
+                } catch (InjectedCrash crash) {
                     System.out.println("PAUSED at " + mode);
                 }
                 System.out.flush();
                 Thread.sleep(Long.MAX_VALUE);
             }
+            default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
     }
 }

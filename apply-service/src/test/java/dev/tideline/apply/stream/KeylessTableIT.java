@@ -65,7 +65,7 @@ class KeylessTableIT {
     final List<String> failures = new CopyOnWriteArrayList<>();
     final ApplyListener recorder = new ApplyListener() {
         @Override
-        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, dev.tideline.apply.delta.CommitOutcome outcome) {
+        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, dev.tideline.core.sink.SinkCommit outcome) {
         }
 
         @Override
@@ -157,10 +157,14 @@ class KeylessTableIT {
     }
 
     PipelineApplier applier(NatsServer nats, Connection[] holder) throws Exception {
+        return applier(nats, holder, ApplyFaults.NONE);
+    }
+
+    PipelineApplier applier(NatsServer nats, Connection[] holder, ApplyFaults faults) throws Exception {
         holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200)).build());
         PipelineApplier applier = new PipelineApplier(holder[0], "gwl", "pk", TableRoutes.of(new TableTarget(HISTORY, "main", "audit",
                 "history", ScdType.SCD_TYPE_1, List.of())), engine(), warehouse.toString(), FAST,
-                WriterSettings.DEFAULT.withCompactAfterFiles(4), recorder);
+                WriterSettings.DEFAULT.withCompactAfterFiles(4), recorder, faults);
         applier.start();
         return applier;
     }
@@ -175,14 +179,13 @@ class KeylessTableIT {
                 for (int i = 0; i < 15; i++) {
                     stream.transaction(source.transaction(round % 3 == 2));
                 }
-                PipelineApplier.FaultPoint fault = round % 2 == 0 ? PipelineApplier.FaultPoint.AFTER_COMMIT_BEFORE_ACK
-                        : PipelineApplier.FaultPoint.MID_BATCH;
-                PipelineApplier crashing = applier(nats, c);
+                String fault = round % 2 == 0 ? ApplyFaults.COMMITTED_BEFORE_ACK : ApplyFaults.MID_FETCH;
+                PipelineApplier crashing = applier(nats, c, InjectedCrash.at(fault).arm());
                 try {
                     for (int i = 0; i < 100; i++) {
-                        crashing.pollOnce(fault);
+                        crashing.pollOnce();
                     }
-                } catch (PipelineApplier.SimulatedCrash expected) {
+                } catch (InjectedCrash expected) {
                     crashes++;
                 }
                 c[0].close(); // gone without a word: unacknowledged messages come back

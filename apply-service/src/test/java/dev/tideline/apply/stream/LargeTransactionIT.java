@@ -3,13 +3,13 @@ package dev.tideline.apply.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.apply.delta.DeltaTableWriter;
 import dev.tideline.apply.delta.ScdType;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.sink.SinkCommit;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import dev.tideline.delta.TableLocations;
@@ -51,7 +51,7 @@ class LargeTransactionIT {
     final List<String> events = new CopyOnWriteArrayList<>();
     final ApplyListener recorder = new ApplyListener() {
         @Override
-        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {
             events.add("committed " + target.fullName() + " " + appliedLsn + " " + rowChanges + " v" + outcome.version());
         }
 

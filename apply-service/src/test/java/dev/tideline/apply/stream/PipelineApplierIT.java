@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.apply.delta.DeltaTableWriter;
 import dev.tideline.apply.delta.ScdType;
 import dev.tideline.apply.delta.WriterSettings;
@@ -17,6 +16,7 @@ import dev.tideline.core.naming.Streams;
 import dev.tideline.core.schema.ColumnSchema;
 import dev.tideline.core.schema.PgType;
 import dev.tideline.core.schema.RelationSchema;
+import dev.tideline.core.sink.SinkCommit;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import dev.tideline.delta.TableLocations;
@@ -51,7 +51,7 @@ class PipelineApplierIT {
     final List<String> events = new CopyOnWriteArrayList<>();
     final ApplyListener recorder = new ApplyListener() {
         @Override
-        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+        public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {
             events.add("committed " + target.fullName() + " " + appliedLsn + " v" + outcome.version());
         }
 
@@ -71,10 +71,14 @@ class PipelineApplierIT {
     }
 
     PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder) throws Exception {
+        return applier(nats, gateway, pipeline, holder, ApplyFaults.NONE);
+    }
+
+    PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder, ApplyFaults faults) throws Exception {
         holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200))
                 .build());
         PipelineApplier applier = new PipelineApplier(holder[0], gateway, pipeline, routes(), engine(), warehouse.toString(),
-                FAST.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), recorder);
+                FAST.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), recorder, faults);
         applier.start();
         return applier;
     }
@@ -130,14 +134,14 @@ class PipelineApplierIT {
                 for (int i = 0; i < 15; i++) {
                     stream.transaction(model.randomTransaction(round % 3 == 2));
                 }
-                PipelineApplier.FaultPoint fault = round % 2 == 0 ? PipelineApplier.FaultPoint.AFTER_COMMIT_BEFORE_ACK
-                        : PipelineApplier.FaultPoint.MID_BATCH;
-                PipelineApplier crashing = applier(nats, "gwb", "pb", c);
+                InjectedCrash.At fault = InjectedCrash.at(round % 2 == 0 ? ApplyFaults.COMMITTED_BEFORE_ACK : ApplyFaults.MID_FETCH);
+                PipelineApplier crashing = applier(nats, "gwb", "pb", c, fault);
                 // Apply a little normally, then stop abruptly at the fault point.
                 crashing.pollOnce();
-                assertThrows(PipelineApplier.SimulatedCrash.class, () -> {
+                fault.arm();
+                assertThrows(InjectedCrash.class, () -> {
                     for (int i = 0; i < 100; i++) {
-                        crashing.pollOnce(fault);
+                        crashing.pollOnce();
                     }
                 });
                 c[0].close(); // the process is gone: its unacknowledged messages come back after ackWait
@@ -315,10 +319,10 @@ class PipelineApplierIT {
             for (int i = 0; i < 20; i++) {
                 stream.transaction(model.randomTransaction(false));
             }
-            PipelineApplier crashing = applier(nats, "gwr", "pr", c);
-            assertThrows(PipelineApplier.SimulatedCrash.class, () -> {
+            PipelineApplier crashing = applier(nats, "gwr", "pr", c, InjectedCrash.at(ApplyFaults.MID_FETCH).arm());
+            assertThrows(InjectedCrash.class, () -> {
                 for (int i = 0; i < 100; i++) {
-                    crashing.pollOnce(PipelineApplier.FaultPoint.MID_BATCH);
+                    crashing.pollOnce();
                 }
             });
             c[0].close(); // killed holding unacknowledged messages

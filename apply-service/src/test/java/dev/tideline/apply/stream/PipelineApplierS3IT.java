@@ -3,12 +3,12 @@ package dev.tideline.apply.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.apply.delta.DeltaTableWriter;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.sink.SinkCommit;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import dev.tideline.delta.S3Settings;
@@ -52,7 +52,7 @@ class PipelineApplierS3IT {
         List<String> failures = new CopyOnWriteArrayList<>();
         ApplyListener listener = new ApplyListener() {
             @Override
-            public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+            public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {
             }
 
             @Override

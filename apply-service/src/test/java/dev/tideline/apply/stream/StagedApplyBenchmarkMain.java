@@ -1,10 +1,10 @@
 package dev.tideline.apply.stream;
 
-import dev.tideline.apply.delta.CommitOutcome;
 import dev.tideline.apply.delta.ScdType;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
+import dev.tideline.core.sink.SinkCommit;
 import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import io.nats.client.Connection;
@@ -67,7 +67,7 @@ public final class StagedApplyBenchmarkMain {
         AtomicLong commits = new AtomicLong();
         ApplyListener listener = new ApplyListener() {
             @Override
-            public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, CommitOutcome outcome) {
+            public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {
                 rows.addAndGet(rowChanges);
                 commits.incrementAndGet();
             }
