@@ -1,5 +1,6 @@
 package dev.tideline.api.database;
 
+import dev.tideline.core.TableId;
 import dev.tideline.api.ApiConfig;
 import dev.tideline.api.connection.ConnectionSecrets;
 import dev.tideline.api.http.ApiException;
@@ -62,7 +63,7 @@ public class PostgresAdmin {
     public void createDatabase(ConnectionSpec connection, String database) {
         try (Connection sql = open(connection, MAINTENANCE_DATABASE); Statement statement = sql.createStatement()) {
             // CREATE DATABASE cannot run inside a transaction block: the connection is in autocommit mode.
-            statement.execute("CREATE DATABASE " + quote(database));
+            statement.execute("CREATE DATABASE " + TableId.quoteIdentifier(database));
             LOG.infof("created database %s on %s:%d (connection %s)", database, connection.host(), connection.port(), connection.name());
         } catch (SQLException e) {
             if ("42P04".equals(e.getSQLState())) {
@@ -70,16 +71,11 @@ public class PostgresAdmin {
             }
             if ("42501".equals(e.getSQLState())) {
                 throw new ApiException(ErrorCode.INVALID_PARAMETER_VALUE, "role '" + connection.user() + "' of connection '" + connection.name()
-                        + "' may not create database '" + database + "'; run `ALTER ROLE " + quote(connection.user())
+                        + "' may not create database '" + database + "'; run `ALTER ROLE " + TableId.quoteIdentifier(connection.user())
                         + " CREATEDB;` or create the database yourself");
             }
             throw failure(connection, "create database '" + database + "'", e);
         }
-    }
-
-    /** {@code "name"} with embedded quotes doubled: the one way identifiers reach SQL here. */
-    static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
     private Connection open(ConnectionSpec connection, String database) throws SQLException {

@@ -1,5 +1,6 @@
 package dev.tideline.sync.engine;
 
+import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.ChangePlan;
 import dev.tideline.sync.delta.ChangesUnavailableException;
@@ -7,7 +8,6 @@ import dev.tideline.sync.delta.DeltaChangeReader;
 import dev.tideline.sync.delta.DeltaSource;
 import dev.tideline.sync.delta.NetChanges;
 import dev.tideline.sync.model.SchedulingPolicy;
-import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.postgres.Bookkeeping;
@@ -329,10 +329,10 @@ public final class SyncedTableSyncer {
                 if (!def.createDatabaseObjectsIfMissing()) {
                     throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                             "schema '" + def.target().schema() + "' does not exist in database '" + def.target().database() + "'",
-                            "create it (CREATE SCHEMA " + Sql.quote(def.target().schema())
+                            "create it (CREATE SCHEMA " + TableId.quoteIdentifier(def.target().schema())
                                     + ") or set spec.create_database_objects_if_missing to true");
                 }
-                s.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.quote(def.target().schema()));
+                s.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quoteIdentifier(def.target().schema()));
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {

@@ -1,9 +1,9 @@
 package dev.tideline.sync.postgres;
 
+import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.DeltaSource;
 import dev.tideline.sync.delta.DuplicateKeyException;
-import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.types.CopyBuffer;
@@ -83,8 +83,8 @@ public final class SnapshotLoader {
      */
     public long load(SyncedTableDefinition def, DeltaSource.SnapshotFiles files, List<TargetColumn> columns) {
         String scratch = ScratchTables.name(def.name());
-        String scratchQuoted = Bookkeeping.SCHEMA + "." + Sql.quote(scratch);
-        String rawQuoted = Bookkeeping.SCHEMA + "." + Sql.quote(scratch + "_raw");
+        String scratchQuoted = Bookkeeping.SCHEMA + "." + TableId.quoteIdentifier(scratch);
+        String rawQuoted = Bookkeeping.SCHEMA + "." + TableId.quoteIdentifier(scratch + "_raw");
         boolean dedupe = def.timeseriesKey().isPresent();
         try (Connection c = target.open()) {
             try (Statement s = c.createStatement()) {
@@ -108,7 +108,7 @@ public final class SnapshotLoader {
                 if (dedupe) {
                     String key = TableDdl.columnList(def.primaryKey());
                     rows = s.executeUpdate("INSERT INTO " + scratchQuoted + " SELECT DISTINCT ON (" + key + ") * FROM " + rawQuoted
-                            + " ORDER BY " + key + ", " + Sql.quote(def.timeseriesKey().get()) + " DESC NULLS LAST");
+                            + " ORDER BY " + key + ", " + TableId.quoteIdentifier(def.timeseriesKey().get()) + " DESC NULLS LAST");
                     s.execute("DROP TABLE " + rawQuoted);
                 }
                 // The key is built once, after the load: one sort instead of a b-tree insert per row.
@@ -136,7 +136,7 @@ public final class SnapshotLoader {
 
     private void addPrimaryKey(Statement s, SyncedTableDefinition def, String scratchQuoted, String scratch) throws SQLException {
         try {
-            s.execute("ALTER TABLE " + scratchQuoted + " ADD CONSTRAINT " + Sql.quote(scratch + "_pkey") + " PRIMARY KEY ("
+            s.execute("ALTER TABLE " + scratchQuoted + " ADD CONSTRAINT " + TableId.quoteIdentifier(scratch + "_pkey") + " PRIMARY KEY ("
                     + TableDdl.columnList(def.primaryKey()) + ")");
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState())) {
@@ -305,10 +305,10 @@ public final class SnapshotLoader {
                 }
             }
             try (Statement s = c.createStatement()) {
-                s.execute("ALTER TABLE " + Bookkeeping.SCHEMA + "." + Sql.quote(scratch) + " SET SCHEMA " + Sql.quote(schema));
-                s.execute("ALTER TABLE " + Sql.quote(schema) + "." + Sql.quote(scratch) + " RENAME TO " + Sql.quote(table));
-                s.execute("ALTER TABLE " + finalQuoted + " RENAME CONSTRAINT " + Sql.quote(scratch + "_pkey") + " TO "
-                        + Sql.quote(TableDdl.truncate(table + "_pkey")));
+                s.execute("ALTER TABLE " + Bookkeeping.SCHEMA + "." + TableId.quoteIdentifier(scratch) + " SET SCHEMA " + TableId.quoteIdentifier(schema));
+                s.execute("ALTER TABLE " + TableId.quoteIdentifier(schema) + "." + TableId.quoteIdentifier(scratch) + " RENAME TO " + TableId.quoteIdentifier(table));
+                s.execute("ALTER TABLE " + finalQuoted + " RENAME CONSTRAINT " + TableId.quoteIdentifier(scratch + "_pkey") + " TO "
+                        + TableId.quoteIdentifier(TableDdl.truncate(table + "_pkey")));
             }
             recreate(c, def, indexes, "index");
             recreate(c, def, grants, "grant");
