@@ -1,5 +1,6 @@
 package dev.tideline.api.database;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.TableId;
 import dev.tideline.api.ApiConfig;
 import dev.tideline.api.connection.ConnectionSecrets;
@@ -66,10 +67,10 @@ public class PostgresAdmin {
             statement.execute("CREATE DATABASE " + TableId.quoteIdentifier(database));
             LOG.infof("created database %s on %s:%d (connection %s)", database, connection.host(), connection.port(), connection.name());
         } catch (SQLException e) {
-            if ("42P04".equals(e.getSQLState())) {
+            if (SqlStates.DUPLICATE_DATABASE.equals(e.getSQLState())) {
                 return;
             }
-            if ("42501".equals(e.getSQLState())) {
+            if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
                 throw new ApiException(ErrorCode.INVALID_PARAMETER_VALUE, "role '" + connection.user() + "' of connection '" + connection.name()
                         + "' may not create database '" + database + "'; run `ALTER ROLE " + TableId.quoteIdentifier(connection.user())
                         + " CREATEDB;` or create the database yourself");
@@ -93,10 +94,16 @@ public class PostgresAdmin {
     }
 
     private static ApiException failure(ConnectionSpec connection, String what, SQLException e) {
-        String state = e.getSQLState() == null ? "" : " [SQLSTATE " + e.getSQLState() + "]";
-        String fix = e.getSQLState() != null && e.getSQLState().startsWith("28")
-                ? "check user and password of the connection (re-create it with the right password)"
-                : "check that the Postgres at " + connection.host() + ":" + connection.port() + " is running and reachable from api-service";
+        String state = SqlStates.describe(e.getSQLState());
+        SqlStates.Rule rule = SqlStates.rule(e.getSQLState());
+        String fix;
+        if (e.getSQLState() != null && e.getSQLState().startsWith("28")) {
+            fix = "check user and password of the connection (re-create it with the right password)";
+        } else if (rule.kind() == dev.tideline.core.TidelineException.Kind.RETRYABLE) {
+            fix = "check that the Postgres at " + connection.host() + ":" + connection.port() + " is running and reachable from api-service";
+        } else {
+            fix = rule.remedy();
+        }
         return new ApiException(ErrorCode.INVALID_PARAMETER_VALUE, "cannot " + what + " through connection '" + connection.name() + "' ("
                 + connection.host() + ":" + connection.port() + ", user " + connection.user() + "): " + e.getMessage() + state + "; " + fix);
     }

@@ -1,5 +1,6 @@
 package dev.tideline.gateway.run;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.control.nats.Backoff;
 import dev.tideline.control.nats.NatsConnect;
 import dev.tideline.control.kv.ControlPlane;
@@ -196,10 +197,9 @@ public final class GatewayPipeline implements AutoCloseable {
                         + problems.stream().map(SourceProblem::toString).collect(Collectors.joining(" | ")), "apply the fixes above");
             }
         } catch (SQLException e) {
-            String state = e.getSQLState() == null ? "" : e.getSQLState();
-            throw new TidelineException(state.startsWith("28") ? TidelineException.Kind.NEEDS_OPERATOR : TidelineException.Kind.RETRYABLE,
-                    "connect to the source " + spec.jdbcUrl() + " failed: " + e.getMessage(),
-                    state.startsWith("28") ? "check the connection's user and password" : "check that Postgres is reachable", e);
+            SqlStates.Rule rule = SqlStates.rule(e.getSQLState());
+            throw new TidelineException(rule.kind(), "connect to the source " + spec.jdbcUrl() + " failed: " + e.getMessage()
+                    + SqlStates.describe(e.getSQLState()), rule.remedy(), e);
         }
         tables = resolved;
         PostgresReplicationSource.Connector replication = PostgresReplicationSource.jdbc(spec.jdbcUrl(), credentials);

@@ -1,5 +1,6 @@
 package dev.tideline.sync.engine;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.ChangePlan;
@@ -93,7 +94,7 @@ public final class SyncedTableSyncer {
             }
             return Bookkeeping.read(c, def.name(), false);
         } catch (SQLException e) {
-            if ("3D000".equals(e.getSQLState())) { // invalid_catalog_name: the database is created by the first sync
+            if (SqlStates.INVALID_CATALOG_NAME.equals(e.getSQLState())) { // invalid_catalog_name: the database is created by the first sync
                 return Optional.empty();
             }
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "reading the synced version of " + def.name() + " failed: "

@@ -1,5 +1,6 @@
 package dev.tideline.sync.postgres;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.DuplicateKeyException;
@@ -216,7 +217,7 @@ public final class IncrementalApplier {
         try {
             copy(c, "COPY " + table + " (" + names + ") FROM STDIN (FORMAT binary)", rows);
         } catch (PSQLException e) {
-            if ("23505".equals(e.getSQLState())) {
+            if (SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 String detail = e.getServerErrorMessage() == null ? null : e.getServerErrorMessage().getDetail();
                 String key = detail == null ? "(" + String.join(", ", def.primaryKey()) + ")"
                         : detail.replaceFirst("^Key ", "").replaceFirst(" already exists\\.?$", "");

@@ -1,5 +1,6 @@
 package dev.tideline.sync.postgres;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import java.sql.Connection;
@@ -94,7 +95,7 @@ public final class PostgresTarget {
             } catch (SQLException e) {
                 // Created concurrently by another synced table's first sync: duplicate_database, or a unique
                 // violation on pg_database when both CREATEs passed the existence check at once. Fine either way.
-                if (!"42P04".equals(e.getSQLState()) && !"23505".equals(e.getSQLState())) {
+                if (!SqlStates.DUPLICATE_DATABASE.equals(e.getSQLState()) && !SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState())) {
                     throw e;
                 }
             }

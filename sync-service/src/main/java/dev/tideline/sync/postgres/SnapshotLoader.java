@@ -1,5 +1,6 @@
 package dev.tideline.sync.postgres;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.DeltaSource;
@@ -139,7 +140,7 @@ public final class SnapshotLoader {
             s.execute("ALTER TABLE " + scratchQuoted + " ADD CONSTRAINT " + TableId.quoteIdentifier(scratch + "_pkey") + " PRIMARY KEY ("
                     + TableDdl.columnList(def.primaryKey()) + ")");
         } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) {
+            if (SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 Matcher m = DUPLICATE_KEY.matcher(String.valueOf(e.getMessage()));
                 String key = m.find() ? m.group(1) + "=" + m.group(2) : "(" + String.join(", ", def.primaryKey()) + ")";
                 throw new DuplicateKeyException(def.sourceTableName(), key, -1);
@@ -193,7 +194,7 @@ public final class SnapshotLoader {
                     RuntimeException cause;
                     if (e.getCause() instanceof RuntimeException r) {
                         cause = r;
-                    } else if (e.getCause() instanceof SQLException sql && "23502".equals(sql.getSQLState())) {
+                    } else if (e.getCause() instanceof SQLException sql && SqlStates.NOT_NULL_VIOLATION.equals(sql.getSQLState())) {
                         cause = nullKey(def, sql);
                     } else if (e.getCause() instanceof SQLException sql) {
                         cause = PostgresErrors.wrap("snapshot copy of " + def.name(), sql);
@@ -295,7 +296,7 @@ public final class SnapshotLoader {
                     DependentViews.drop(c, views);
                     s.execute("DROP TABLE " + finalQuoted);
                 } catch (SQLException e) {
-                    if ("2BP01".equals(e.getSQLState())) { // dependent_objects_still_exist
+                    if (SqlStates.DEPENDENT_OBJECTS_STILL_EXIST.equals(e.getSQLState())) { // dependent_objects_still_exist
                         throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                                 "synced table " + def.name() + " cannot be replaced by the new snapshot: " + e.getMessage(),
                                 "drop the foreign keys or other objects that depend on " + def.target() + " (a snapshot replaces the "
