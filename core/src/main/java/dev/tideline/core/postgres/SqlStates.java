@@ -69,6 +69,7 @@ public final class SqlStates {
             Map.entry("53", new Rule(TidelineException.Kind.RETRYABLE, "insufficient resources",
                     RETRIES + "check the server's disk space, memory and max_connections")),
             Map.entry("57", retryable("operator intervention (shutdown, restart or cancel)")),
+            Map.entry("72", retryable("snapshot too old (old_snapshot_threshold); a new snapshot reads it again")),
             Map.entry("28", operator("authentication failed", "check the connection's user and password")),
             Map.entry("42", operator("syntax error or access rule violation",
                     "check that the tables and columns exist and that the role may use them")),

@@ -14,7 +14,7 @@ class SqlStatesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"08000", "08001", "08003", "08006", "08P01", "40001", "40P01", "40003", "53100", "53300", "55P03", "55006",
-            "57P01", "57P02", "57P03", "57014", "25P03"})
+            "57P01", "57P02", "57P03", "57014", "25P03", "72000"})
     void transientConditionsAreRetried(String state) {
         assertEquals(RETRYABLE, SqlStates.kind(state));
     }

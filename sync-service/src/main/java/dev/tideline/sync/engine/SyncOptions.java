@@ -29,8 +29,8 @@ public record SyncOptions(int maxConnections, double snapshotFraction, int fillF
             throw new IllegalArgumentException("tideline.sync.snapshot-fraction must be > 0 (was " + snapshotFraction + ")");
         }
         if (fillFactor < 10 || fillFactor > 100) {
-            throw new IllegalArgumentException("tideline.sync.fill-factor must be between 10 and 100 (Postgres' fillfactor range), was "
-                    + fillFactor);
+            throw new IllegalArgumentException("tideline.sync.fill-factor must be between 10 and 100 (Postgres' fillfactor range) (was "
+                    + fillFactor + ")");
         }
         if (fold == null) {
             throw new IllegalArgumentException("fold limits are required");
