@@ -14,6 +14,15 @@ class TableIdTest {
     }
 
     @Test
+    void quoteIdentifierDoublesEmbeddedQuotesAndKeepsEverythingElse() {
+        assertEquals("\"x\"", TableId.quoteIdentifier("x"));
+        assertEquals("\"MixedCase\"", TableId.quoteIdentifier("MixedCase"));
+        assertEquals("\"a\"\"b\"", TableId.quoteIdentifier("a\"b"));
+        assertEquals("\"\"\"\"\"\"\"\"", TableId.quoteIdentifier("\"\"\""));
+        assertEquals("\"it's; DROP\"", TableId.quoteIdentifier("it's; DROP"));
+    }
+
+    @Test
     void rejectsWhatPostgresCannotName() {
         assertThrows(IllegalArgumentException.class, () -> TableId.of("", "t"));
         assertThrows(IllegalArgumentException.class, () -> TableId.of("s", "a\0b"));

@@ -4,7 +4,6 @@ import dev.tideline.core.TidelineException;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.defaults.engine.hadoopio.HadoopFileIO;
 import io.delta.kernel.engine.Engine;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -94,15 +93,11 @@ public final class DeltaEngines {
 
     /** True for warehouses served by the {@code java.nio} file layer ({@code file:} URIs). */
     public static boolean isLocal(String warehouse) {
-        return TableLocations.normalizeWarehouse(warehouse).startsWith("file:");
+        return WarehouseLocation.kindOf(WarehouseLocation.normalize(warehouse)) == WarehouseLocation.Kind.LOCAL;
     }
 
     /** The local directory of a {@code file:} location (a warehouse or a table path). */
     public static Path localPath(String location) {
-        String normalized = TableLocations.normalizeWarehouse(location);
-        if (!normalized.startsWith("file:")) {
-            throw new IllegalArgumentException("not a file: location: " + location);
-        }
-        return Path.of(URI.create(normalized));
+        return WarehouseLocation.localPath(location);
     }
 }

@@ -29,7 +29,7 @@ public record EngineSettings(String parquetCompression, long targetFileSizeBytes
     public EngineSettings {
         Objects.requireNonNull(parquetCompression, "parquetCompression");
         if (targetFileSizeBytes <= 0) {
-            throw new IllegalArgumentException("targetFileSizeBytes must be > 0, was " + targetFileSizeBytes);
+            throw new IllegalArgumentException("tideline.apply.target-file-size-bytes must be > 0 (was " + targetFileSizeBytes + ")");
         }
         hadoopProperties = Map.copyOf(Objects.requireNonNull(hadoopProperties, "hadoopProperties"));
     }

@@ -3,7 +3,6 @@ package dev.tideline.delta;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -18,7 +17,7 @@ import java.util.stream.Stream;
 final class NioWarehouseFiles implements WarehouseFiles {
 
     private static Path path(String location) {
-        return Path.of(URI.create(WarehouseLocation.normalize(location)));
+        return WarehouseLocation.localPath(location);
     }
 
     @Override

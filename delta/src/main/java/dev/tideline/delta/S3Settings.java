@@ -43,11 +43,11 @@ public record S3Settings(Optional<String> endpoint, Optional<String> region, boo
         endpoint = endpoint.filter(e -> !e.isBlank());
         region = region.filter(r -> !r.isBlank());
         if (partSizeBytes < MIN_PART_SIZE) {
-            throw new IllegalArgumentException("tideline.s3.part-size-bytes must be >= " + MIN_PART_SIZE + " (S3's minimum part size), was "
-                    + partSizeBytes);
+            throw new IllegalArgumentException("tideline.s3.part-size-bytes must be >= " + MIN_PART_SIZE + " (S3's minimum part size) (was "
+                    + partSizeBytes + ")");
         }
         if (maxAttempts < 1) {
-            throw new IllegalArgumentException("tideline.s3.max-attempts must be >= 1, was " + maxAttempts);
+            throw new IllegalArgumentException("tideline.s3.max-attempts must be >= 1 (was " + maxAttempts + ")");
         }
     }
 

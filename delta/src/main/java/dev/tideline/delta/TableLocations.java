@@ -22,8 +22,8 @@ public final class TableLocations {
 
     /** {@code <warehouse>/<catalog>/<schema>/<table>}, names encoded as described above. */
     public static String of(String warehouse, String catalog, String schema, String table) {
-        return normalizeWarehouse(warehouse) + "/" + IdentifierTokens.encode(catalog) + "/"
-                + IdentifierTokens.encode(schema) + "/" + IdentifierTokens.encode(table);
+        String normalized = normalizeWarehouse(warehouse);
+        return new WarehouseLocation(normalized, WarehouseLocation.kindOf(normalized)).table(catalog, schema, table);
     }
 
     /**

@@ -84,6 +84,19 @@ public record WarehouseLocation(String uri, Kind kind) {
         return Path.of(URI.create(uri));
     }
 
+    /**
+     * The local directory of an absolute {@code file:} location (a warehouse, a table or a path below them).
+     *
+     * @throws IllegalArgumentException for a location served by another file layer
+     */
+    static Path localPath(String location) {
+        String normalized = normalize(location);
+        if (kindOf(normalized) != Kind.LOCAL) {
+            throw new IllegalArgumentException("not a file: location: " + location);
+        }
+        return Path.of(URI.create(normalized));
+    }
+
     /** {@code <warehouse>/<catalog>/<schema>/<table>}, names encoded with {@link IdentifierTokens}. */
     public String table(String catalog, String schema, String table) {
         return uri + "/" + IdentifierTokens.encode(catalog) + "/" + IdentifierTokens.encode(schema) + "/"

@@ -52,7 +52,7 @@ class S3KillIT {
             Process child = start(s3, table, "APPEND");
             try {
                 awaitLine(child, "COMMITTED");
-                Thread.sleep(random.nextInt(3000)); // then somewhere inside the next append: Parquet upload or commit
+                Thread.sleep(random.nextInt(3000)); // deliberate: then somewhere inside the next append: Parquet upload or commit
             } finally {
                 kill(child);
             }

@@ -45,9 +45,9 @@ class PgbenchFaultIT {
         for (List<String> fault : FAULTS) {
             // pgbench does not reconnect: a source crash ends its run early, which is fine — the source is the oracle.
             Process load = bench.load("-c", "4", "-j", "2", "-T", "12");
-            Thread.sleep(4_000);
+            Thread.sleep(4_000); // deliberate: the part dies under load, 4 s into the run
             bench.stack().kill(fault.toArray(String[]::new));
-            Thread.sleep(2_000);
+            Thread.sleep(2_000); // deliberate: it stays down for 2 s while the load goes on
             bench.stack().restart(fault.toArray(String[]::new));
             assertTrue(load.waitFor(2, TimeUnit.MINUTES), "pgbench did not finish after " + fault);
             load.getInputStream().readAllBytes();

@@ -1,5 +1,6 @@
 package dev.tideline.sync;
 
+import dev.tideline.core.TableId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,6 @@ import dev.tideline.sync.model.NullBytePolicy;
 import dev.tideline.sync.model.SchedulingPolicy;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
-import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.TargetTable;
 import dev.tideline.testing.PostgresServer;
 import dev.tideline.testing.WithPostgres;
@@ -193,7 +193,7 @@ class GeneratedSparkTablesIT {
     private static List<String> canonicalRows(Connection c, SyncedTableDefinition def, Map<String, String> columns) throws Exception {
         List<String> select = new ArrayList<>();
         for (var col : columns.entrySet()) {
-            String q = Sql.quote(col.getKey());
+            String q = TableId.quoteIdentifier(col.getKey());
             select.add(switch (col.getValue()) {
                 case "timestamp with time zone" -> "to_char(" + q + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
                 case "timestamp without time zone" -> "to_char(" + q + ", 'YYYY-MM-DD HH24:MI:SS.US')";

@@ -55,7 +55,7 @@ class LagSampler {
         this.intervalSeconds = config.console().lagSampleSeconds();
         if (intervalSeconds < 1 || intervalSeconds > 60) {
             // a bucket must be shorter than the lag stream's duplicate window, or replicas would store one sample each
-            throw new IllegalArgumentException("tideline.console.lag-sample-seconds must be 1 to 60, is " + intervalSeconds);
+            throw new IllegalArgumentException("tideline.console.lag-sample-seconds must be between 1 and 60 (was " + intervalSeconds + ")");
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.tideline.api.database;
 
+import dev.tideline.core.postgres.SqlStates;
+import dev.tideline.core.TableId;
 import dev.tideline.api.ApiConfig;
 import dev.tideline.api.connection.ConnectionSecrets;
 import dev.tideline.api.http.ApiException;
@@ -62,24 +64,19 @@ public class PostgresAdmin {
     public void createDatabase(ConnectionSpec connection, String database) {
         try (Connection sql = open(connection, MAINTENANCE_DATABASE); Statement statement = sql.createStatement()) {
             // CREATE DATABASE cannot run inside a transaction block: the connection is in autocommit mode.
-            statement.execute("CREATE DATABASE " + quote(database));
+            statement.execute("CREATE DATABASE " + TableId.quoteIdentifier(database));
             LOG.infof("created database %s on %s:%d (connection %s)", database, connection.host(), connection.port(), connection.name());
         } catch (SQLException e) {
-            if ("42P04".equals(e.getSQLState())) {
+            if (SqlStates.DUPLICATE_DATABASE.equals(e.getSQLState())) {
                 return;
             }
-            if ("42501".equals(e.getSQLState())) {
+            if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
                 throw new ApiException(ErrorCode.INVALID_PARAMETER_VALUE, "role '" + connection.user() + "' of connection '" + connection.name()
-                        + "' may not create database '" + database + "'; run `ALTER ROLE " + quote(connection.user())
+                        + "' may not create database '" + database + "'; run `ALTER ROLE " + TableId.quoteIdentifier(connection.user())
                         + " CREATEDB;` or create the database yourself");
             }
             throw failure(connection, "create database '" + database + "'", e);
         }
-    }
-
-    /** {@code "name"} with embedded quotes doubled: the one way identifiers reach SQL here. */
-    static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
     private Connection open(ConnectionSpec connection, String database) throws SQLException {
@@ -97,10 +94,16 @@ public class PostgresAdmin {
     }
 
     private static ApiException failure(ConnectionSpec connection, String what, SQLException e) {
-        String state = e.getSQLState() == null ? "" : " [SQLSTATE " + e.getSQLState() + "]";
-        String fix = e.getSQLState() != null && e.getSQLState().startsWith("28")
-                ? "check user and password of the connection (re-create it with the right password)"
-                : "check that the Postgres at " + connection.host() + ":" + connection.port() + " is running and reachable from api-service";
+        String state = SqlStates.describe(e.getSQLState());
+        SqlStates.Rule rule = SqlStates.rule(e.getSQLState());
+        String fix;
+        if (e.getSQLState() != null && e.getSQLState().startsWith("28")) {
+            fix = "check user and password of the connection (re-create it with the right password)";
+        } else if (rule.kind() == dev.tideline.core.TidelineException.Kind.RETRYABLE) {
+            fix = "check that the Postgres at " + connection.host() + ":" + connection.port() + " is running and reachable from api-service";
+        } else {
+            fix = rule.remedy();
+        }
         return new ApiException(ErrorCode.INVALID_PARAMETER_VALUE, "cannot " + what + " through connection '" + connection.name() + "' ("
                 + connection.host() + ":" + connection.port() + ", user " + connection.user() + "): " + e.getMessage() + state + "; " + fix);
     }

@@ -3,6 +3,7 @@ package dev.tideline.api.nats;
 import dev.tideline.api.ApiConfig;
 import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.kv.JsonKv;
+import dev.tideline.control.nats.NatsConnect;
 import dev.tideline.core.TidelineException;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -14,7 +15,6 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.time.Duration;
 
 /**
  * The NATS connection and the KV buckets of the control plane. The service starts even when NATS is not
@@ -35,16 +35,9 @@ public class ControlPlaneAccess {
     }
 
     void onStart(@Observes StartupEvent event) {
-        Options options = new Options.Builder()
-                .servers(config.nats().url().split("\\s*,\\s*"))
-                .connectionName("tideline-api")
-                .maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(500))
-                .connectionTimeout(Duration.ofSeconds(5))
-                // No reconnect buffer: a write attempted while NATS is away must fail now (503), not be replayed
-                // minutes later after the caller was told it failed.
-                .reconnectBufferSize(0)
-                .build();
+        // No reconnect buffer: a write attempted while NATS is away must fail now (503), not be replayed
+        // minutes later after the caller was told it failed.
+        Options options = NatsConnect.options(config.nats().url(), "tideline-api", NatsConnect.Reconnect.FOREVER_UNBUFFERED);
         try {
             connection = Nats.connectReconnectOnConnect(options);
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.tideline.api.pipeline;
 
 import dev.tideline.control.spec.CapturePlan;
+import dev.tideline.core.TableId;
 import dev.tideline.control.spec.PipelineSpec;
 
 import java.util.List;
@@ -36,6 +37,6 @@ final class SlotCleanup {
         }
         return "Tideline did not create the replication slot '" + slot + "', so it does not drop it. An unused slot keeps WAL on the source"
                 + " without limit: on database '" + plan.database() + "' run SELECT pg_drop_replication_slot('" + slot + "');"
-                + " and, if nothing else uses it, DROP PUBLICATION \"" + publication.replace("\"", "\"\"") + "\";";
+                + " and, if nothing else uses it, DROP PUBLICATION " + TableId.quoteIdentifier(publication) + ";";
     }
 }

@@ -1,5 +1,6 @@
 package dev.tideline.api.synced;
 
+import dev.tideline.core.TableId;
 import dev.tideline.api.database.PostgresAdmin;
 import dev.tideline.api.http.ApiException;
 import dev.tideline.api.http.FieldRules;
@@ -168,7 +169,7 @@ public class SyncedTablesResource {
         Target t = spec.target();
         String message = "synced table deregistered and its refreshes stopped; the Postgres table stays. To free up space, connect to"
                 + " database '" + t.database() + "' on instance '" + spec.databaseInstanceName() + "' and run DROP TABLE "
-                + quote(t.schema()) + "." + quote(t.table()) + ";";
+                + TableId.quoteIdentifier(t.schema()) + "." + TableId.quoteIdentifier(t.table()) + ";";
         LOG.infof("synced table %s deleted; Postgres table %s.%s.%s left in place", name, t.database(), t.schema(), t.table());
         return Map.of("message", message);
     }
@@ -255,9 +256,5 @@ public class SyncedTablesResource {
         }
         throw ApiException.alreadyExists("Synced table", existing.name(), "it has a different definition; delete it first to change"
                 + " it (DELETE /api/2.0/database/synced_tables/" + existing.name() + ")");
-    }
-
-    private static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }

@@ -5,6 +5,7 @@ import dev.tideline.apply.delta.CheckpointExecutors;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.apply.stream.ApplySettings;
 import dev.tideline.control.kv.ControlPlane;
+import dev.tideline.control.nats.NatsConnect;
 import dev.tideline.control.lease.LeaseSettings;
 import dev.tideline.control.lease.WorkLeases;
 import dev.tideline.control.message.UpdateRequest;
@@ -17,13 +18,10 @@ import dev.tideline.delta.WarehouseLocation;
 import io.delta.kernel.engine.Engine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -99,32 +97,17 @@ public class ApplyService {
     }
 
     private void connectAndWatch() {
-        long backoff = 500;
-        while (!stopping) {
-            try {
-                connection = Nats.connect(new Options.Builder().server(config.nats().url()).maxReconnects(-1)
-                        .reconnectWait(Duration.ofSeconds(1)).connectionName("tideline-apply").build());
-                control = ControlPlane.open(connection);
-                leases = WorkLeases.start(control, LEASE_SERVICE, LeaseSettings.of(config.lease().memberId().orElse(null),
-                        config.lease().ttl()), WorkLeases.Listener.on(specThread, this::startRunner, this::stopRunner));
-                subscriptions.add(control.specs().watch("pipeline.*", PipelineSpec.class,
-                        (key, spec) -> specThread.execute(() -> onSpec(key, spec)),
-                        (key, e) -> LOG.errorf("ignoring %s: %s", key, e.getMessage())));
-                LOG.infof("apply-service connected to NATS at %s as replica %s; warehouse %s", config.nats().url(), leases.memberId(),
-                        warehouse);
-                return;
-            } catch (Exception e) {
-                LOG.warnf("NATS at %s not reachable (%s); retrying in %d ms", config.nats().url(), e.getMessage(), backoff);
-                closeConnection();
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = Math.min(30_000, backoff * 2);
-            }
-        }
+        NatsConnect.retry(config.nats().url(), "tideline-apply", () -> stopping, () -> {
+            connection = NatsConnect.connect(config.nats().url(), "tideline-apply", NatsConnect.Reconnect.FOREVER);
+            control = ControlPlane.open(connection);
+            leases = WorkLeases.start(control, LEASE_SERVICE, LeaseSettings.of(config.lease().memberId().orElse(null),
+                    config.lease().ttl()), WorkLeases.Listener.on(specThread, this::startRunner, this::stopRunner));
+            subscriptions.add(control.specs().watch("pipeline.*", PipelineSpec.class,
+                    (key, spec) -> specThread.execute(() -> onSpec(key, spec)),
+                    (key, e) -> LOG.errorf("ignoring %s: %s", key, e.getMessage())));
+            LOG.infof("apply-service connected to NATS at %s as replica %s; warehouse %s", config.nats().url(), leases.memberId(),
+                    warehouse);
+        }, this::closeConnection);
     }
 
     private void onSpec(String key, PipelineSpec spec) {
@@ -158,8 +141,7 @@ public class ApplyService {
                 .withAckWait(config.apply().ackWait());
         WriterSettings writer = new WriterSettings("Tideline-apply", WriterSettings.DEFAULT.rowsPerBatch(),
                 config.apply().smallFileBytes(), config.apply().compactAfterFiles()).withCheckpoints(checkpoints);
-        ApplyRunner runner = new ApplyRunner(spec, control, () -> Nats.connect(new Options.Builder().server(config.nats().url())
-                .maxReconnects(-1).reconnectWait(Duration.ofSeconds(1)).connectionName("tideline-apply-" + id).build()),
+        ApplyRunner runner = new ApplyRunner(spec, control, () -> NatsConnect.connect(config.nats().url(), "tideline-apply-" + id, NatsConnect.Reconnect.FOREVER),
                 engine, warehouse, settings, writer, metrics, () -> leases.holds(id));
         runners.put(id, runner);
         runner.start();

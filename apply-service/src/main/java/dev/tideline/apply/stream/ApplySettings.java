@@ -30,8 +30,20 @@ public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows,
         Objects.requireNonNull(fetchWait, "fetchWait");
         Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
         Objects.requireNonNull(ackWait, "ackWait");
-        if (fetchSize < 1 || maxBatchRows < 1 || maxAckPending < 1 || compactEvery < 1 || ackWait.toMillis() < 1000 || fetchBytes < 1) {
-            throw new IllegalArgumentException("fetchSize, maxBatchRows, maxAckPending, compactEvery, fetchBytes >= 1 and ackWait >= 1 s required");
+        // Named as an operator sets them: properties of ApplyConfig by their key, the rest as fields of this record.
+        requireAtLeastOne("tideline.apply.fetch-size", fetchSize);
+        requireAtLeastOne("tideline.apply.max-batch-rows", maxBatchRows);
+        requireAtLeastOne("ApplySettings.maxAckPending", maxAckPending);
+        requireAtLeastOne("ApplySettings.compactEvery", compactEvery);
+        requireAtLeastOne("ApplySettings.fetchBytes", fetchBytes);
+        if (ackWait.toMillis() < 1000) {
+            throw new IllegalArgumentException("tideline.apply.ack-wait must be >= 1s (was " + ackWait + ")");
+        }
+    }
+
+    private static void requireAtLeastOne(String name, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be >= 1 (was " + value + ")");
         }
     }
 

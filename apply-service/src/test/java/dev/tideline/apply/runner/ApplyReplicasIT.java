@@ -112,14 +112,14 @@ class ApplyReplicasIT {
                 try {
                     while (publishing.get()) {
                         sources.get(random.nextInt(sources.size())).publish(1);
-                        Thread.sleep(20);
+                        Thread.sleep(20); // paces the load: not a wait for anything
                     }
                 } catch (Throwable e) {
                     publishFailure.set(e);
                 }
             }, "replicas-publisher");
             publisher.start();
-            Thread.sleep(300); // A is applying when it dies
+            Thread.sleep(300); // deliberate: lets A apply part of the load, so that it is applying when it dies
             assertTrue(runByBoth.isEmpty(), "run by both replicas: " + runByBoth);
             long cutAt = System.nanoTime();
             toA.cut();
@@ -132,7 +132,7 @@ class ApplyReplicasIT {
             Duration stopped = Duration.ofNanos(System.nanoTime() - cutAt);
             System.out.printf("ApplyReplicasIT: after the cut, B ran all pipelines at %d ms, A had stopped all its runners at %d ms;"
                     + " run by both meanwhile: %s%n", takeover.toMillis(), stopped.toMillis(), runByBoth);
-            Thread.sleep(1000); // B applies transactions that arrive after the take-over too
+            Thread.sleep(1000); // deliberate: the load goes on for a while, so B applies transactions that arrive after the take-over too
             publishing.set(false);
             publisher.join();
             assertNull(publishFailure.get(), () -> "publishing failed: " + publishFailure.get());

@@ -1,5 +1,6 @@
 package dev.tideline.apply.stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +72,7 @@ class ApplyProcessKillIT {
                 try {
                     if (mode.equals("RUN")) {
                         assertTrue(child.await("STARTED"), "child started: " + child.output);
-                        Thread.sleep(200 + random.nextInt(1500));
+                        Thread.sleep(200 + random.nextInt(1500)); // deliberate: a random moment of the run to kill it at
                     } else {
                         String reached = child.awaitAny("PAUSED at " + mode, "NO FAULT");
                         assertEquals("PAUSED at " + mode, reached, child.output.toString());
@@ -126,11 +130,8 @@ class ApplyProcessKillIT {
             Child child = Child.start(nats, warehouse, "RUN");
             try {
                 assertTrue(child.await("STARTED"), "child started: " + child.output);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (LargeTransactionIT.parquetFiles(orders) + LargeTransactionIT.parquetFiles(items) < filesBefore + 4
-                        && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> LargeTransactionIT.parquetFiles(orders) + LargeTransactionIT.parquetFiles(items) >= filesBefore + 4);
             } finally {
                 child.kill();
             }
@@ -210,21 +211,23 @@ class ApplyProcessKillIT {
 
         /** Waits up to two minutes for a line starting with one of {@code lines}; returns it, or null. */
         String awaitAny(String... lines) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (System.nanoTime() < deadline) {
-                for (String seen : output) {
-                    for (String l : lines) {
-                        if (seen.startsWith(l)) {
-                            return l;
+            AtomicReference<String> found = new AtomicReference<>();
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                    for (String seen : output) {
+                        for (String l : lines) {
+                            if (seen.startsWith(l)) {
+                                found.set(l);
+                                return true;
+                            }
                         }
                     }
-                }
-                if (!process.isAlive() && reader.isDone()) {
-                    return null;
-                }
-                Thread.sleep(20);
+                    return !process.isAlive() && reader.isDone();
+                });
+            } catch (ConditionTimeoutException e) {
+                return null;
             }
-            return null;
+            return found.get();
         }
 
         /** SIGKILL: no shutdown hooks, no acks, no flush of anything the process still held. */

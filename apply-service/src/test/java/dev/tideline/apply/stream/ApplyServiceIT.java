@@ -24,6 +24,7 @@ import dev.tideline.core.change.Row;
 import dev.tideline.core.checkpoint.TableApplyCheckpoint;
 import dev.tideline.core.naming.KvBuckets;
 import dev.tideline.core.naming.KvKeys;
+import dev.tideline.core.naming.Streams;
 import dev.tideline.core.naming.Subjects;
 import dev.tideline.core.schema.RelationSchema;
 import dev.tideline.delta.DeltaEngines;
@@ -100,7 +101,9 @@ class ApplyServiceIT {
                     List.of(), null);
             control.specs().put(KvKeys.pipeline("pq"), new PipelineSpec("pq", "orders", false, null, definition, 0));
             await().atMost(Duration.ofSeconds(30)).until(() -> service.runner("pq") != null);
-            Thread.sleep(500); // the runner binds its consumer; the request is queued meanwhile anyway
+            // The runner binds its update consumer (a request sent before would be queued for it anyway: DeliverPolicy.All).
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> client.jetStreamManagement().getConsumerInfo(Streams.CONTROL, "apply-update-pq") != null);
             control.send(Subjects.pipelineUpdate("pq"), new UpdateRequest("u1", false, List.of(), "TEST", System.currentTimeMillis()));
 
             await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() -> {
@@ -206,7 +209,7 @@ class ApplyServiceIT {
             // The later changes were consumed (and dropped for the FAILED table); its status did not move.
             await().atMost(Duration.ofSeconds(30)).until(() -> client.jetStreamManagement()
                     .getConsumerInfo("TIDELINE_CDC_gwf", "tideline-apply-pf").getNumPending() == 0);
-            Thread.sleep(1000); // a commit would be reported within the batch delay (100 ms)
+            Thread.sleep(1000); // deliberate: nothing must happen; a commit would be reported within the batch delay (100 ms)
             assertEquals("FAILED", control.status().value(key, TableStatus.class).orElseThrow().state(), "after " + lastSent);
             control.specs().delete(KvKeys.pipeline("pf"));
             await().atMost(Duration.ofSeconds(30)).until(() -> service.runner("pf") == null);

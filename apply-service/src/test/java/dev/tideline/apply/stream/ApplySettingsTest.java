@@ -3,6 +3,7 @@ package dev.tideline.apply.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** How many messages a pull asks for: never more than {@code fetch-bytes} of the largest possible messages. */
@@ -22,5 +23,17 @@ class ApplySettingsTest {
     @Test
     void fetchBytesMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> ApplySettings.DEFAULT.withFetchBytes(0));
+    }
+
+    @Test
+    void anInvalidValueIsReportedByItsPropertyAndValue() {
+        assertEquals("tideline.apply.fetch-size must be >= 1 (was 0)",
+                assertThrows(IllegalArgumentException.class, () -> ApplySettings.DEFAULT.withFetchSize(0)).getMessage());
+        assertEquals("tideline.apply.max-batch-rows must be >= 1 (was -5)",
+                assertThrows(IllegalArgumentException.class, () -> ApplySettings.DEFAULT.withMaxBatchRows(-5)).getMessage());
+        assertEquals("tideline.apply.ack-wait must be >= 1s (was PT0.5S)",
+                assertThrows(IllegalArgumentException.class, () -> ApplySettings.DEFAULT.withAckWait(Duration.ofMillis(500))).getMessage());
+        assertEquals("ApplySettings.fetchBytes must be >= 1 (was 0)",
+                assertThrows(IllegalArgumentException.class, () -> ApplySettings.DEFAULT.withFetchBytes(0)).getMessage());
     }
 }

@@ -180,7 +180,7 @@ class PipelineApplierIT {
                         // What ApplyRunner does: back off, re-bind a new applier on the same connection.
                         assertTrue(e.isRetryable(), e.toString());
                         assertTrue(System.nanoTime() < deadline, "not caught up after the restart: " + e);
-                        Thread.sleep(500);
+                        Thread.sleep(500); // deliberate: the backoff ApplyRunner takes before re-binding, not a wait for a condition
                         current.close();
                         // and, as ApplyRunner does after repeated failures, on a fresh connection.
                         c[0].close();

@@ -26,7 +26,7 @@ public record LeaseSettings(String memberId, Duration ttl) {
         ResourceIds.requireValid("lease member id", memberId);
         Objects.requireNonNull(ttl, "ttl");
         if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw new IllegalArgumentException("lease ttl must be at least 1s, was " + ttl);
+            throw new IllegalArgumentException("tideline.lease.ttl must be >= 1s (was " + ttl + ")");
         }
     }
 

@@ -84,6 +84,27 @@ class CheckpointJsonTest {
     }
 
     @Test
+    void escapesWhatJsonRequiresAndNothingElse() {
+        String json = new SyncedTableCheckpoint("q\" b\\ n\n r\r t\t bs\b ff\f nul\u0000 us\u001f ls\u2028 ps\u2029 lone\uD800 é🦀 /", 0, AT)
+                .toJson();
+        assertTrue(json.startsWith("{\"synced_table_name\":\"q\\\" b\\\\ n\\n r\\r t\\t bs\\b ff\\f nul\\u0000 us\\u001f"
+                + " ls\\u2028 ps\\u2029 lone\\ud800 é🦀 /\","), json);
+    }
+
+    @Test
+    void malformedStringsAndStructureNameTheProblemAndOffset() {
+        assertMessage("{\"a\":\"abc", "unterminated string");
+        assertMessage("{\"a\":\"\\u12\"}", "malformed \\u escape");
+        assertMessage("{\"a\":\"\\u12", "truncated \\u escape");
+        assertMessage("{\"a\":{\"b\":1}}", "nested objects and arrays");
+        assertMessage("{\"a\":1,}", "expected '\"'");
+        assertMessage("{\"a\" 1}", "expected ':'");
+        assertMessage("{\"a\":1 \"b\":2}", "expected ',' or '}'");
+        assertMessage("{\"a\":-}", "malformed number");
+        assertMessage("{\"a\":tru}", "expected a value");
+    }
+
+    @Test
     void malformedJsonNamesTheProblem() {
         assertMessage("{", "unexpected end of text");
         assertMessage("", "expected '{' at offset 0");

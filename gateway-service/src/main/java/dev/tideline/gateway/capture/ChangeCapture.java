@@ -1,5 +1,6 @@
 package dev.tideline.gateway.capture;
 
+import dev.tideline.control.nats.NatsConnect;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
 import dev.tideline.core.change.ChangeEvent;
@@ -14,8 +15,6 @@ import dev.tideline.gateway.source.postgres.PostgresReplicationSource;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,7 +63,7 @@ public final class ChangeCapture implements AutoCloseable {
          * the session and the capture's own backoff starts a new one, which re-reads from the slot.
          */
         static NatsConnector of(String url) {
-            return () -> Nats.connect(new Options.Builder().server(url).noReconnect().connectionTimeout(Duration.ofSeconds(5)).build());
+            return () -> NatsConnect.connect(url, "tideline-gateway-capture", NatsConnect.Reconnect.NEVER);
         }
     }
 

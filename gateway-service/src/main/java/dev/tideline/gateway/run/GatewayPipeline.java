@@ -1,5 +1,8 @@
 package dev.tideline.gateway.run;
 
+import dev.tideline.core.postgres.SqlStates;
+import dev.tideline.control.nats.Backoff;
+import dev.tideline.control.nats.NatsConnect;
 import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.status.PipelineState;
 import dev.tideline.control.status.PipelineStatus;
@@ -34,8 +37,6 @@ import java.util.OptionalLong;
 import dev.tideline.core.naming.KvBuckets;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import java.io.IOException;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -134,10 +135,10 @@ public final class GatewayPipeline implements AutoCloseable {
 
     /** Starts in the background. */
     public void start() {
-        scheduler.execute(() -> startWithRetries(Duration.ofSeconds(1)));
+        scheduler.execute(() -> startWithRetries(1));
     }
 
-    private void startWithRetries(Duration backoff) {
+    private void startWithRetries(int attempt) {
         if (closed) {
             return;
         }
@@ -147,10 +148,10 @@ public final class GatewayPipeline implements AutoCloseable {
         } catch (TidelineException e) {
             startError = e.getMessage() + (e.hint() == null ? "" : " Fix: " + e.hint());
             state = e.kind() == TidelineException.Kind.RETRYABLE ? PipelineState.RECOVERING : PipelineState.FAILED;
-            LOG.warnf("%s cannot start (%s), retrying in %d s: %s", spec, e.kind(), backoff.toSeconds(), e.getMessage());
+            Duration backoff = Backoff.NATS.delay(attempt);
+            LOG.warnf("%s cannot start on attempt %d (%s), retrying in %d ms: %s", spec, attempt, e.kind(), backoff.toMillis(), e.getMessage());
             publishStatusQuietly();
-            Duration next = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : backoff.multipliedBy(2);
-            scheduler.schedule(() -> startWithRetries(next), backoff.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> startWithRetries(attempt + 1), backoff.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException | InterruptedException e) {
             startError = "start failed: " + e;
             state = PipelineState.FAILED;
@@ -169,8 +170,7 @@ public final class GatewayPipeline implements AutoCloseable {
         }
         if (nats == null) {
             try {
-                nats = Nats.connect(new Options.Builder().server(tuning.natsUrl()).maxReconnects(-1).connectionTimeout(Duration.ofSeconds(5))
-                        .build());
+                nats = NatsConnect.connect(tuning.natsUrl(), "tideline-gateway-" + spec.gatewayId(), NatsConnect.Reconnect.FOREVER);
             } catch (java.io.IOException e) {
                 throw new TidelineException(TidelineException.Kind.RETRYABLE, "connect to NATS at " + tuning.natsUrl() + " failed: "
                         + e.getMessage(), "check that the NATS server is reachable", e);
@@ -197,10 +197,9 @@ public final class GatewayPipeline implements AutoCloseable {
                         + problems.stream().map(SourceProblem::toString).collect(Collectors.joining(" | ")), "apply the fixes above");
             }
         } catch (SQLException e) {
-            String state = e.getSQLState() == null ? "" : e.getSQLState();
-            throw new TidelineException(state.startsWith("28") ? TidelineException.Kind.NEEDS_OPERATOR : TidelineException.Kind.RETRYABLE,
-                    "connect to the source " + spec.jdbcUrl() + " failed: " + e.getMessage(),
-                    state.startsWith("28") ? "check the connection's user and password" : "check that Postgres is reachable", e);
+            SqlStates.Rule rule = SqlStates.rule(e.getSQLState());
+            throw new TidelineException(rule.kind(), "connect to the source " + spec.jdbcUrl() + " failed: " + e.getMessage()
+                    + SqlStates.describe(e.getSQLState()), rule.remedy(), e);
         }
         tables = resolved;
         PostgresReplicationSource.Connector replication = PostgresReplicationSource.jdbc(spec.jdbcUrl(), credentials);

@@ -1,5 +1,7 @@
 package dev.tideline.gateway.run;
 
+import dev.tideline.control.nats.Backoff;
+import dev.tideline.control.nats.NatsConnect;
 import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.lease.LeaseSettings;
 import dev.tideline.control.lease.WorkLeases;
@@ -23,8 +25,6 @@ import dev.tideline.gateway.snapshot.SnapshotSettings;
 import dev.tideline.gateway.source.postgres.PostgresReplicationSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -89,7 +89,7 @@ public class GatewayRunner {
             LOG.info("gateways are disabled (tideline.gateway.enabled=false)");
             return;
         }
-        loop.execute(() -> boot(Duration.ofSeconds(1)));
+        loop.execute(() -> boot(1));
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -142,7 +142,7 @@ public class GatewayRunner {
         return Math.max(1L << 20, Math.min(configured, maxHeap / (8L * Math.max(1, parallelism))));
     }
 
-    private void boot(Duration backoff) {
+    private void boot(int attempt) {
         try {
             GatewayConfig.Standalone standalone = config.gateway().standalone();
             if (standalone.jdbcUrl().isPresent()) {
@@ -151,7 +151,7 @@ public class GatewayRunner {
                 start(spec);
                 return;
             }
-            nats = Nats.connect(new Options.Builder().server(config.nats().url()).maxReconnects(-1).build());
+            nats = NatsConnect.connect(config.nats().url(), "tideline-gateway", NatsConnect.Reconnect.FOREVER);
             control = ControlPlane.open(nats);
             secrets = config.secrets().key().map(SecretBox::fromConfiguredKey).orElse(null);
             leases = WorkLeases.start(control, LEASE_SERVICE, LeaseSettings.of(config.lease().memberId().orElse(null),
@@ -163,8 +163,9 @@ public class GatewayRunner {
         } catch (IllegalArgumentException e) {
             LOG.errorf("gateway-service configuration is invalid: %s", e.getMessage());
         } catch (Exception e) {
-            Duration next = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : backoff.multipliedBy(2);
-            LOG.warnf("cannot reach the control plane at %s (%s); retrying in %d s", config.nats().url(), e.getMessage(), backoff.toSeconds());
+            Duration backoff = Backoff.NATS.delay(attempt);
+            LOG.warnf("cannot reach the control plane at %s on attempt %d (%s); retrying in %d ms", config.nats().url(), attempt, e.getMessage(),
+                    backoff.toMillis());
             if (nats != null) {
                 try {
                     nats.close();
@@ -174,7 +175,7 @@ public class GatewayRunner {
                 }
                 nats = null;
             }
-            loop.schedule(() -> boot(next), backoff.toMillis(), TimeUnit.MILLISECONDS);
+            loop.schedule(() -> boot(attempt + 1), backoff.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tideline.gateway.snapshot;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
@@ -95,8 +96,8 @@ public final class ExportedSnapshotLoad {
             load(readers, consistentPoint, tables);
             return consistentPoint;
         } catch (SQLException e) {
-            throw new TidelineException("42710".equals(e.getSQLState()) ? TidelineException.Kind.NEEDS_OPERATOR : TidelineException.Kind.RETRYABLE,
-                    "create slot " + slotName + " with an exported snapshot failed: " + e.getMessage(),
+            throw new TidelineException(SqlStates.kind(e.getSQLState()),
+                    "create slot " + slotName + " with an exported snapshot failed: " + e.getMessage() + SqlStates.describe(e.getSQLState()),
                     "check max_replication_slots and that the role has REPLICATION; an existing slot is used as is", e);
         } finally {
             for (Connection c : readers) {

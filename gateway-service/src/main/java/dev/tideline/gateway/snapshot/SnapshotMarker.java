@@ -1,5 +1,6 @@
 package dev.tideline.gateway.snapshot;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TidelineException;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +69,7 @@ public record SnapshotMarker(Kind kind, String snapshotId, int read) {
                 return Lsn.parse(rs.getString(1));
             }
         } catch (SQLException e) {
-            if ("42501".equals(e.getSQLState())) {
+            if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
                 throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                         "the snapshot cannot write its watermark (pg_logical_emit_message): " + e.getMessage(),
                         "grant the gateway's role the REPLICATION attribute (ALTER ROLE … WITH REPLICATION) or EXECUTE on "

@@ -44,10 +44,17 @@ public record SnapshotSettings(int rowsPerChunk, int parallelism, Duration outco
     }
 
     public SnapshotSettings {
-        if (rowsPerChunk < 1 || parallelism < 1 || maxReadsPerChunk < 1 || chunkBytes < 1) {
-            throw new IllegalArgumentException("rowsPerChunk, parallelism, maxReadsPerChunk and chunkBytes must be >= 1");
-        }
+        requireAtLeastOne("tideline.gateway.snapshot.rows-per-chunk", rowsPerChunk);
+        requireAtLeastOne("tideline.gateway.snapshot.parallelism", parallelism);
+        requireAtLeastOne("SnapshotSettings.maxReadsPerChunk", maxReadsPerChunk);
+        requireAtLeastOne("tideline.gateway.snapshot.chunk-bytes", chunkBytes);
         Objects.requireNonNull(outcomeTimeout, "outcomeTimeout");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
+    }
+
+    private static void requireAtLeastOne(String name, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be >= 1 (was " + value + ")");
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tideline.gateway.snapshot;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
@@ -416,12 +417,16 @@ final class TableSnapshot {
     }
 
     private TidelineException sqlError(String operation, SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        TidelineException.Kind kind = state.startsWith("42") || state.startsWith("28") ? TidelineException.Kind.NEEDS_OPERATOR
-                : TidelineException.Kind.RETRYABLE;
-        return new TidelineException(kind, "snapshot of " + table + ": " + operation + " failed: " + e.getMessage()
-                + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")"),
-                kind == TidelineException.Kind.NEEDS_OPERATOR ? "grant the gateway's role SELECT on " + table + " (and check the table exists)"
-                        : "check that Postgres is reachable; the gateway retries and resumes from the last published chunk", e);
+        SqlStates.Rule rule = SqlStates.rule(e.getSQLState());
+        String hint;
+        if (rule.kind() == TidelineException.Kind.RETRYABLE) {
+            hint = "check that Postgres is reachable; the gateway retries and resumes from the last published chunk";
+        } else if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState()) || SqlStates.UNDEFINED_TABLE.equals(e.getSQLState())) {
+            hint = "grant the gateway's role SELECT on " + table + " (and check the table exists)";
+        } else {
+            hint = rule.remedy();
+        }
+        return new TidelineException(rule.kind(), "snapshot of " + table + ": " + operation + " failed: " + e.getMessage()
+                + SqlStates.describe(e.getSQLState()), hint, e);
     }
 }

@@ -122,7 +122,9 @@ public final class TableSnapshots implements AutoCloseable {
                     return; // replaced by a full refresh: the new run owns the table's progress
                 }
                 SnapshotProgress p = snapshot.progress();
-                boolean retry = e.kind() == TidelineException.Kind.RETRYABLE;
+                // NEEDS_OPERATOR is retried too (SqlStates makes every unclassified SQLSTATE one): once the cause is
+                // fixed (a grant, a restored table), the snapshot resumes by itself, as the capture does. FATAL stops.
+                boolean retry = e.kind() != TidelineException.Kind.FATAL;
                 LOG.warnf("snapshot of %s failed (%s)%s: %s", table, e.kind(), retry ? ", resuming in " + settings.retryBackoff().toSeconds()
                         + " s" : "", e);
                 if (p != null) {

@@ -2,6 +2,7 @@ package dev.tideline.gateway.capture;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tideline.core.Lsn;
@@ -13,6 +14,7 @@ import dev.tideline.gateway.snapshot.SnapshotProgress;
 import dev.tideline.gateway.snapshot.SnapshotProgressStore;
 import dev.tideline.gateway.snapshot.SnapshotSettings;
 import dev.tideline.gateway.snapshot.SnapshotWindows;
+import dev.tideline.gateway.snapshot.SqlConnector;
 import dev.tideline.gateway.snapshot.TableSnapshots;
 import dev.tideline.testing.NatsServer;
 import dev.tideline.testing.PostgresServer;
@@ -42,13 +44,18 @@ public class SnapshotIT {
     /** A capture with the snapshot's capture side, and the snapshots of both published tables. */
     record Gateway(ChangeCapture capture, TableSnapshots snapshots, Connection nats) implements AutoCloseable {
         static Gateway start(CaptureFixture f, SnapshotSettings settings) throws Exception {
+            return start(f, settings, f.pg::connect);
+        }
+
+        /** … with the snapshot reading through {@code reader} (e.g. as a role of fewer privileges). */
+        static Gateway start(CaptureFixture f, SnapshotSettings settings, SqlConnector reader) throws Exception {
             SnapshotWindows windows = new SnapshotWindows(f.name, new BatchLimits(4096, 16384));
             ChangeCapture capture = new ChangeCapture(f.settings(Duration.ofMillis(50)), f.pg::replicationConnection,
                     ChangeCapture.NatsConnector.of(f.nats.url()), windows, prefix -> false);
             capture.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> capture.state() == ChangeCapture.State.STREAMING);
             Connection nats = f.natsClient();
-            TableSnapshots snapshots = new TableSnapshots(f.name, f.pg::connect, windows, new SnapshotProgressStore(nats, f.name), settings);
+            TableSnapshots snapshots = new TableSnapshots(f.name, reader, windows, new SnapshotProgressStore(nats, f.name), settings);
             snapshots.start(List.of(f.orders, f.items));
             return new Gateway(capture, snapshots, nats);
         }
@@ -149,6 +156,31 @@ public class SnapshotIT {
             assertTrue(g.snapshots.states().get(f.orders).progress().chunks().size() > 10, "orders should be read in many chunks");
         } finally {
             stop.set(true);
+        }
+    }
+
+    @Test
+    void aSnapshotRefusedForLackOfPrivilegeResumesByItselfOnceTheGrantIsGiven(PostgresServer pg, NatsServer nats) throws Exception {
+        CaptureFixture f = loaded("snapgrant", pg, nats, 17);
+        // A role that may stream and write watermarks (REPLICATION) and read orders, but not items.
+        String role = "snapgrant_reader";
+        f.sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD 'reader-pw'",
+                "GRANT USAGE ON SCHEMA " + TableId.quoteIdentifier(f.orders.schema()) + " TO " + role,
+                "GRANT SELECT ON " + f.orders.quoted() + " TO " + role);
+        SqlConnector asReader = () -> java.sql.DriverManager.getConnection(pg.jdbcUrl(), role, "reader-pw");
+        try (Gateway g = Gateway.start(f, SMALL_CHUNKS, asReader)) {
+            await().atMost(CATCH_UP).until(() -> g.done(f.orders));
+            await().atMost(CATCH_UP).until(() -> {
+                TableSnapshots.TableState items = g.snapshots.states().get(f.items);
+                return items != null && items.error() != null && items.error().contains("42501");
+            });
+            String error = g.snapshots.states().get(f.items).error();
+            assertTrue(error.contains("grant the gateway's role SELECT on " + f.items), error);
+            assertFalse(g.done(f.items), "items cannot be read yet");
+
+            f.sql("GRANT SELECT ON " + f.items.quoted() + " TO " + role);
+            await().atMost(CATCH_UP).until(() -> g.done(f.orders, f.items));
+            awaitReconstructionEqualsSource(f);
         }
     }
 

@@ -23,10 +23,10 @@ public record FoldLimits(long memoryBytes, int partitions, Path spillRoot) {
 
     public FoldLimits {
         if (memoryBytes < 1) {
-            throw new IllegalArgumentException("tideline.sync.fold-memory must be positive, was " + memoryBytes);
+            throw new IllegalArgumentException("tideline.sync.fold-memory must be > 0 (was " + memoryBytes + ")");
         }
         if (partitions < 2 || partitions > 1024) {
-            throw new IllegalArgumentException("tideline.sync.fold-partitions must be between 2 and 1024, was " + partitions);
+            throw new IllegalArgumentException("tideline.sync.fold-partitions must be between 2 and 1024 (was " + partitions + ")");
         }
     }
 

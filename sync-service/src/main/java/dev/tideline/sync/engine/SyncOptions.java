@@ -23,14 +23,14 @@ public record SyncOptions(int maxConnections, double snapshotFraction, int fillF
 
     public SyncOptions {
         if (maxConnections < 1 || maxConnections > 16) {
-            throw new IllegalArgumentException("maxConnections must be between 1 and 16, was " + maxConnections);
+            throw new IllegalArgumentException("tideline.sync.max-connections must be between 1 and 16 (was " + maxConnections + ")");
         }
         if (!(snapshotFraction > 0)) {
-            throw new IllegalArgumentException("snapshotFraction must be > 0, was " + snapshotFraction);
+            throw new IllegalArgumentException("tideline.sync.snapshot-fraction must be > 0 (was " + snapshotFraction + ")");
         }
         if (fillFactor < 10 || fillFactor > 100) {
-            throw new IllegalArgumentException("tideline.sync.fill-factor must be between 10 and 100 (Postgres' fillfactor range), was "
-                    + fillFactor);
+            throw new IllegalArgumentException("tideline.sync.fill-factor must be between 10 and 100 (Postgres' fillfactor range) (was "
+                    + fillFactor + ")");
         }
         if (fold == null) {
             throw new IllegalArgumentException("fold limits are required");

@@ -1,5 +1,7 @@
 package dev.tideline.sync.engine;
 
+import dev.tideline.core.postgres.SqlStates;
+import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.ChangePlan;
 import dev.tideline.sync.delta.ChangesUnavailableException;
@@ -7,7 +9,6 @@ import dev.tideline.sync.delta.DeltaChangeReader;
 import dev.tideline.sync.delta.DeltaSource;
 import dev.tideline.sync.delta.NetChanges;
 import dev.tideline.sync.model.SchedulingPolicy;
-import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.postgres.Bookkeeping;
@@ -93,7 +94,7 @@ public final class SyncedTableSyncer {
             }
             return Bookkeeping.read(c, def.name(), false);
         } catch (SQLException e) {
-            if ("3D000".equals(e.getSQLState())) { // invalid_catalog_name: the database is created by the first sync
+            if (SqlStates.INVALID_CATALOG_NAME.equals(e.getSQLState())) { // invalid_catalog_name: the database is created by the first sync
                 return Optional.empty();
             }
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "reading the synced version of " + def.name() + " failed: "
@@ -329,10 +330,10 @@ public final class SyncedTableSyncer {
                 if (!def.createDatabaseObjectsIfMissing()) {
                     throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                             "schema '" + def.target().schema() + "' does not exist in database '" + def.target().database() + "'",
-                            "create it (CREATE SCHEMA " + Sql.quote(def.target().schema())
+                            "create it (CREATE SCHEMA " + TableId.quoteIdentifier(def.target().schema())
                                     + ") or set spec.create_database_objects_if_missing to true");
                 }
-                s.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.quote(def.target().schema()));
+                s.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quoteIdentifier(def.target().schema()));
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.tideline.sync.model;
 
+import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import java.util.regex.Pattern;
 
@@ -23,7 +24,7 @@ public record TargetTable(String database, String schema, String table) {
 
     /** {@code "schema"."table"} for SQL. */
     public String quoted() {
-        return Sql.quote(schema) + "." + Sql.quote(table);
+        return TableId.quoteIdentifier(schema) + "." + TableId.quoteIdentifier(table);
     }
 
     /** {@code database.schema.table} for messages. */

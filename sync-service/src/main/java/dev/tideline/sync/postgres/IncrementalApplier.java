@@ -1,10 +1,11 @@
 package dev.tideline.sync.postgres;
 
+import dev.tideline.core.postgres.SqlStates;
+import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.DuplicateKeyException;
 import dev.tideline.sync.delta.NetChanges;
 import dev.tideline.sync.delta.RowChanges;
-import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.types.CopyBuffer;
@@ -97,7 +98,7 @@ public final class IncrementalApplier {
                 }
                 try (Statement s = c.createStatement()) {
                     for (TargetColumn added : addedColumns) {
-                        s.execute("ALTER TABLE " + table + " ADD COLUMN " + Sql.quote(added.name()) + " " + added.postgresType());
+                        s.execute("ALTER TABLE " + table + " ADD COLUMN " + TableId.quoteIdentifier(added.name()) + " " + added.postgresType());
                     }
                 }
                 stages.done("begin");
@@ -216,7 +217,7 @@ public final class IncrementalApplier {
         try {
             copy(c, "COPY " + table + " (" + names + ") FROM STDIN (FORMAT binary)", rows);
         } catch (PSQLException e) {
-            if ("23505".equals(e.getSQLState())) {
+            if (SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 String detail = e.getServerErrorMessage() == null ? null : e.getServerErrorMessage().getDetail();
                 String key = detail == null ? "(" + String.join(", ", def.primaryKey()) + ")"
                         : detail.replaceFirst("^Key ", "").replaceFirst(" already exists\\.?$", "");
@@ -263,15 +264,15 @@ public final class IncrementalApplier {
         List<String> others = columns.stream().map(TargetColumn::name).filter(n -> !def.primaryKey().contains(n)).toList();
         if (others.isEmpty()) {
             // Only key columns: nothing to change, but the statement still counts the rows that exist.
-            return "UPDATE " + table + " t SET " + Sql.quote(def.primaryKey().get(0)) + " = t." + Sql.quote(def.primaryKey().get(0))
+            return "UPDATE " + table + " t SET " + TableId.quoteIdentifier(def.primaryKey().get(0)) + " = t." + TableId.quoteIdentifier(def.primaryKey().get(0))
                     + " FROM tideline_upserts u WHERE " + keyMatch(def, "t", "u");
         }
-        return "UPDATE " + table + " t SET " + others.stream().map(n -> Sql.quote(n) + " = u." + Sql.quote(n)).collect(Collectors.joining(", "))
+        return "UPDATE " + table + " t SET " + others.stream().map(n -> TableId.quoteIdentifier(n) + " = u." + TableId.quoteIdentifier(n)).collect(Collectors.joining(", "))
                 + " FROM tideline_upserts u WHERE " + keyMatch(def, "t", "u");
     }
 
     private static String keyMatch(SyncedTableDefinition def, String left, String right) {
-        return def.primaryKey().stream().map(k -> left + "." + Sql.quote(k) + " = " + right + "." + Sql.quote(k))
+        return def.primaryKey().stream().map(k -> left + "." + TableId.quoteIdentifier(k) + " = " + right + "." + TableId.quoteIdentifier(k))
                 .collect(Collectors.joining(" AND "));
     }
 
@@ -281,9 +282,9 @@ public final class IncrementalApplier {
         if (others.isEmpty()) {
             return "ON CONFLICT (" + key + ") DO NOTHING";
         }
-        String set = others.stream().map(n -> Sql.quote(n) + " = EXCLUDED." + Sql.quote(n)).collect(Collectors.joining(", "));
+        String set = others.stream().map(n -> TableId.quoteIdentifier(n) + " = EXCLUDED." + TableId.quoteIdentifier(n)).collect(Collectors.joining(", "));
         String guard = def.timeseriesKey()
-                .map(ts -> " WHERE t." + Sql.quote(ts) + " IS NULL OR t." + Sql.quote(ts) + " <= EXCLUDED." + Sql.quote(ts))
+                .map(ts -> " WHERE t." + TableId.quoteIdentifier(ts) + " IS NULL OR t." + TableId.quoteIdentifier(ts) + " <= EXCLUDED." + TableId.quoteIdentifier(ts))
                 .orElse("");
         return "ON CONFLICT (" + key + ") DO UPDATE SET " + set + guard;
     }

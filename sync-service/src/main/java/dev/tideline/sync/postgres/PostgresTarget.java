@@ -1,7 +1,8 @@
 package dev.tideline.sync.postgres;
 
+import dev.tideline.core.postgres.SqlStates;
+import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
-import dev.tideline.sync.model.Sql;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -87,14 +88,14 @@ public final class PostgresTarget {
             if (!create) {
                 throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                         "Postgres database '" + database + "' of the synced table does not exist",
-                        "create it (CREATE DATABASE " + Sql.quote(database) + ") or set spec.create_database_objects_if_missing to true");
+                        "create it (CREATE DATABASE " + TableId.quoteIdentifier(database) + ") or set spec.create_database_objects_if_missing to true");
             }
             try (Statement s = c.createStatement()) {
-                s.execute("CREATE DATABASE " + Sql.quote(database));
+                s.execute("CREATE DATABASE " + TableId.quoteIdentifier(database));
             } catch (SQLException e) {
                 // Created concurrently by another synced table's first sync: duplicate_database, or a unique
                 // violation on pg_database when both CREATEs passed the existence check at once. Fine either way.
-                if (!"42P04".equals(e.getSQLState()) && !"23505".equals(e.getSQLState())) {
+                if (!SqlStates.DUPLICATE_DATABASE.equals(e.getSQLState()) && !SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState())) {
                     throw e;
                 }
             }

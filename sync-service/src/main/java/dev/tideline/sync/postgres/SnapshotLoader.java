@@ -1,9 +1,10 @@
 package dev.tideline.sync.postgres;
 
+import dev.tideline.core.postgres.SqlStates;
+import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.DeltaSource;
 import dev.tideline.sync.delta.DuplicateKeyException;
-import dev.tideline.sync.model.Sql;
 import dev.tideline.sync.model.SyncFaults;
 import dev.tideline.sync.model.SyncedTableDefinition;
 import dev.tideline.sync.types.CopyBuffer;
@@ -83,8 +84,8 @@ public final class SnapshotLoader {
      */
     public long load(SyncedTableDefinition def, DeltaSource.SnapshotFiles files, List<TargetColumn> columns) {
         String scratch = ScratchTables.name(def.name());
-        String scratchQuoted = Bookkeeping.SCHEMA + "." + Sql.quote(scratch);
-        String rawQuoted = Bookkeeping.SCHEMA + "." + Sql.quote(scratch + "_raw");
+        String scratchQuoted = Bookkeeping.SCHEMA + "." + TableId.quoteIdentifier(scratch);
+        String rawQuoted = Bookkeeping.SCHEMA + "." + TableId.quoteIdentifier(scratch + "_raw");
         boolean dedupe = def.timeseriesKey().isPresent();
         try (Connection c = target.open()) {
             try (Statement s = c.createStatement()) {
@@ -108,7 +109,7 @@ public final class SnapshotLoader {
                 if (dedupe) {
                     String key = TableDdl.columnList(def.primaryKey());
                     rows = s.executeUpdate("INSERT INTO " + scratchQuoted + " SELECT DISTINCT ON (" + key + ") * FROM " + rawQuoted
-                            + " ORDER BY " + key + ", " + Sql.quote(def.timeseriesKey().get()) + " DESC NULLS LAST");
+                            + " ORDER BY " + key + ", " + TableId.quoteIdentifier(def.timeseriesKey().get()) + " DESC NULLS LAST");
                     s.execute("DROP TABLE " + rawQuoted);
                 }
                 // The key is built once, after the load: one sort instead of a b-tree insert per row.
@@ -136,10 +137,10 @@ public final class SnapshotLoader {
 
     private void addPrimaryKey(Statement s, SyncedTableDefinition def, String scratchQuoted, String scratch) throws SQLException {
         try {
-            s.execute("ALTER TABLE " + scratchQuoted + " ADD CONSTRAINT " + Sql.quote(scratch + "_pkey") + " PRIMARY KEY ("
+            s.execute("ALTER TABLE " + scratchQuoted + " ADD CONSTRAINT " + TableId.quoteIdentifier(scratch + "_pkey") + " PRIMARY KEY ("
                     + TableDdl.columnList(def.primaryKey()) + ")");
         } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) {
+            if (SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 Matcher m = DUPLICATE_KEY.matcher(String.valueOf(e.getMessage()));
                 String key = m.find() ? m.group(1) + "=" + m.group(2) : "(" + String.join(", ", def.primaryKey()) + ")";
                 throw new DuplicateKeyException(def.sourceTableName(), key, -1);
@@ -193,7 +194,7 @@ public final class SnapshotLoader {
                     RuntimeException cause;
                     if (e.getCause() instanceof RuntimeException r) {
                         cause = r;
-                    } else if (e.getCause() instanceof SQLException sql && "23502".equals(sql.getSQLState())) {
+                    } else if (e.getCause() instanceof SQLException sql && SqlStates.NOT_NULL_VIOLATION.equals(sql.getSQLState())) {
                         cause = nullKey(def, sql);
                     } else if (e.getCause() instanceof SQLException sql) {
                         cause = PostgresErrors.wrap("snapshot copy of " + def.name(), sql);
@@ -295,7 +296,7 @@ public final class SnapshotLoader {
                     DependentViews.drop(c, views);
                     s.execute("DROP TABLE " + finalQuoted);
                 } catch (SQLException e) {
-                    if ("2BP01".equals(e.getSQLState())) { // dependent_objects_still_exist
+                    if (SqlStates.DEPENDENT_OBJECTS_STILL_EXIST.equals(e.getSQLState())) { // dependent_objects_still_exist
                         throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR,
                                 "synced table " + def.name() + " cannot be replaced by the new snapshot: " + e.getMessage(),
                                 "drop the foreign keys or other objects that depend on " + def.target() + " (a snapshot replaces the "
@@ -305,10 +306,10 @@ public final class SnapshotLoader {
                 }
             }
             try (Statement s = c.createStatement()) {
-                s.execute("ALTER TABLE " + Bookkeeping.SCHEMA + "." + Sql.quote(scratch) + " SET SCHEMA " + Sql.quote(schema));
-                s.execute("ALTER TABLE " + Sql.quote(schema) + "." + Sql.quote(scratch) + " RENAME TO " + Sql.quote(table));
-                s.execute("ALTER TABLE " + finalQuoted + " RENAME CONSTRAINT " + Sql.quote(scratch + "_pkey") + " TO "
-                        + Sql.quote(TableDdl.truncate(table + "_pkey")));
+                s.execute("ALTER TABLE " + Bookkeeping.SCHEMA + "." + TableId.quoteIdentifier(scratch) + " SET SCHEMA " + TableId.quoteIdentifier(schema));
+                s.execute("ALTER TABLE " + TableId.quoteIdentifier(schema) + "." + TableId.quoteIdentifier(scratch) + " RENAME TO " + TableId.quoteIdentifier(table));
+                s.execute("ALTER TABLE " + finalQuoted + " RENAME CONSTRAINT " + TableId.quoteIdentifier(scratch + "_pkey") + " TO "
+                        + TableId.quoteIdentifier(TableDdl.truncate(table + "_pkey")));
             }
             recreate(c, def, indexes, "index");
             recreate(c, def, grants, "grant");

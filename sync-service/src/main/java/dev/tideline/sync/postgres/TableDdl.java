@@ -1,6 +1,6 @@
 package dev.tideline.sync.postgres;
 
-import dev.tideline.sync.model.Sql;
+import dev.tideline.core.TableId;
 import dev.tideline.sync.types.TargetColumn;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -22,12 +22,12 @@ public final class TableDdl {
 
     /** Column definitions, {@code NOT NULL} on the columns named in {@code notNull}. */
     static String columnDefinitions(List<TargetColumn> columns, List<String> notNull) {
-        return columns.stream().map(c -> Sql.quote(c.name()) + " " + c.postgresType() + (notNull.contains(c.name()) ? " NOT NULL" : ""))
+        return columns.stream().map(c -> TableId.quoteIdentifier(c.name()) + " " + c.postgresType() + (notNull.contains(c.name()) ? " NOT NULL" : ""))
                 .collect(Collectors.joining(", "));
     }
 
     static String columnList(List<String> names) {
-        return names.stream().map(Sql::quote).collect(Collectors.joining(", "));
+        return names.stream().map(TableId::quoteIdentifier).collect(Collectors.joining(", "));
     }
 
     /** Whether a relation (table, view, index, …) named {@code schema.table} exists. */

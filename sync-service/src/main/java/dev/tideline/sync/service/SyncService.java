@@ -1,6 +1,7 @@
 package dev.tideline.sync.service;
 
 import dev.tideline.control.kv.ControlPlane;
+import dev.tideline.control.nats.NatsConnect;
 import dev.tideline.control.lease.LeaseSettings;
 import dev.tideline.control.secret.SecretBox;
 import dev.tideline.delta.DeltaEngines;
@@ -11,13 +12,10 @@ import dev.tideline.sync.delta.FoldLimits;
 import dev.tideline.sync.engine.SyncOptions;
 import dev.tideline.sync.model.SyncFaults;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /**
@@ -55,32 +53,16 @@ class SyncService {
 
     private void connectAndRun(SyncConfig config, String warehouse, SecretBox secrets, SyncOptions options,
             io.delta.kernel.engine.Engine engine) {
-        long backoff = 500;
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                Options natsOptions = Options.builder().server(config.nats().url()).connectionName("tideline-sync")
-                        .maxReconnects(-1).connectionTimeout(Duration.ofSeconds(5)).build();
-                nats = Nats.connect(natsOptions);
-                ControlPlane control = ControlPlane.open(nats);
-                SyncSupervisor s = new SyncSupervisor(control, secrets, warehouse, engine, options,
-                        config.sync().pollInterval(), config.sync().maxRetryBackoff(), SyncFaults.NONE, new MicrometerSyncMetrics(registry),
-                        LeaseSettings.of(config.lease().memberId().orElse(null), config.lease().ttl()));
-                s.start();
-                supervisor = s;
-                LOG.infof("sync-service running; NATS at %s, warehouse %s", config.nats().url(), warehouse);
-                return;
-            } catch (Exception e) {
-                LOG.warnf("sync-service cannot reach NATS at %s yet (%s); retrying in %d ms", config.nats().url(), e.getMessage(), backoff);
-                closeNats();
-                try {
-                    Thread.sleep(backoff); // waiting for NATS to come up; nothing to wait on but time
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 30_000);
-            }
-        }
+        NatsConnect.retry(config.nats().url(), "tideline-sync", () -> Thread.currentThread().isInterrupted(), () -> {
+            nats = NatsConnect.connect(config.nats().url(), "tideline-sync", NatsConnect.Reconnect.FOREVER);
+            ControlPlane control = ControlPlane.open(nats);
+            SyncSupervisor s = new SyncSupervisor(control, secrets, warehouse, engine, options,
+                    config.sync().pollInterval(), config.sync().maxRetryBackoff(), SyncFaults.NONE, new MicrometerSyncMetrics(registry),
+                    LeaseSettings.of(config.lease().memberId().orElse(null), config.lease().ttl()));
+            s.start();
+            supervisor = s;
+            LOG.infof("sync-service running; NATS at %s, warehouse %s", config.nats().url(), warehouse);
+        }, this::closeNats);
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -1,5 +1,6 @@
 package dev.tideline.sync.model;
 
+import dev.tideline.core.TableId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +40,7 @@ class TargetTableTest {
 
     @Test
     void quotingDoublesEmbeddedQuotes() {
-        assertEquals("\"a\"\"b\"", Sql.quote("a\"b"));
+        assertEquals("\"a\"\"b\"", TableId.quoteIdentifier("a\"b"));
         assertEquals("'it''s'", Sql.literal("it's"));
     }
 }

@@ -212,7 +212,7 @@ class SyncSupervisorIT {
                 long version = v;
                 await().atMost(Duration.ofSeconds(60)).until(() -> supervisor.runners().get(spec.name()) != null
                         && status(spec.name()).message().contains("(id)=(200)") && failing.version() == version);
-                Thread.sleep(1500); // the run started by this version reports within its retry delay
+                Thread.sleep(1500); // deliberate: nothing but FAILED may be written; the run started by this version reports within its retry delay
             }
         }
         assertTrue(!written.isEmpty(), "the watch saw the status");

@@ -1,5 +1,6 @@
 package dev.tideline.gateway.source.postgres;
 
+import dev.tideline.core.postgres.SqlStates;
 import dev.tideline.core.Lsn;
 import dev.tideline.core.TableId;
 import dev.tideline.core.TidelineException;
@@ -331,21 +332,24 @@ public final class PostgresReplicationSource implements AutoCloseable {
     }
 
     private TidelineException wrap(String operation, SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String state = e.getSQLState();
         Lsn at = stream == null ? startLsn : Lsn.of(stream.getLastReceiveLSN().asLong());
         String what = operation + " on slot '" + settings.slotName() + "' at " + at + " failed: " + e.getMessage()
-                + (state.isEmpty() ? "" : " (SQLSTATE " + state + ")");
-        if (state.equals("55006")) {
+                + SqlStates.describe(state);
+        SqlStates.Rule rule = SqlStates.rule(state);
+        if (SqlStates.OBJECT_IN_USE.equals(state)) {
             // Usually our own previous session, whose walsender has not noticed the lost connection yet.
             return new TidelineException(TidelineException.Kind.RETRYABLE, what,
                     "if this persists, another process is consuming the slot: check pg_replication_slots.active_pid", e);
         }
-        if (state.equals("42704") || state.equals("55000") || state.startsWith("42") || state.equals("28000")
-                || state.equals("28P01")) {
-            return new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, what,
-                    "check that slot '" + settings.slotName() + "' and publication '" + settings.publicationName()
-                            + "' exist, the slot is not invalidated, and the user has the REPLICATION attribute", e);
+        if (rule.kind() == TidelineException.Kind.RETRYABLE) {
+            return new TidelineException(TidelineException.Kind.RETRYABLE, what, "check that Postgres is reachable; the gateway retries", e);
         }
-        return new TidelineException(TidelineException.Kind.RETRYABLE, what, "check that Postgres is reachable; the gateway retries", e);
+        String sqlClass = state == null || state.length() < 2 ? "" : state.substring(0, 2);
+        String hint = sqlClass.equals("42") || sqlClass.equals("28") || SqlStates.OBJECT_NOT_IN_PREREQUISITE_STATE.equals(state)
+                ? "check that slot '" + settings.slotName() + "' and publication '" + settings.publicationName()
+                        + "' exist, the slot is not invalidated, and the user has the REPLICATION attribute"
+                : rule.remedy();
+        return new TidelineException(rule.kind(), what, hint, e);
     }
 }
