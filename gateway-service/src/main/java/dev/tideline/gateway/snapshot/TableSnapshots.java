@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -42,6 +43,8 @@ public final class TableSnapshots implements AutoCloseable {
     private final SnapshotSettings settings;
     private final ExecutorService coordinators;
     private final ExecutorService readers;
+    /** Holds tables waiting out their retry backoff, so that they do not hold a coordinator meanwhile. */
+    private final ScheduledExecutorService retries;
     private final ReaderConnections connections;
     private final Map<TableId, Future<?>> running = new ConcurrentHashMap<>();
     private final Map<TableId, TableSnapshot> current = new ConcurrentHashMap<>();
@@ -58,6 +61,7 @@ public final class TableSnapshots implements AutoCloseable {
                 r -> daemon(r, "tideline-snapshot-" + gatewayId + "-" + n.incrementAndGet()));
         this.connections = new ReaderConnections(pg);
         this.readers = Executors.newFixedThreadPool(settings.parallelism(), r -> daemon(r, "tideline-chunk-" + gatewayId + "-" + n.incrementAndGet()));
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tideline-snapshot-retry-" + gatewayId));
     }
 
     /**
@@ -102,54 +106,62 @@ public final class TableSnapshots implements AutoCloseable {
         if (current != null && !current.isDone()) {
             return;
         }
-        running.put(table, coordinators.submit(() -> runUntilDone(table, fullRefresh)));
+        running.put(table, coordinators.submit(() -> runOnce(table, fullRefresh)));
     }
 
-    private void runUntilDone(TableId table, boolean fullRefresh) {
-        boolean refresh = fullRefresh;
-        while (!Thread.currentThread().isInterrupted()) {
-            TableSnapshot snapshot = new TableSnapshot(gatewayId, table, pg, connections, windows, store, readers, settings, refresh,
-                    p -> states.put(table, new TableState(p, null)));
-            current.put(table, snapshot);
-            try {
-                SnapshotProgress done = snapshot.run();
-                states.put(table, new TableState(done, null, snapshot.phases()));
-                return;
-            } catch (InterruptedException | java.util.concurrent.CancellationException e) {
-                return;
-            } catch (TidelineException e) {
-                if (current.get(table) != snapshot) {
-                    return; // replaced by a full refresh: the new run owns the table's progress
-                }
-                SnapshotProgress p = snapshot.progress();
-                // NEEDS_OPERATOR is retried too (SqlStates makes every unclassified SQLSTATE one): once the cause is
-                // fixed (a grant, a restored table), the snapshot resumes by itself, as the capture does. FATAL stops.
-                boolean retry = e.kind() != TidelineException.Kind.FATAL;
-                LOG.warnf("snapshot of %s failed (%s)%s: %s", table, e.kind(), retry ? ", resuming in " + settings.retryBackoff().toSeconds()
-                        + " s" : "", e);
-                if (p != null) {
-                    try {
-                        store.write(p.withState(SnapshotProgress.FAILED, e.getMessage()));
-                    } catch (RuntimeException ignored) {
-                        // NATS may be the cause; the state below still reports it
-                    }
-                }
-                states.put(table, new TableState(p == null ? null : p.withState(SnapshotProgress.FAILED, e.getMessage()),
-                        e.getMessage() + (e.hint() == null ? "" : " — " + e.hint())));
-                if (!retry) {
-                    return;
-                }
-                refresh = snapshot.planInvalid(); // a retry resumes the run that failed, unless its plan no longer fits
-                try {
-                    Thread.sleep(settings.retryBackoff().toMillis());
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "snapshot of %s failed", table);
-                states.put(table, new TableState(snapshot.progress(), "snapshot failed: " + e));
-                return;
+    /**
+     * After a failure worth retrying, the table waits out {@link SnapshotSettings#retryBackoff()} off the
+     * coordinators (a table failing for hours must not hold one of the few coordinators the others queue
+     * for), then queues again — unless a full refresh replaced its run meanwhile.
+     */
+    private synchronized void retryLater(TableId table, TableSnapshot failed, boolean fullRefresh) {
+        if (current.get(table) == failed) {
+            running.put(table, retries.schedule(() -> requeue(table, failed, fullRefresh), settings.retryBackoff().toMillis(),
+                    TimeUnit.MILLISECONDS));
+        }
+    }
+
+    private synchronized void requeue(TableId table, TableSnapshot failed, boolean fullRefresh) {
+        if (current.get(table) == failed) {
+            running.put(table, coordinators.submit(() -> runOnce(table, fullRefresh)));
+        }
+    }
+
+    /** One run of the table's snapshot: to its end, or to a failure (retried later unless FATAL). */
+    private void runOnce(TableId table, boolean fullRefresh) {
+        TableSnapshot snapshot = new TableSnapshot(gatewayId, table, pg, connections, windows, store, readers, settings, fullRefresh,
+                p -> states.put(table, new TableState(p, null)));
+        current.put(table, snapshot);
+        try {
+            SnapshotProgress done = snapshot.run();
+            states.put(table, new TableState(done, null, snapshot.phases()));
+        } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+            // closed, or replaced by a full refresh
+        } catch (TidelineException e) {
+            if (current.get(table) != snapshot) {
+                return; // replaced by a full refresh: the new run owns the table's progress
             }
+            SnapshotProgress p = snapshot.progress();
+            // NEEDS_OPERATOR is retried too (SqlStates makes every unclassified SQLSTATE one): once the cause is
+            // fixed (a grant, a restored table), the snapshot resumes by itself, as the capture does. FATAL stops.
+            boolean retry = e.kind() != TidelineException.Kind.FATAL;
+            LOG.warnf("snapshot of %s failed (%s)%s: %s", table, e.kind(), retry ? ", resuming in " + settings.retryBackoff().toSeconds()
+                    + " s" : "", e);
+            if (p != null) {
+                try {
+                    store.write(p.withState(SnapshotProgress.FAILED, e.getMessage()));
+                } catch (RuntimeException ignored) {
+                    // NATS may be the cause; the state below still reports it
+                }
+            }
+            states.put(table, new TableState(p == null ? null : p.withState(SnapshotProgress.FAILED, e.getMessage()),
+                    e.getMessage() + (e.hint() == null ? "" : " — " + e.hint())));
+            if (retry) {
+                retryLater(table, snapshot, snapshot.planInvalid()); // resumes the run that failed, unless its plan no longer fits
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "snapshot of %s failed", table);
+            states.put(table, new TableState(snapshot.progress(), "snapshot failed: " + e));
         }
     }
 
@@ -158,13 +170,14 @@ public final class TableSnapshots implements AutoCloseable {
         return Map.copyOf(states);
     }
 
-    /** Whether no snapshot is running. */
+    /** Whether no snapshot is running or waiting to be retried. */
     public boolean idle() {
         return running.values().stream().allMatch(Future::isDone);
     }
 
     @Override
     public void close() {
+        retries.shutdownNow();
         coordinators.shutdownNow();
         readers.shutdownNow();
         try {

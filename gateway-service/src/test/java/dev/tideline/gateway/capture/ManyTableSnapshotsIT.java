@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tideline.core.TableId;
 import dev.tideline.gateway.snapshot.SnapshotSettings;
+import dev.tideline.gateway.snapshot.SqlConnector;
+import dev.tideline.gateway.snapshot.TableSnapshots;
 import dev.tideline.testing.NatsServer;
 import dev.tideline.testing.PostgresServer;
 import dev.tideline.testing.WithNats;
@@ -72,6 +74,49 @@ class ManyTableSnapshotsIT {
                 }
             }
         });
+    }
+
+    /**
+     * Tables the gateway may not read fail again and again while they wait for a grant: they must wait out
+     * their backoff without holding a coordinator, or three of them would starve every other table of the
+     * two coordinators.
+     */
+    @Test
+    void tablesFailingUntilAGrantDoNotHoldTheCoordinatorsTheOthersNeed(PostgresServer pg, NatsServer nats) throws Exception {
+        CaptureFixture f = new CaptureFixture("manyg", pg, nats, 1, 29, false);
+        List<TableId> readable = new ArrayList<>(List.of(f.orders, f.items));
+        List<TableId> refused = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            TableId t = TableId.of(f.name, "g" + i);
+            f.sql("CREATE TABLE " + t.quoted() + " (id bigint PRIMARY KEY, label text)",
+                    "INSERT INTO " + t.quoted() + " SELECT g, 'row ' || g FROM generate_series(1, 20) g",
+                    "ALTER PUBLICATION " + f.name + "_pub ADD TABLE " + t.quoted());
+            (i < 3 ? refused : readable).add(t);
+        }
+        f.transaction(f.insertOrders(100, 40), f.insertItems(50));
+        f.createSlot();
+        String role = "manyg_reader";
+        f.sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD 'reader-pw'",
+                "GRANT USAGE ON SCHEMA " + TableId.quoteIdentifier(f.name) + " TO " + role);
+        for (TableId t : readable) {
+            f.sql("GRANT SELECT ON " + t.quoted() + " TO " + role);
+        }
+        SqlConnector asReader = () -> java.sql.DriverManager.getConnection(pg.jdbcUrl(), role, "reader-pw");
+        SnapshotSettings oneReader = new SnapshotSettings(50, 1, Duration.ofSeconds(30), 10, Duration.ofMillis(300));
+        List<TableId> all = new ArrayList<>(refused);
+        all.addAll(readable); // the refused tables first: they take the coordinators before anyone else
+        try (SnapshotIT.Gateway g = SnapshotIT.Gateway.start(f, oneReader, asReader)) {
+            g.snapshots().start(all);
+            await().atMost(Duration.ofMinutes(2)).until(() -> g.done(readable.toArray(TableId[]::new)));
+            for (TableId t : refused) {
+                TableSnapshots.TableState state = g.snapshots().states().get(t);
+                assertTrue(state != null && state.error() != null && state.error().contains("42501"), t + ": " + state);
+            }
+            for (TableId t : refused) {
+                f.sql("GRANT SELECT ON " + t.quoted() + " TO " + role);
+            }
+            await().atMost(Duration.ofMinutes(2)).until(() -> g.done(all.toArray(TableId[]::new)));
+        }
     }
 
     private static SnapshotIT.Gateway startWith(CaptureFixture f, SnapshotSettings settings, List<TableId> tables) throws Exception {
