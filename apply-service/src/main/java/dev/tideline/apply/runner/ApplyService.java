@@ -145,7 +145,8 @@ public class ApplyService {
             return;
         }
         ApplySettings settings = ApplySettings.DEFAULT.withMaxBatchRows(config.apply().maxBatchRows())
-                .withMaxBatchDelay(config.apply().maxBatchDelay()).withFetchSize(config.apply().fetchSize())
+                .withMaxBatchDelay(config.apply().maxBatchDelay())
+                .withMinBatchDelay(config.apply().minBatchDelay()).withFetchSize(config.apply().fetchSize())
                 .withAckWait(config.apply().ackWait());
         WriterSettings writer = new WriterSettings("Tideline-apply", WriterSettings.DEFAULT.rowsPerBatch(),
                 config.apply().smallFileBytes(), config.apply().compactAfterFiles());

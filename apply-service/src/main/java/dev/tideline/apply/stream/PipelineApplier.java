@@ -29,12 +29,15 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,7 +45,8 @@ import org.jboss.logging.Logger;
  * gateway's staging stream, explicit acks, one {@link TableApplier} per source table.
  *
  * <p>Each {@link #pollOnce()} fetches up to {@link ApplySettings#fetchSize()} messages, routes
- * them to their tables, and commits the tables whose batch is due (by size or age). Messages of
+ * them to their tables, and commits the tables whose batch is due ({@link FlushPolicy}: at once when
+ * caught up, else by size or age). Messages of
  * tables the pipeline does not ingest are acknowledged and dropped.
  *
  * <p><b>Staging gap.</b> If the stream no longer holds messages the consumer had not acknowledged
@@ -74,6 +78,8 @@ public final class PipelineApplier implements AutoCloseable {
 
     private final Map<TableId, TableApplier> tables = new LinkedHashMap<>();
     private final Map<TableId, Boolean> ignored = new HashMap<>();
+    /** The tables the current pull brought messages for. */
+    private final Set<TableApplier> fed = Collections.newSetFromMap(new IdentityHashMap<>());
     private JetStreamSubscription subscription;
     private JetStreamManagement management;
     private boolean gapReported;
@@ -169,13 +175,16 @@ public final class PipelineApplier implements AutoCloseable {
     /** {@link #pollOnce()} with an injected abrupt stop, for tests. */
     public int pollOnce(FaultPoint fault) {
         List<Message> messages;
+        int requested;
         try {
             // A fetched batch is held whole, payloads included, until it is routed: bounded by bytes.
-            messages = subscription.fetch(settings.fetchCount(maxPayload()), settings.fetchWait());
+            requested = settings.fetchCount(maxPayload());
+            messages = subscription.fetch(requested, settings.fetchWait());
         } catch (RuntimeException e) {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
                     + " failed: " + e, "check that NATS is reachable; the applier retries", e);
         }
+        fed.clear();
         int i = 0;
         for (Message m : messages) {
             if (fault == FaultPoint.MID_BATCH && i++ == messages.size() / 2 && messages.size() > 1) {
@@ -183,10 +192,13 @@ public final class PipelineApplier implements AutoCloseable {
             }
             route(m);
         }
+        // Caught up: the pull came back short (nothing more waits in the stream), or it brought nothing
+        // for the table (it is quiet among busy ones) — then waiting cannot add to its batch.
+        boolean streamCaughtUp = messages.size() < requested;
         long now = System.nanoTime();
         for (TableApplier t : tables.values()) {
             t.keepAlive(now);
-            if (t.due(now)) {
+            if (t.due(now, streamCaughtUp || !fed.contains(t))) {
                 if (fault == FaultPoint.AFTER_COMMIT_BEFORE_ACK) {
                     throw commitThenCrash(t);
                 }
@@ -312,6 +324,7 @@ public final class PipelineApplier implements AutoCloseable {
             m.ack(); // not ingested by this pipeline
             return;
         }
+        fed.add(applier);
         applier.accept(m, batch);
     }
 

@@ -126,6 +126,7 @@ final class TableApplier {
     private final DeltaTableWriter writer;
     private final ApplyListener listener;
     private final ApplySettings settings;
+    private final FlushPolicy flushPolicy;
 
     private final ArrayDeque<Txn> complete = new ArrayDeque<>();
     private Txn open;
@@ -146,6 +147,7 @@ final class TableApplier {
         this.writer = writer;
         this.listener = listener;
         this.settings = settings;
+        this.flushPolicy = FlushPolicy.of(settings);
         this.applied = writer.appliedLsn();
         this.failure = writer.failure();
     }
@@ -362,14 +364,17 @@ final class TableApplier {
         return ops;
     }
 
-    /** Whether the buffered complete transactions should be committed now. */
-    boolean due(long nowNanos) {
+    /**
+     * Whether the buffered complete transactions should be committed now ({@link FlushPolicy}).
+     *
+     * @param caughtUp no more of this table's messages are immediately available
+     */
+    boolean due(long nowNanos, boolean caughtUp) {
         if (complete.isEmpty() || snapshot != null) {
             return false;
         }
         return complete.peekFirst().staged != null // nothing can join a staged transaction: publish it now
-                || pendingRows() >= settings.maxBatchRows()
-                || nowNanos - complete.peekFirst().completedAtNanos >= settings.maxBatchDelay().toNanos();
+                || flushPolicy.due(complete.size(), pendingRows(), nowNanos - complete.peekFirst().completedAtNanos, caughtUp);
     }
 
     /**
