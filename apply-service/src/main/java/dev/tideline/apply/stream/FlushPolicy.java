@@ -32,22 +32,22 @@ import java.util.Objects;
  * @param minBatchDelayNanos how long a caught-up table still waits for more (0 ≤ min ≤ max)
  * @param maxBatchDelayNanos age cap
  */
-record FlushPolicy(int maxBatchRows, long minBatchDelayNanos, long maxBatchDelayNanos) {
+public record FlushPolicy(int maxBatchRows, long minBatchDelayNanos, long maxBatchDelayNanos) {
 
-    FlushPolicy {
+    public FlushPolicy {
         if (maxBatchRows < 1 || minBatchDelayNanos < 0 || minBatchDelayNanos > maxBatchDelayNanos) {
             throw new IllegalArgumentException("max-batch-rows >= 1 and 0 <= min-batch-delay <= max-batch-delay required (were "
                     + maxBatchRows + ", " + Duration.ofNanos(minBatchDelayNanos) + ", " + Duration.ofNanos(maxBatchDelayNanos) + ")");
         }
     }
 
-    static FlushPolicy of(int maxBatchRows, Duration minBatchDelay, Duration maxBatchDelay) {
+    public static FlushPolicy of(int maxBatchRows, Duration minBatchDelay, Duration maxBatchDelay) {
         Objects.requireNonNull(minBatchDelay, "min-batch-delay");
         Objects.requireNonNull(maxBatchDelay, "max-batch-delay");
         return new FlushPolicy(maxBatchRows, minBatchDelay.toNanos(), maxBatchDelay.toNanos());
     }
 
-    static FlushPolicy of(ApplySettings settings) {
+    public static FlushPolicy of(ApplySettings settings) {
         return of(settings.maxBatchRows(), settings.minBatchDelay(), settings.maxBatchDelay());
     }
 
@@ -57,7 +57,7 @@ record FlushPolicy(int maxBatchRows, long minBatchDelayNanos, long maxBatchDelay
      * @param oldestWaitNanos  how long the oldest of them has been complete
      * @param caughtUp         no more of the table's messages are immediately available
      */
-    boolean due(int pendingTxns, long pendingRows, long oldestWaitNanos, boolean caughtUp) {
+    public boolean due(int pendingTxns, long pendingRows, long oldestWaitNanos, boolean caughtUp) {
         if (pendingTxns <= 0) {
             return false;
         }
