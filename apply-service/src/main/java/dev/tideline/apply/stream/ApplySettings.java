@@ -26,7 +26,12 @@ import java.util.Objects;
 public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows, Duration maxBatchDelay, Duration ackWait,
                             int maxAckPending, int compactEvery, long fetchBytes, Duration minBatchDelay) {
 
-    public static final ApplySettings DEFAULT = new ApplySettings(1000, Duration.ofMillis(250), 50_000, Duration.ofSeconds(1),
+    /**
+     * The fetch wait is 100 ms: nats.java's {@code fetch} returns only when the batch is full or the wait is
+     * over, and below 1,000 messages per wait that is always the wait — every transaction spent up to the
+     * wait in the stream before the (adaptive) commit could start (issue 17, docs/apply.md#batching).
+     */
+    public static final ApplySettings DEFAULT = new ApplySettings(1000, Duration.ofMillis(100), 50_000, Duration.ofSeconds(1),
             Duration.ofSeconds(60), 1_000_000, 20, 64L * 1024 * 1024, Duration.ZERO);
 
     public ApplySettings {

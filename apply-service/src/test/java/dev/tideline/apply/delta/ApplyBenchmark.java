@@ -122,12 +122,12 @@ class ApplyBenchmark {
         long seconds = Long.getLong("tideline.benchmark.seconds", 30);
         nextId = n;
         FlushPolicy adaptivePolicy = FlushPolicy.of(ApplySettings.DEFAULT);
-        long fetchWait = ApplySettings.DEFAULT.fetchWait().toNanos();
-        SteadyResult fixed = steady(writer, n, seconds, FlushPolicy.of(50_000, Duration.ofSeconds(1), Duration.ofSeconds(1)), fetchWait,
-                false);
-        SteadyResult adaptive = steady(writer, n, seconds, adaptivePolicy, fetchWait, false);
-        SteadyResult shortWait = steady(writer, n, seconds, adaptivePolicy, 100_000_000L, false);
-        SteadyResult early = steady(writer, n, seconds, adaptivePolicy, fetchWait, true);
+        long fetchWait = ApplySettings.DEFAULT.fetchWait().toNanos(); // 100 ms
+        SteadyResult fixed = steady(writer, n, seconds, FlushPolicy.of(50_000, Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                250_000_000L, false); // before issue 17
+        SteadyResult adaptive = steady(writer, n, seconds, adaptivePolicy, 250_000_000L, false);
+        SteadyResult shortWait = steady(writer, n, seconds, adaptivePolicy, fetchWait, false);
+        SteadyResult early = steady(writer, n, seconds, adaptivePolicy, 250_000_000L, true);
 
         System.out.printf("%nApplyBenchmark, N=%,d rows, ZSTD, fsync on%n", n);
         System.out.printf("  reference: Kernel plain append   %,10.0f rows/s%n", plainRate);
@@ -138,7 +138,7 @@ class ApplyBenchmark {
                 seconds, FETCH_SIZE);
         fixed.print("reference: fixed 1 s delay (the former policy), fetch wait 250 ms");
         adaptive.print("adaptive (group commit, min-batch-delay 0), fetch wait 250 ms");
-        shortWait.print("adaptive, fetch wait 100 ms");
+        shortWait.print("adaptive, fetch wait 100 ms (the defaults now)");
         early.print("adaptive, pull returning as soon as messages wait");
         System.out.println("  table files at the end: " + writer.fileCount());
     }
