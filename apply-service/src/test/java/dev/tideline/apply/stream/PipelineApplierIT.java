@@ -71,10 +71,15 @@ class PipelineApplierIT {
     }
 
     PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder) throws Exception {
+        return applier(nats, gateway, pipeline, holder, FAST);
+    }
+
+    PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder, ApplySettings settings)
+            throws Exception {
         holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200))
                 .build());
         PipelineApplier applier = new PipelineApplier(holder[0], gateway, pipeline, routes(), engine(), warehouse.toString(),
-                FAST.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), recorder);
+                settings.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), recorder);
         applier.start();
         return applier;
     }
@@ -132,7 +137,9 @@ class PipelineApplierIT {
                 }
                 PipelineApplier.FaultPoint fault = round % 2 == 0 ? PipelineApplier.FaultPoint.AFTER_COMMIT_BEFORE_ACK
                         : PipelineApplier.FaultPoint.MID_BATCH;
-                PipelineApplier crashing = applier(nats, "gwb", "pb", c);
+                // The fixed batch delay (min = max): the first poll buffers what it reads, so that transactions are
+                // held when the fault strikes (the adaptive policy would commit them all in that first poll).
+                PipelineApplier crashing = applier(nats, "gwb", "pb", c, FAST.withMinBatchDelay(FAST.maxBatchDelay()));
                 // Apply a little normally, then stop abruptly at the fault point.
                 crashing.pollOnce();
                 assertThrows(PipelineApplier.SimulatedCrash.class, () -> {
