@@ -123,11 +123,22 @@ class ApplyBenchmark {
         nextId = n;
         FlushPolicy adaptivePolicy = FlushPolicy.of(ApplySettings.DEFAULT);
         long fetchWait = ApplySettings.DEFAULT.fetchWait().toNanos(); // 100 ms
-        SteadyResult fixed = steady(writer, n, seconds, FlushPolicy.of(50_000, Duration.ofSeconds(1), Duration.ofSeconds(1)),
-                250_000_000L, false); // before issue 17
-        SteadyResult adaptive = steady(writer, n, seconds, adaptivePolicy, 250_000_000L, false);
-        SteadyResult shortWait = steady(writer, n, seconds, adaptivePolicy, fetchWait, false);
-        SteadyResult early = steady(writer, n, seconds, adaptivePolicy, 250_000_000L, true);
+        // The table changes as the variants run (deletion vectors grow, small files come and go): with
+        // -Dtideline.benchmark.reverse=true they run in the opposite order.
+        boolean reverse = Boolean.getBoolean("tideline.benchmark.reverse");
+        SteadyResult fixed = null;
+        SteadyResult adaptive = null;
+        SteadyResult shortWait = null;
+        SteadyResult early = null;
+        for (int v = 0; v < 4; v++) {
+            switch (reverse ? 3 - v : v) {
+                case 0 -> fixed = steady(writer, n, seconds, FlushPolicy.of(50_000, Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                        250_000_000L, false); // before issue 17
+                case 1 -> adaptive = steady(writer, n, seconds, adaptivePolicy, 250_000_000L, false);
+                case 2 -> shortWait = steady(writer, n, seconds, adaptivePolicy, fetchWait, false);
+                default -> early = steady(writer, n, seconds, adaptivePolicy, 250_000_000L, true);
+            }
+        }
 
         System.out.printf("%nApplyBenchmark, N=%,d rows, ZSTD, fsync on%n", n);
         System.out.printf("  reference: Kernel plain append   %,10.0f rows/s%n", plainRate);
@@ -166,6 +177,8 @@ class ApplyBenchmark {
         int next = 0; // next transaction to pull
         int commits = 0;
         long compactNanos = 0;
+        long filesSearched = 0;
+        long filesRevectored = 0;
         long t0 = System.nanoTime() + 50_000_000L;
         for (int i = 0; i < total; i++) {
             committed[i] = t0 + i * 1_000_000L;
@@ -198,8 +211,10 @@ class ApplyBenchmark {
             next += taken;
             if (next > first && policy.due(next - first, ops.size(), now - routed[first], taken < FETCH_SIZE)) {
                 long begin = System.nanoTime();
-                writer.apply(writer.layout(), ops, Lsn.of(lsn += 16)).orElseThrow();
+                CommitOutcome outcome = writer.apply(writer.layout(), ops, Lsn.of(lsn += 16)).orElseThrow();
                 long end = System.nanoTime();
+                filesSearched += outcome.filesSearched();
+                filesRevectored += outcome.filesRemoved();
                 for (int i = first; i < next; i++) {
                     commitStart[i] = begin;
                     visible[i] = end;
@@ -214,11 +229,13 @@ class ApplyBenchmark {
                 }
             }
         }
-        return new SteadyResult(committed, routed, commitStart, visible, commits, compactNanos);
+        return new SteadyResult(committed, routed, commitStart, visible, commits, compactNanos, (double) filesSearched / commits,
+                (double) filesRevectored / commits);
     }
 
     /** Per transaction: source commit, routed to its table, its Delta commit started, visible (that commit returned). */
-    record SteadyResult(long[] committed, long[] routed, long[] commitStart, long[] visible, int commits, long compactNanos) {
+    record SteadyResult(long[] committed, long[] routed, long[] commitStart, long[] visible, int commits, long compactNanos,
+                        double filesSearchedPerCommit, double filesRevectoredPerCommit) {
 
         void print(String policy) {
             int n = committed.length;
@@ -234,9 +251,10 @@ class ApplyBenchmark {
             }
             System.out.printf("BENCHMARK apply.c policy=\"%s\" p50_ms=%d p95_ms=%d p99_ms=%d commits=%d tx_per_commit=%.0f"
                             + " | stages p50/p95 ms: in stream until pulled %d/%d, buffered until commit %d/%d, commit %d/%d;"
-                            + " compaction %d ms in total%n",
+                            + " compaction %d ms in total; per commit %.0f files searched, %.0f re-added with a deletion vector%n",
                     policy, pct(total, 50), pct(total, 95), pct(total, 99), commits, (double) n / commits, pct(pulled, 50),
-                    pct(pulled, 95), pct(buffered, 50), pct(buffered, 95), pct(commit, 50), pct(commit, 95), compactNanos / 1_000_000);
+                    pct(pulled, 95), pct(buffered, 50), pct(buffered, 95), pct(commit, 50), pct(commit, 95), compactNanos / 1_000_000,
+                    filesSearchedPerCommit, filesRevectoredPerCommit);
         }
 
         private static long pct(long[] nanos, int p) {
