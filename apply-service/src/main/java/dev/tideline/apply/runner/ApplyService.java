@@ -3,6 +3,7 @@ package dev.tideline.apply.runner;
 import dev.tideline.apply.ApplyConfig;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.apply.stream.ApplySettings;
+import dev.tideline.apply.stream.PullStatusListener;
 import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.lease.LeaseSettings;
 import dev.tideline.control.lease.WorkLeases;
@@ -151,7 +152,8 @@ public class ApplyService {
         WriterSettings writer = new WriterSettings("Tideline-apply", WriterSettings.DEFAULT.rowsPerBatch(),
                 config.apply().smallFileBytes(), config.apply().compactAfterFiles());
         ApplyRunner runner = new ApplyRunner(spec, control, () -> Nats.connect(new Options.Builder().server(config.nats().url())
-                .maxReconnects(-1).reconnectWait(Duration.ofSeconds(1)).connectionName("tideline-apply-" + id).build()),
+                .maxReconnects(-1).reconnectWait(Duration.ofSeconds(1)).connectionName("tideline-apply-" + id)
+                .errorListener(new PullStatusListener()).build()),
                 engine, warehouse, settings, writer, metrics, () -> leases.holds(id));
         runners.put(id, runner);
         runner.start();

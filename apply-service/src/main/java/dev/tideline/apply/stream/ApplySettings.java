@@ -7,7 +7,8 @@ import java.util.Objects;
  * How an applier consumes and batches.
  *
  * @param fetchSize      messages asked for per pull (at most; see {@code fetchBytes})
- * @param fetchWait      how long a pull waits for messages
+ * @param fetchWait      how long a pull waits for a first message when the stream has none for the
+ *                       consumer (a pull returns as soon as no more are pending)
  * @param maxBatchRows   a table commits once this many row changes of complete transactions are buffered;
  *                       a transaction with more is applied in rounds of this many to one staged commit
  * @param maxBatchDelay  … or once its oldest complete transaction has waited this long
@@ -26,12 +27,7 @@ import java.util.Objects;
 public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows, Duration maxBatchDelay, Duration ackWait,
                             int maxAckPending, int compactEvery, long fetchBytes, Duration minBatchDelay) {
 
-    /**
-     * The fetch wait is 100 ms: nats.java's {@code fetch} returns only when the batch is full or the wait is
-     * over, and below 1,000 messages per wait that is always the wait — every transaction spent up to the
-     * wait in the stream before the (adaptive) commit could start (issue 17, docs/apply.md#batching).
-     */
-    public static final ApplySettings DEFAULT = new ApplySettings(1000, Duration.ofMillis(100), 50_000, Duration.ofSeconds(1),
+    public static final ApplySettings DEFAULT = new ApplySettings(1000, Duration.ofMillis(250), 50_000, Duration.ofSeconds(1),
             Duration.ofSeconds(60), 1_000_000, 20, 64L * 1024 * 1024, Duration.ZERO);
 
     public ApplySettings {

@@ -60,6 +60,8 @@ public final class PipelineApplier implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PipelineApplier.class);
     /** How often a triggered update that waits for an initial snapshot says so in the log. */
     private static final Duration WAITING_REPORT_INTERVAL = Duration.ofSeconds(30);
+    /** How long past its expiry a pull waits for the server's closing status. */
+    private static final Duration PULL_GRACE = Duration.ofMillis(100);
 
     /** Where a test may stop the applier abruptly (as if killed). */
     public enum FaultPoint { NONE, AFTER_COMMIT_BEFORE_ACK, MID_BATCH }
@@ -179,7 +181,7 @@ public final class PipelineApplier implements AutoCloseable {
         try {
             // A fetched batch is held whole, payloads included, until it is routed: bounded by bytes.
             requested = settings.fetchCount(maxPayload());
-            messages = subscription.fetch(requested, settings.fetchWait());
+            messages = pull(requested);
         } catch (RuntimeException e) {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
                     + " failed: " + e, "check that NATS is reachable; the applier retries", e);
@@ -209,6 +211,35 @@ public final class PipelineApplier implements AutoCloseable {
             checkStagingGap();
         }
         return messages.size();
+    }
+
+    /**
+     * Up to {@code count} messages: what the stream holds for the consumer now, at once — or, when it holds
+     * none, the first that arrive within the fetch wait. JetStream's {@code no_wait} with {@code expires}
+     * ends the request when no more messages are pending; nats.java's {@code fetch} would wait for a full
+     * batch, and below {@code count} messages per wait every transaction would sit out the whole wait in
+     * the stream (issue 17). The subscription stays, so a message delivered after this returns is read by
+     * the next pull, in order.
+     */
+    private List<Message> pull(int count) {
+        subscription.pullNoWait(count, settings.fetchWait());
+        List<Message> messages = new ArrayList<>();
+        // A little past the server's expiry, so that its closing status normally arrives first.
+        long deadline = System.nanoTime() + settings.fetchWait().toNanos() + PULL_GRACE.toNanos();
+        try {
+            while (messages.size() < count) {
+                long left = deadline - System.nanoTime();
+                Message m = left > 0 ? subscription.nextMessage(Duration.ofNanos(left)) : null;
+                if (m == null) {
+                    break; // the request ended (404/408: nothing more pending, or expired) or timed out
+                }
+                messages.add(m);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while pulling", e);
+        }
+        return messages;
     }
 
     /** The largest message the server accepts (NATS's default, 1 MiB, while it is not known). */

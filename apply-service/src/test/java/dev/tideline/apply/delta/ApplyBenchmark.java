@@ -122,7 +122,7 @@ class ApplyBenchmark {
         long seconds = Long.getLong("tideline.benchmark.seconds", 30);
         nextId = n;
         FlushPolicy adaptivePolicy = FlushPolicy.of(ApplySettings.DEFAULT);
-        long fetchWait = ApplySettings.DEFAULT.fetchWait().toNanos(); // 100 ms
+        long fetchWait = ApplySettings.DEFAULT.fetchWait().toNanos(); // 250 ms
         // The table changes as the variants run (deletion vectors grow, small files come and go): with
         // -Dtideline.benchmark.reverse=true they run in the opposite order.
         boolean reverse = Boolean.getBoolean("tideline.benchmark.reverse");
@@ -134,9 +134,9 @@ class ApplyBenchmark {
             switch (reverse ? 3 - v : v) {
                 case 0 -> fixed = steady(writer, n, seconds, FlushPolicy.of(50_000, Duration.ofSeconds(1), Duration.ofSeconds(1)),
                         250_000_000L, false); // before issue 17
-                case 1 -> adaptive = steady(writer, n, seconds, adaptivePolicy, 250_000_000L, false);
-                case 2 -> shortWait = steady(writer, n, seconds, adaptivePolicy, fetchWait, false);
-                default -> early = steady(writer, n, seconds, adaptivePolicy, 250_000_000L, true);
+                case 1 -> adaptive = steady(writer, n, seconds, adaptivePolicy, fetchWait, false);
+                case 2 -> shortWait = steady(writer, n, seconds, adaptivePolicy, 100_000_000L, false);
+                default -> early = steady(writer, n, seconds, adaptivePolicy, fetchWait, true); // PipelineApplier.pull
             }
         }
 
@@ -148,9 +148,9 @@ class ApplyBenchmark {
         System.out.printf("  (c) 1,000 tx/s mixed for %d s, source commit → visible in Delta, pulls of up to %d messages:%n",
                 seconds, FETCH_SIZE);
         fixed.print("reference: fixed 1 s delay (the former policy), fetch wait 250 ms");
-        adaptive.print("adaptive (group commit, min-batch-delay 0), fetch wait 250 ms");
-        shortWait.print("adaptive, fetch wait 100 ms (the defaults now)");
-        early.print("adaptive, pull returning as soon as messages wait");
+        adaptive.print("adaptive (group commit, min-batch-delay 0), nats.java fetch (waits for a full batch), 250 ms");
+        shortWait.print("adaptive, nats.java fetch, 100 ms");
+        early.print("adaptive, pull returning when nothing more is pending (no_wait + expires: the code now)");
         System.out.println("  table files at the end: " + writer.fileCount());
     }
 
@@ -161,7 +161,8 @@ class ApplyBenchmark {
      * The applier's loop against a simulated stream: transaction {@code i} commits in the source at
      * {@code start + i} ms and is in the stream from then on. A pull takes what is there, up to
      * {@link #FETCH_SIZE}; like nats.java's {@code fetch} it returns only when full or after {@code fetchWaitNanos}
-     * — or, {@code pullReturnsEarly}, as soon as anything is there (a no-wait pull with an expiry). Then the
+     * — or, {@code pullReturnsEarly}, as soon as anything is there (PipelineApplier's no-wait pull with an
+     * expiry). Then the
      * policy decides, caught up = the pull came back short, exactly as {@code PipelineApplier} asks it;
      * compaction is checked every {@code compactEvery} commits, as {@code TableApplier} does.
      */

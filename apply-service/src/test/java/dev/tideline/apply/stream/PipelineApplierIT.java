@@ -77,7 +77,7 @@ class PipelineApplierIT {
     PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder, ApplySettings settings)
             throws Exception {
         holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200))
-                .build());
+                .errorListener(new PullStatusListener()).build());
         PipelineApplier applier = new PipelineApplier(holder[0], gateway, pipeline, routes(), engine(), warehouse.toString(),
                 settings.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), recorder);
         applier.start();
