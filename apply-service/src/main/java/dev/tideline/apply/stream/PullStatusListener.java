@@ -9,7 +9,7 @@ import org.jboss.logging.Logger;
 /**
  * nats.java's logging error listener, except for the statuses that end every pull of
  * {@link PipelineApplier} normally: 404 (no messages) and 408 (the pull's expiry). nats.java reports
- * them as warnings for pulls issued with {@code pullNoWait}; an idle pipeline ends ten pulls a second that
+ * them as warnings for pulls issued with {@code pullNoWait}; an idle pipeline ends four pulls a second that
  * way. Connections that an applier pulls on should use it; everything else is logged as by default.
  */
 public final class PullStatusListener extends ErrorListenerLoggerImpl {
