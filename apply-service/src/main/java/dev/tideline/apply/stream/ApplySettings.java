@@ -59,6 +59,10 @@ public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows,
         return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, bytes, minBatchDelay);
     }
 
+    public ApplySettings withFetchWait(Duration wait) {
+        return new ApplySettings(fetchSize, wait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
+    }
+
     public ApplySettings withMinBatchDelay(Duration delay) {
         return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, delay);
     }

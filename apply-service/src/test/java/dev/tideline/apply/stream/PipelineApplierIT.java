@@ -159,6 +159,34 @@ class PipelineApplierIT {
     }
 
     @Test
+    void aPullReturnsWhenNothingMoreIsPendingNotAfterTheFetchWait(NatsServer nats) throws Exception {
+        SourceModel model = new SourceModel(9);
+        Connection[] c = new Connection[1];
+        try (StagingStream stream = new StagingStream(nats.url(), "gwp")) {
+            for (int i = 0; i < 10; i++) {
+                stream.transaction(model.randomTransaction(false)); // at most 20 messages: fewer than a pull asks for (50)
+            }
+            Duration wait = Duration.ofSeconds(4);
+            try (PipelineApplier applier = applier(nats, "gwp", "pp", c, FAST.withFetchWait(wait))) {
+                long start = System.nanoTime();
+                int received = applier.pollOnce();
+                long took = System.nanoTime() - start;
+                assertTrue(received > 0, "the staged messages");
+                // nats.java's fetch would have waited the whole 4 s for a full batch; this includes the Delta commit.
+                assertTrue(took < wait.toNanos() / 2, "pull and commit took " + took / 1_000_000 + " ms");
+                assertTablesEqualSource(model, "pp"); // caught up: committed in the same poll
+
+                start = System.nanoTime();
+                assertEquals(0, applier.pollOnce(), "nothing staged");
+                took = System.nanoTime() - start;
+                assertTrue(took > wait.toNanos() * 3 / 4, "an idle pull waits for messages: " + took / 1_000_000 + " ms");
+            } finally {
+                c[0].close();
+            }
+        }
+    }
+
+    @Test
     void aNatsRestartMidStreamLosesNothing(NatsServer nats) throws Exception {
         SourceModel model = new SourceModel(3);
         Connection[] c = new Connection[1];
