@@ -96,9 +96,17 @@ public interface ApplyConfig {
         @WithDefault("50000")
         int maxBatchRows();
 
-        /** … or once its oldest complete transaction has waited this long (commit → visible latency). */
+        /** … or once its oldest complete transaction has waited this long: the upper bound of the batching delay. */
         @WithDefault("1s")
         Duration maxBatchDelay();
+
+        /**
+         * A table with no more messages immediately available commits once its oldest complete transaction
+         * waited this long: 0 commits at once (group commit — transactions arriving during a commit go into
+         * the next one); {@code max-batch-delay} restores the fixed delay. At most {@code max-batch-delay}.
+         */
+        @WithDefault("0s")
+        Duration minBatchDelay();
 
         /** Messages per pull from the staging stream. */
         @WithDefault("1000")

@@ -4,6 +4,7 @@ import dev.tideline.apply.ApplyConfig;
 import dev.tideline.apply.delta.CheckpointExecutors;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.apply.stream.ApplySettings;
+import dev.tideline.apply.stream.PullStatusListener;
 import dev.tideline.control.kv.ControlPlane;
 import dev.tideline.control.nats.NatsConnect;
 import dev.tideline.control.lease.LeaseSettings;
@@ -137,11 +138,13 @@ public class ApplyService {
             return;
         }
         ApplySettings settings = ApplySettings.DEFAULT.withMaxBatchRows(config.apply().maxBatchRows())
-                .withMaxBatchDelay(config.apply().maxBatchDelay()).withFetchSize(config.apply().fetchSize())
+                .withMaxBatchDelay(config.apply().maxBatchDelay())
+                .withMinBatchDelay(config.apply().minBatchDelay()).withFetchSize(config.apply().fetchSize())
                 .withAckWait(config.apply().ackWait());
         WriterSettings writer = new WriterSettings("Tideline-apply", WriterSettings.DEFAULT.rowsPerBatch(),
                 config.apply().smallFileBytes(), config.apply().compactAfterFiles()).withCheckpoints(checkpoints);
-        ApplyRunner runner = new ApplyRunner(spec, control, () -> NatsConnect.connect(config.nats().url(), "tideline-apply-" + id, NatsConnect.Reconnect.FOREVER),
+        ApplyRunner runner = new ApplyRunner(spec, control, () -> NatsConnect.connect(config.nats().url(), "tideline-apply-" + id,
+                NatsConnect.Reconnect.FOREVER, new PullStatusListener()),
                 engine, warehouse, settings, writer, metrics, () -> leases.holds(id));
         runners.put(id, runner);
         runner.start();

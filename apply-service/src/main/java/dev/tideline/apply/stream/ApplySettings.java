@@ -7,7 +7,8 @@ import java.util.Objects;
  * How an applier consumes and batches.
  *
  * @param fetchSize      messages asked for per pull (at most; see {@code fetchBytes})
- * @param fetchWait      how long a pull waits for messages
+ * @param fetchWait      how long a pull waits for a first message when the stream has none for the
+ *                       consumer (a pull returns as soon as no more are pending)
  * @param maxBatchRows   a table commits once this many row changes of complete transactions are buffered;
  *                       a transaction with more is applied in rounds of this many to one staged commit
  * @param maxBatchDelay  … or once its oldest complete transaction has waited this long
@@ -19,12 +20,15 @@ import java.util.Objects;
  * @param fetchBytes     fetched messages are held in memory together (with their payloads) until routed:
  *                       a pull asks for at most {@code fetchBytes / server max_payload} messages, so a
  *                       pull of the largest possible messages stays within this many bytes
+ * @param minBatchDelay  a table that is caught up (no more of its messages available now) commits once
+ *                       its oldest complete transaction waited this long; 0 = at once (group commit,
+ *                       see {@link FlushPolicy}); {@code maxBatchDelay} = the former fixed delay
  */
 public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows, Duration maxBatchDelay, Duration ackWait,
-                            int maxAckPending, int compactEvery, long fetchBytes) {
+                            int maxAckPending, int compactEvery, long fetchBytes, Duration minBatchDelay) {
 
     public static final ApplySettings DEFAULT = new ApplySettings(1000, Duration.ofMillis(250), 50_000, Duration.ofSeconds(1),
-            Duration.ofSeconds(60), 1_000_000, 20, 64L * 1024 * 1024);
+            Duration.ofSeconds(60), 1_000_000, 20, 64L * 1024 * 1024, Duration.ZERO);
 
     public ApplySettings {
         Objects.requireNonNull(fetchWait, "fetchWait");
@@ -48,23 +52,31 @@ public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows,
     }
 
     public ApplySettings withMaxBatchRows(int rows) {
-        return new ApplySettings(fetchSize, fetchWait, rows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes);
+        return new ApplySettings(fetchSize, fetchWait, rows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
     }
 
     public ApplySettings withMaxBatchDelay(Duration delay) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, delay, ackWait, maxAckPending, compactEvery, fetchBytes);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, delay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
     }
 
     public ApplySettings withAckWait(Duration wait) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, wait, maxAckPending, compactEvery, fetchBytes);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, wait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
     }
 
     public ApplySettings withFetchSize(int size) {
-        return new ApplySettings(size, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes);
+        return new ApplySettings(size, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
     }
 
     public ApplySettings withFetchBytes(long bytes) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, bytes);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, bytes, minBatchDelay);
+    }
+
+    public ApplySettings withFetchWait(Duration wait) {
+        return new ApplySettings(fetchSize, wait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
+    }
+
+    public ApplySettings withMinBatchDelay(Duration delay) {
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, delay);
     }
 
     /** Messages to ask for per pull when no message can exceed {@code maxPayload} bytes. */

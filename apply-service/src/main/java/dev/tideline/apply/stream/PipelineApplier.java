@@ -31,12 +31,15 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -44,7 +47,8 @@ import org.jboss.logging.Logger;
  * gateway's staging stream, explicit acks, one {@link TableApplier} per source table.
  *
  * <p>Each {@link #pollOnce()} fetches up to {@link ApplySettings#fetchSize()} messages, routes
- * them to their tables, and commits the tables whose batch is due (by size or age). Messages of
+ * them to their tables, and commits the tables whose batch is due ({@link FlushPolicy}: at once when
+ * caught up, else by size or age). Messages of
  * tables the pipeline does not ingest are acknowledged and dropped.
  *
  * <p><b>Staging gap.</b> If the stream no longer holds messages the consumer had not acknowledged
@@ -58,6 +62,8 @@ public final class PipelineApplier implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PipelineApplier.class);
     /** How often a triggered update that waits for an initial snapshot says so in the log. */
     private static final Duration WAITING_REPORT_INTERVAL = Duration.ofSeconds(30);
+    /** How long past its expiry a pull waits for the server's closing status. */
+    private static final Duration PULL_GRACE = Duration.ofMillis(100);
 
     private final Connection nats;
     private final String gatewayId;
@@ -74,6 +80,8 @@ public final class PipelineApplier implements AutoCloseable {
 
     private final Map<TableId, TableApplier> tables = new LinkedHashMap<>();
     private final Map<TableId, Boolean> ignored = new HashMap<>();
+    /** The tables the current pull brought messages for. */
+    private final Set<TableApplier> fed = Collections.newSetFromMap(new IdentityHashMap<>());
     private JetStreamSubscription subscription;
     private JetStreamManagement management;
     private boolean gapReported;
@@ -171,23 +179,29 @@ public final class PipelineApplier implements AutoCloseable {
      */
     public int pollOnce() {
         List<Message> messages;
+        int requested;
         try {
             // A fetched batch is held whole, payloads included, until it is routed: bounded by bytes.
-            messages = subscription.fetch(settings.fetchCount(maxPayload()), settings.fetchWait());
+            requested = settings.fetchCount(maxPayload());
+            messages = pull(requested);
         } catch (RuntimeException e) {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
                     + " failed: " + e, "check that NATS is reachable; the applier retries", e);
         }
+        fed.clear();
         for (int i = 0; i < messages.size(); i++) {
             if (i == messages.size() / 2 && messages.size() > 1) {
                 faults.at(ApplyFaults.MID_FETCH);
             }
             route(messages.get(i));
         }
+        // Caught up: the pull came back short (nothing more waits in the stream), or it brought nothing
+        // for the table (it is quiet among busy ones) — then waiting cannot add to its batch.
+        boolean streamCaughtUp = messages.size() < requested;
         long now = System.nanoTime();
         for (TableApplier t : tables.values()) {
             t.keepAlive(now);
-            if (t.due(now)) {
+            if (t.due(now, streamCaughtUp || !fed.contains(t))) {
                 t.flush();
             }
         }
@@ -195,6 +209,35 @@ public final class PipelineApplier implements AutoCloseable {
             checkStagingGap();
         }
         return messages.size();
+    }
+
+    /**
+     * Up to {@code count} messages: what the stream holds for the consumer now, at once — or, when it holds
+     * none, the first that arrive within the fetch wait. JetStream's {@code no_wait} with {@code expires}
+     * ends the request when no more messages are pending; nats.java's {@code fetch} would wait for a full
+     * batch, and below {@code count} messages per wait every transaction would sit out the whole wait in
+     * the stream (issue 17). The subscription stays, so a message delivered after this returns is read by
+     * the next pull, in order.
+     */
+    private List<Message> pull(int count) {
+        subscription.pullNoWait(count, settings.fetchWait());
+        List<Message> messages = new ArrayList<>();
+        // A little past the server's expiry, so that its closing status normally arrives first.
+        long deadline = System.nanoTime() + settings.fetchWait().toNanos() + PULL_GRACE.toNanos();
+        try {
+            while (messages.size() < count) {
+                long left = deadline - System.nanoTime();
+                Message m = left > 0 ? subscription.nextMessage(Duration.ofNanos(left)) : null;
+                if (m == null) {
+                    break; // the request ended (404/408: nothing more pending, or expired) or timed out
+                }
+                messages.add(m);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while pulling", e);
+        }
+        return messages;
     }
 
     /** The largest message the server accepts (NATS's default, 1 MiB, while it is not known). */
@@ -311,6 +354,7 @@ public final class PipelineApplier implements AutoCloseable {
             ack.ack(); // not ingested by this pipeline
             return;
         }
+        fed.add(applier);
         applier.accept(ack, batch);
     }
 

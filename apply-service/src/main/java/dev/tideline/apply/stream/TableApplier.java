@@ -114,6 +114,7 @@ final class TableApplier {
     private final ApplyListener listener;
     private final ApplySettings settings;
     private final ApplyFaults faults;
+    private final FlushPolicy flushPolicy;
 
     private final ArrayDeque<Txn> complete = new ArrayDeque<>();
     private Txn open;
@@ -134,6 +135,7 @@ final class TableApplier {
         this.listener = listener;
         this.settings = settings;
         this.faults = faults;
+        this.flushPolicy = FlushPolicy.of(settings);
         this.applied = sink.appliedLsn();
         this.failure = sink.failure();
     }
@@ -316,16 +318,16 @@ final class TableApplier {
     }
 
     /**
-     * Whether the buffered complete transactions should be committed now. The one place the commit
-     * cadence is decided: by size, by age, or because a staged transaction is complete.
+     * Whether the buffered complete transactions should be committed now ({@link FlushPolicy}).
+     *
+     * @param caughtUp no more of this table's messages are immediately available
      */
-    boolean due(long nowNanos) {
+    boolean due(long nowNanos, boolean caughtUp) {
         if (complete.isEmpty() || snapshot != null) {
             return false;
         }
         return complete.peekFirst().staged != null // nothing can join a staged transaction: publish it now
-                || pendingRows() >= settings.maxBatchRows()
-                || nowNanos - complete.peekFirst().completedAtNanos >= settings.maxBatchDelay().toNanos();
+                || flushPolicy.due(complete.size(), pendingRows(), nowNanos - complete.peekFirst().completedAtNanos, caughtUp);
     }
 
     /**

@@ -273,6 +273,11 @@ class ApplyReplicasIT {
                 }
 
                 @Override
+                public Duration minBatchDelay() {
+                    return Duration.ZERO;
+                }
+
+                @Override
                 public int fetchSize() {
                     return 200;
                 }

@@ -40,7 +40,8 @@ public final class ApplyProcessMain {
 
     public static void main(String[] args) throws Exception {
         String mode = args[4];
-        Connection nats = Nats.connect(new Options.Builder().server(args[0]).maxReconnects(-1).reconnectWait(Duration.ofMillis(200)).build());
+        Connection nats = Nats.connect(new Options.Builder().server(args[0]).maxReconnects(-1).reconnectWait(Duration.ofMillis(200))
+                .errorListener(new PullStatusListener()).build());
         ApplyListener quiet = new ApplyListener() {
             @Override
             public void committed(TableTarget target, String location, Lsn appliedLsn, long rowChanges, SinkCommit outcome) {

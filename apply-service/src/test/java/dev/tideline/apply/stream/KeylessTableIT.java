@@ -161,7 +161,8 @@ class KeylessTableIT {
     }
 
     PipelineApplier applier(NatsServer nats, Connection[] holder, ApplyFaults faults) throws Exception {
-        holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200)).build());
+        holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200))
+                .errorListener(new PullStatusListener()).build());
         PipelineApplier applier = new PipelineApplier(holder[0], "gwl", "pk", TableRoutes.of(new TableTarget(HISTORY, "main", "audit",
                 "history", ScdType.SCD_TYPE_1, List.of())), engine(), warehouse.toString(), FAST,
                 WriterSettings.DEFAULT.withCompactAfterFiles(4), recorder, faults);

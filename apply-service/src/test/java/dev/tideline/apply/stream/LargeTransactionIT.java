@@ -66,7 +66,8 @@ class LargeTransactionIT {
     }
 
     PipelineApplier applier(NatsServer nats, String gateway, TableRouter routes, Connection[] holder) throws Exception {
-        holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200)).build());
+        holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200))
+                .errorListener(new PullStatusListener()).build());
         PipelineApplier applier = new PipelineApplier(holder[0], gateway, "pk", routes, engine(), warehouse.toString(), SMALL_BATCHES,
                 WriterSettings.DEFAULT.withCompactAfterFiles(8), recorder);
         applier.start();

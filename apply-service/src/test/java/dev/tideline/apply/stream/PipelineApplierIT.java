@@ -71,14 +71,24 @@ class PipelineApplierIT {
     }
 
     PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder) throws Exception {
-        return applier(nats, gateway, pipeline, holder, ApplyFaults.NONE);
+        return applier(nats, gateway, pipeline, holder, FAST, ApplyFaults.NONE);
+    }
+
+    PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder, ApplySettings settings)
+            throws Exception {
+        return applier(nats, gateway, pipeline, holder, settings, ApplyFaults.NONE);
     }
 
     PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder, ApplyFaults faults) throws Exception {
+        return applier(nats, gateway, pipeline, holder, FAST, faults);
+    }
+
+    PipelineApplier applier(NatsServer nats, String gateway, String pipeline, Connection[] holder, ApplySettings settings,
+                            ApplyFaults faults) throws Exception {
         holder[0] = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(200))
-                .build());
+                .errorListener(new PullStatusListener()).build());
         PipelineApplier applier = new PipelineApplier(holder[0], gateway, pipeline, routes(), engine(), warehouse.toString(),
-                FAST.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), recorder, faults);
+                settings.withAckWait(Duration.ofSeconds(2)), WriterSettings.DEFAULT.withCompactAfterFiles(8), recorder, faults);
         applier.start();
         return applier;
     }
@@ -135,7 +145,9 @@ class PipelineApplierIT {
                     stream.transaction(model.randomTransaction(round % 3 == 2));
                 }
                 InjectedCrash.At fault = InjectedCrash.at(round % 2 == 0 ? ApplyFaults.COMMITTED_BEFORE_ACK : ApplyFaults.MID_FETCH);
-                PipelineApplier crashing = applier(nats, "gwb", "pb", c, fault);
+                // The fixed batch delay (min = max): the first poll buffers what it reads, so that transactions are
+                // held when the fault strikes (the adaptive policy would commit them all in that first poll).
+                PipelineApplier crashing = applier(nats, "gwb", "pb", c, FAST.withMinBatchDelay(FAST.maxBatchDelay()), fault);
                 // Apply a little normally, then stop abruptly at the fault point.
                 crashing.pollOnce();
                 fault.arm();
@@ -149,6 +161,34 @@ class PipelineApplierIT {
             try (PipelineApplier applier = applier(nats, "gwb", "pb", c)) {
                 drain(applier);
                 assertTablesEqualSource(model, "pb");
+            } finally {
+                c[0].close();
+            }
+        }
+    }
+
+    @Test
+    void aPullReturnsWhenNothingMoreIsPendingNotAfterTheFetchWait(NatsServer nats) throws Exception {
+        SourceModel model = new SourceModel(9);
+        Connection[] c = new Connection[1];
+        try (StagingStream stream = new StagingStream(nats.url(), "gwp")) {
+            for (int i = 0; i < 10; i++) {
+                stream.transaction(model.randomTransaction(false)); // at most 20 messages: fewer than a pull asks for (50)
+            }
+            Duration wait = Duration.ofSeconds(4);
+            try (PipelineApplier applier = applier(nats, "gwp", "pp", c, FAST.withFetchWait(wait))) {
+                long start = System.nanoTime();
+                int received = applier.pollOnce();
+                long took = System.nanoTime() - start;
+                assertTrue(received > 0, "the staged messages");
+                // nats.java's fetch would have waited the whole 4 s for a full batch; this includes the Delta commit.
+                assertTrue(took < wait.toNanos() / 2, "pull and commit took " + took / 1_000_000 + " ms");
+                assertTablesEqualSource(model, "pp"); // caught up: committed in the same poll
+
+                start = System.nanoTime();
+                assertEquals(0, applier.pollOnce(), "nothing staged");
+                took = System.nanoTime() - start;
+                assertTrue(took > wait.toNanos() * 3 / 4, "an idle pull waits for messages: " + took / 1_000_000 + " ms");
             } finally {
                 c[0].close();
             }

@@ -176,7 +176,7 @@ class TableApplierTest {
         acks.add(deliver(applier, inserts(0x100, 1, 2, 3)));
         acks.add(deliver(applier, rows(0x200, 0, false, RowChange.insert(0, Row.of(4L, "d")))));
         // A batch's worth is buffered, but only the first transaction is complete.
-        assertTrue(applier.due(System.nanoTime()), "the buffered rows are due by size");
+        assertTrue(applier.due(System.nanoTime(), false), "the buffered rows are due by size");
         applier.flush();
         assertEquals(List.of(1L, 2L, 3L), ids(), "only the complete transaction");
         assertEquals(List.of(true, false), acks.stream().map(a -> a.acked).toList());
@@ -377,7 +377,7 @@ class TableApplierTest {
         assertNoneAcked(acks);
 
         acks.add(deliver(applier, rows(0x200, 5, true, RowChange.delete(10, OldRowKind.KEY, Row.of(10L, null)))));
-        assertTrue(applier.due(System.nanoTime()), "a complete staged transaction is published at once");
+        assertTrue(applier.due(System.nanoTime(), false), "a complete staged transaction is published at once");
         applier.flush();
 
         assertEquals(List.of(new InMemoryTableSink.Commit(Lsn.of(0x100), 1, "commit"), new InMemoryTableSink.Commit(Lsn.of(0x200), 11, "staged")),

@@ -1,6 +1,7 @@
 package dev.tideline.control.nats;
 
 import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import org.jboss.logging.Logger;
@@ -59,6 +60,11 @@ public final class NatsConnect {
      * @param connectionName the name the server shows for the connection, e.g. {@code tideline-apply}
      */
     public static Options options(String urls, String connectionName, Reconnect reconnect) {
+        return options(urls, connectionName, reconnect, null);
+    }
+
+    /** {@link #options(String, String, Reconnect)} with {@code errors} told of the connection's errors and warnings (null: jnats' default). */
+    public static Options options(String urls, String connectionName, Reconnect reconnect, ErrorListener errors) {
         Options.Builder builder = new Options.Builder()
                 .servers(urls.trim().split("\\s*,\\s*"))
                 .connectionName(connectionName)
@@ -68,12 +74,21 @@ public final class NatsConnect {
             case FOREVER_UNBUFFERED -> builder.maxReconnects(-1).reconnectWait(RECONNECT_WAIT).reconnectBufferSize(0);
             case NEVER -> builder.noReconnect();
         }
+        if (errors != null) {
+            builder.errorListener(errors);
+        }
         return builder.build();
     }
 
     /** Connects once with {@link #options}; fails if NATS is not reachable now. */
     public static Connection connect(String urls, String connectionName, Reconnect reconnect) throws IOException, InterruptedException {
-        return Nats.connect(options(urls, connectionName, reconnect));
+        return connect(urls, connectionName, reconnect, null);
+    }
+
+    /** {@link #connect(String, String, Reconnect)} with an error listener (see {@link #options(String, String, Reconnect, ErrorListener)}). */
+    public static Connection connect(String urls, String connectionName, Reconnect reconnect, ErrorListener errors)
+            throws IOException, InterruptedException {
+        return Nats.connect(options(urls, connectionName, reconnect, errors));
     }
 
     /**
