@@ -108,6 +108,14 @@ public interface ApplyConfig {
         @WithDefault("0s")
         Duration minBatchDelay();
 
+        /**
+         * Tables of one pipeline that commit at the same time (threads per pipeline, never per table). A
+         * commit mostly waits on storage and NATS, so overlapping the commits of the tables due together
+         * keeps latency low when many tables are written at once; 1 commits them one after another.
+         */
+        @WithDefault("4")
+        int commitThreads();
+
         /** Messages per pull from the staging stream. */
         @WithDefault("1000")
         int fetchSize();

@@ -140,6 +140,7 @@ public class ApplyService {
         ApplySettings settings = ApplySettings.DEFAULT.withMaxBatchRows(config.apply().maxBatchRows())
                 .withMaxBatchDelay(config.apply().maxBatchDelay())
                 .withMinBatchDelay(config.apply().minBatchDelay()).withFetchSize(config.apply().fetchSize())
+                .withCommitThreads(config.apply().commitThreads())
                 .withAckWait(config.apply().ackWait());
         WriterSettings writer = new WriterSettings("Tideline-apply", WriterSettings.DEFAULT.rowsPerBatch(),
                 config.apply().smallFileBytes(), config.apply().compactAfterFiles()).withCheckpoints(checkpoints);

@@ -6,7 +6,9 @@ import dev.tideline.core.sink.SinkCommit;
 
 /**
  * Told what the applier did, after it happened. Implementations record checkpoints and status and
- * publish events; they are called on the applier's thread and must not block for long. Failures
+ * publish events; they are called on the applier's thread or one of its commit threads (never
+ * concurrently for one table, but for several tables at once: implementations are thread-safe) and
+ * must not block for long. Failures
  * they throw are logged, never undo a commit.
  */
 public interface ApplyListener {

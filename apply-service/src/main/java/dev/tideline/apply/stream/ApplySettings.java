@@ -23,12 +23,15 @@ import java.util.Objects;
  * @param minBatchDelay  a table that is caught up (no more of its messages available now) commits once
  *                       its oldest complete transaction waited this long; 0 = at once (group commit,
  *                       see {@link FlushPolicy}); {@code maxBatchDelay} = the former fixed delay
+ * @param commitThreads  tables of one pipeline that commit at once: a commit mostly waits (fsync, object
+ *                       store round trips, the control plane's KV writes), so with many tables due together
+ *                       overlapping their commits is what keeps every table's latency low; 1 = one after another
  */
 public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows, Duration maxBatchDelay, Duration ackWait,
-                            int maxAckPending, int compactEvery, long fetchBytes, Duration minBatchDelay) {
+                            int maxAckPending, int compactEvery, long fetchBytes, Duration minBatchDelay, int commitThreads) {
 
     public static final ApplySettings DEFAULT = new ApplySettings(1000, Duration.ofMillis(250), 50_000, Duration.ofSeconds(1),
-            Duration.ofSeconds(60), 1_000_000, 20, 64L * 1024 * 1024, Duration.ZERO);
+            Duration.ofSeconds(60), 1_000_000, 20, 64L * 1024 * 1024, Duration.ZERO, 4);
 
     public ApplySettings {
         Objects.requireNonNull(fetchWait, "fetchWait");
@@ -40,6 +43,7 @@ public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows,
         requireAtLeastOne("ApplySettings.maxAckPending", maxAckPending);
         requireAtLeastOne("ApplySettings.compactEvery", compactEvery);
         requireAtLeastOne("ApplySettings.fetchBytes", fetchBytes);
+        requireAtLeastOne("tideline.apply.commit-threads", commitThreads);
         if (ackWait.toMillis() < 1000) {
             throw new IllegalArgumentException("tideline.apply.ack-wait must be >= 1s (was " + ackWait + ")");
         }
@@ -52,31 +56,36 @@ public record ApplySettings(int fetchSize, Duration fetchWait, int maxBatchRows,
     }
 
     public ApplySettings withMaxBatchRows(int rows) {
-        return new ApplySettings(fetchSize, fetchWait, rows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
+        return new ApplySettings(fetchSize, fetchWait, rows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay, commitThreads);
     }
 
     public ApplySettings withMaxBatchDelay(Duration delay) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, delay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, delay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay, commitThreads);
     }
 
     public ApplySettings withAckWait(Duration wait) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, wait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, wait, maxAckPending, compactEvery, fetchBytes, minBatchDelay, commitThreads);
     }
 
     public ApplySettings withFetchSize(int size) {
-        return new ApplySettings(size, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
+        return new ApplySettings(size, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay, commitThreads);
     }
 
     public ApplySettings withFetchBytes(long bytes) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, bytes, minBatchDelay);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, bytes, minBatchDelay, commitThreads);
     }
 
     public ApplySettings withFetchWait(Duration wait) {
-        return new ApplySettings(fetchSize, wait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay);
+        return new ApplySettings(fetchSize, wait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay, commitThreads);
     }
 
     public ApplySettings withMinBatchDelay(Duration delay) {
-        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, delay);
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, delay, commitThreads);
+    }
+
+    public ApplySettings withCommitThreads(int threads) {
+        return new ApplySettings(fetchSize, fetchWait, maxBatchRows, maxBatchDelay, ackWait, maxAckPending, compactEvery, fetchBytes, minBatchDelay,
+                threads);
     }
 
     /** Messages to ask for per pull when no message can exceed {@code maxPayload} bytes. */

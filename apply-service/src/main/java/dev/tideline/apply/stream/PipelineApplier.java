@@ -55,7 +55,9 @@ import org.jboss.logging.Logger;
  * (expired by the stream's max age or size, or purged), changes were lost for this pipeline: every
  * table is FAILED with "run a full refresh" and nothing is skipped silently.
  *
- * <p>Not thread-safe: one thread drives an applier.
+ * <p>Not thread-safe: one thread drives an applier. The commits of the tables due in one round overlap on
+ * the pipeline's {@link ApplySettings#commitThreads()} threads ({@link ParallelCommits}); each table is
+ * still touched by one thread at a time.
  */
 public final class PipelineApplier implements AutoCloseable {
 
@@ -77,6 +79,7 @@ public final class PipelineApplier implements AutoCloseable {
     private final String streamName;
     private final String durable;
     private final ApplyFaults faults;
+    private final ParallelCommits commits;
 
     private final Map<TableId, TableApplier> tables = new LinkedHashMap<>();
     private final Map<TableId, Boolean> ignored = new HashMap<>();
@@ -108,6 +111,7 @@ public final class PipelineApplier implements AutoCloseable {
         this.streamName = Streams.changes(gatewayId);
         this.durable = "tideline-apply-" + pipelineId;
         this.faults = Objects.requireNonNull(faults, "faults");
+        this.commits = new ParallelCommits(pipelineId, settings.commitThreads());
     }
 
     public String durableName() {
@@ -199,12 +203,14 @@ public final class PipelineApplier implements AutoCloseable {
         // for the table (it is quiet among busy ones) — then waiting cannot add to its batch.
         boolean streamCaughtUp = messages.size() < requested;
         long now = System.nanoTime();
+        List<Runnable> due = new ArrayList<>();
         for (TableApplier t : tables.values()) {
             t.keepAlive(now);
             if (t.due(now, streamCaughtUp || !fed.contains(t))) {
-                t.flush();
+                due.add(t::flush);
             }
         }
+        commits.run(due);
         if (now - lastGapCheckNanos > Duration.ofSeconds(10).toNanos()) {
             checkStagingGap();
         }
@@ -248,9 +254,11 @@ public final class PipelineApplier implements AutoCloseable {
 
     /** Commits every table's complete buffered transactions now, whatever their age. */
     public void flushAll() {
+        List<Runnable> all = new ArrayList<>();
         for (TableApplier t : tables.values()) {
-            t.flush();
+            all.add(t::flush);
         }
+        commits.run(all);
     }
 
     /**
@@ -475,6 +483,7 @@ public final class PipelineApplier implements AutoCloseable {
     /** Unsubscribes; the durable consumer stays, so the next applier resumes where this one acknowledged. */
     @Override
     public void close() {
+        commits.close();
         if (subscription != null) {
             try {
                 subscription.unsubscribe();

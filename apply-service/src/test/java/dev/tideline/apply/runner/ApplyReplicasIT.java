@@ -278,6 +278,11 @@ class ApplyReplicasIT {
                 }
 
                 @Override
+                public int commitThreads() {
+                    return 4;
+                }
+
+                @Override
                 public int fetchSize() {
                     return 200;
                 }
