@@ -63,6 +63,8 @@ public final class DeltaChangeReader {
 
     private final DeltaSource source;
     private final int parallelism;
+    /** Wall time of the last {@link #read}'s fold, for the refresh's log line. */
+    private long lastFoldNanos;
 
     /** A reader that reads up to 2 data files of a version at once. */
     public DeltaChangeReader(DeltaSource source) {
@@ -226,8 +228,16 @@ public final class DeltaChangeReader {
                         reads.size()));
                 readInto(spool, index, root, reads, encoder, timeseriesKey);
             }
-            return spool.fold(new VersionFold(source.tableName(), encoder, timeseriesKey));
+            long foldStart = System.nanoTime();
+            NetChanges folded = spool.fold(new VersionFold(source.tableName(), encoder, timeseriesKey));
+            lastFoldNanos = System.nanoTime() - foldStart;
+            return folded;
         }
+    }
+
+    /** Milliseconds the last {@link #read} spent folding the rows it had read (the rest of it is reading files). */
+    public long lastFoldMillis() {
+        return lastFoldNanos / 1_000_000;
     }
 
     /**

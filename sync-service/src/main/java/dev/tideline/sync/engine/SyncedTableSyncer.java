@@ -183,8 +183,9 @@ public final class SyncedTableSyncer {
                             IncrementalApplier.Applied applied = new IncrementalApplier(faults).apply(lock, def, synced, columns, added,
                                     changes, latest.getVersion());
                             long t4 = System.nanoTime();
-                            String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms%s, apply %d ms (%s)",
+                            String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms (fold %d ms)%s, apply %d ms (%s)",
                                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, changes.rowsRead(), (t3 - t2) / 1_000_000,
+                                    reader.lastFoldMillis(),
                                     changes.partitionsFolded() > 1 ? " (folded in " + changes.partitionsFolded() + " partitions on disk)" : "",
                                     (t4 - t3) / 1_000_000, applied.phases());
                             return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
