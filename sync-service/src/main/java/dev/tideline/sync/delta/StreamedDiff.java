@@ -100,7 +100,7 @@ public final class StreamedDiff {
             return; // rewritten unchanged (copy-on-write of a neighbour, compaction)
         }
         updated++;
-        if (updated + removedWaiting.size() + addedWaiting.size() > maxChanges) {
+        if (updated > maxChanges) {
             throw new Abandoned("more than " + maxChanges + " rows changed", true);
         }
         updates.accept(added.row());
@@ -111,9 +111,7 @@ public final class StreamedDiff {
         if (waitingBytes > memoryBytes) {
             throw new Abandoned("rows waiting for their other side passed the fold budget of " + memoryBytes + " bytes", false);
         }
-        if (updated + removedWaiting.size() + addedWaiting.size() > maxChanges) {
-            throw new Abandoned("more than " + maxChanges + " rows changed", true);
-        }
+        // Waiting rows are not counted against maxChanges: a removed row may yet meet its unchanged copy.
     }
 
     /** Updates handed to the consumer so far. */
@@ -123,6 +121,9 @@ public final class StreamedDiff {
 
     /** What is left once every row was seen: inserts (keys only added) and deletes (keys only removed); no updates. */
     RowChanges remainder() {
+        if (updated + removedWaiting.size() + addedWaiting.size() > maxChanges) {
+            throw new Abandoned("more than " + maxChanges + " rows changed", true);
+        }
         RowChanges rest = new RowChanges();
         addedWaiting.forEach((key, image) -> rest.upsert(key, image.row(), null, true));
         removedWaiting.keySet().forEach(rest::delete);
