@@ -247,9 +247,12 @@ public final class DeltaChangeReader {
         return !timeseriesKey && plan.versions().size() == 1 && !plan.versions().get(0).usesChangeDataFiles();
     }
 
-    /** Rows a reader hands over at once in {@link #readStreamed}, and batches in flight: about 3 MB of rows. */
+    /**
+     * Rows a reader hands over at once in {@link #readStreamed}, and batches in flight: about 6 MB of
+     * rows, outside the fold budget, so a reader rarely waits for the classifying thread's COPY.
+     */
     private static final int HANDOVER_ROWS = 1024;
-    private static final int HANDOVERS_IN_FLIGHT = 16;
+    private static final int HANDOVERS_IN_FLIGHT = 32;
 
     /** A batch of rows from one file ({@code rows}), the end of a file ({@code rows == null}), or a reader's failure. */
     private record Handover(boolean removed, List<ChangeImage> rows, Throwable failure) {
