@@ -273,6 +273,96 @@ class SyncBenchmark {
     }
 
     /**
+     * CONTINUOUS at scale (issue 17): {@code tideline.benchmark.tables} (50) CONTINUOUS synced tables
+     * in one supervisor, Delta commits of 10 rows at {@code tideline.benchmark.commits-per-minute}
+     * (100) spread round-robin over them, {@code tideline.benchmark.scale-commits} (100) in all;
+     * prints p50/p95/p99 of commit → visible in Postgres, and this JVM's threads and RSS (the test
+     * JVM also writes the Delta commits). Run alone with
+     * {@code -Dit.test=SyncBenchmark#continuousAtScale}.
+     */
+    @Test
+    void continuousAtScale(PostgresServer pg, NatsServer natsServer) throws Exception {
+        assumeTrue(Boolean.getBoolean("tideline.benchmark"), "opt-in: -Dtideline.benchmark=true");
+        int tables = Integer.getInteger("tideline.benchmark.tables", 50);
+        int perMinute = Integer.getInteger("tideline.benchmark.commits-per-minute", 100);
+        int commits = Integer.getInteger("tideline.benchmark.scale-commits", 100);
+        SyncFixture f = new SyncFixture(pg);
+        try (Connection nats = Nats.connect(natsServer.url())) {
+            ControlPlane control = ControlPlane.open(nats);
+            SecretBox box = SecretBox.fromConfiguredKey("benchmark-secrets-key-0123456789");
+            control.specs().put(KvKeys.connection("bench_pg"), new ConnectionSpec("bench_pg", ConnectionSpec.POSTGRESQL,
+                    Map.of("host", pg.host(), "port", String.valueOf(pg.port()), "user", pg.user(), "sslmode", "disable"),
+                    box.seal(pg.password(), "bench_pg"), null, "c", 0));
+            List<DeltaTestTable> deltas = new ArrayList<>();
+            for (int t = 0; t < tables; t++) {
+                DeltaTestTable d = DeltaTestTable.create(f.engine, TableLocations.of(f.warehouse.toUri().toString(), "main", "src", "scale" + t),
+                        SCHEMA);
+                d.append(rows(0, 100, "s"));
+                deltas.add(d);
+            }
+            int threadsBefore = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+            try (AutoCloseable supervisor = SyncSupervisorAccess.start(control, box, f.warehouse.toUri().toString(), f.engine,
+                    Duration.ofHours(1))) {
+                for (int t = 0; t < tables; t++) {
+                    control.specs().put(KvKeys.syncedTable("bench.public.scale" + t), new SyncedTableSpec("bench.public.scale" + t, "i",
+                            f.database, new SyncedTableSpec.Definition("main.src.scale" + t, List.of("id"), null,
+                                    SyncedTableSpec.SchedulingPolicy.CONTINUOUS, true, null, null), "p",
+                            new SyncedTableSpec.Target("bench_pg", f.database, "public", "scale" + t), "u", 0));
+                }
+                for (int t = 0; t < tables; t++) {
+                    String name = "scale" + t;
+                    await().atMost(Duration.ofSeconds(300)).until(() -> countOrMinus(f, name) == 100);
+                }
+                long[] expected = new long[tables];
+                Arrays.fill(expected, 100);
+                long[] latencies = new long[commits];
+                long slotMs = 60_000L / perMinute;
+                long t0 = System.currentTimeMillis();
+                for (int k = 0; k < commits; k++) {
+                    long due = t0 + k * slotMs;
+                    long wait = due - System.currentTimeMillis();
+                    if (wait > 0) {
+                        Thread.sleep(wait);
+                    }
+                    int t = k % tables;
+                    DeltaTestTable d = deltas.get(t);
+                    long start = System.nanoTime();
+                    long v = d.append(rows(1_000 + k * 10L, 1_000 + k * 10L + 10, "c"));
+                    control.publish(Subjects.tableCommitted("main", "src", "scale" + t),
+                            new TableCommitted("p", "main", "src", "scale" + t, d.path(), v, "0/0", System.currentTimeMillis()));
+                    expected[t] += 10;
+                    long want = expected[t];
+                    String name = "scale" + t;
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2)).until(() -> countOrMinus(f, name) == want);
+                    latencies[k] = (System.nanoTime() - start) / 1_000_000;
+                }
+                Arrays.sort(latencies);
+                int threads = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+                long syncThreads = Thread.getAllStackTraces().keySet().stream().filter(th -> th.getName().startsWith("tideline-sync-")).count();
+                System.out.printf("%nBENCHMARK continuous at scale: %d CONTINUOUS tables, %d commits of 10 rows at %d/min, commit -> visible "
+                        + "in Postgres p50 %d ms, p95 %d ms, p99 %d ms, max %d ms (target p99 <= 500 ms); JVM threads %d (%d before the "
+                        + "supervisor, %d named tideline-sync-*), RSS %s; load %s%n", tables, commits, perMinute, percentile(latencies, 0.50),
+                        percentile(latencies, 0.95), percentile(latencies, 0.99), latencies[commits - 1], threads, threadsBefore, syncThreads,
+                        rss(), loadAverage());
+            }
+        }
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p) - 1))];
+    }
+
+    /** This process' resident set size as /proc/self/status gives it, or "?". */
+    private static String rss() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                    .map(l -> l.substring(6).trim()).findFirst().orElse("?");
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+
+    /**
      * Incremental refresh of 100k rows updated as deletion-vector rewrites (as apply-service,
      * Spark and Databricks write them): every one of the 1M-row table's 10 files is removed and
      * re-added with a vector of its 10k changed positions, the new versions go to one new file.
