@@ -67,6 +67,41 @@ class SpilledRefreshIT {
         assertNoSpillLeft(spill);
     }
 
+    /**
+     * A refresh of one commit is classified as its files are read and its updates copied meanwhile; when
+     * the rows waiting for their other side pass the fold budget (here: 400 inserts, which wait for the
+     * end), that transaction is rolled back and the same refresh goes through the fold on disk.
+     */
+    @Test
+    void aOneCommitRefreshIsReadAndAppliedAtOnceAndFoldedOnDiskPastTheBudget(PostgresServer pg) throws Exception {
+        SyncFixture f = new SyncFixture(pg);
+        f.snapshotFraction = 100;
+        Path spill = Files.createTempDirectory("tideline-spill-test");
+        DeltaTestTable table = tableWithHistory(f, "streamed");
+        SyncedTableDefinition def = f.definition("streamed", SchedulingPolicy.TRIGGERED, List.of("id"), Optional.empty());
+        assertEquals(SyncOutcome.Mode.SNAPSHOT, f.syncer(def).sync(false).mode());
+
+        long start = f.syncedVersion(def.name());
+        table.mutate(r -> (Long) r[0] % 3 == 0, r -> new Object[] {r[0], "streamed", round(r)}); // every file rewritten, a third changed
+        SyncOutcome streamed = f.syncer(def).sync(false);
+        assertEquals(SyncOutcome.Mode.INCREMENTAL, streamed.mode(), streamed.reason());
+        assertTrue(streamed.reason().contains("read and applied at once"), streamed.reason());
+        assertEquals(667, streamed.rowsApplied());
+        f.assertEqualsRecordedVersion(table, def);
+        assertOneTransaction(f, def, changedIds(table, start, table.version()));
+
+        start = f.syncedVersion(def.name());
+        table.append(SyncFixture.rows(3000, 3400, "new-"));
+        f.fold = new FoldLimits(TINY_BUDGET, 4, spill);
+        SyncOutcome folded = f.syncer(def).sync(false);
+        assertEquals(SyncOutcome.Mode.INCREMENTAL, folded.mode(), folded.reason());
+        assertTrue(folded.reason().contains("partitions on disk"), folded.reason());
+        assertEquals(400, folded.rowsApplied());
+        f.assertEqualsRecordedVersion(table, def);
+        assertOneTransaction(f, def, changedIds(table, start, table.version()));
+        assertNoSpillLeft(spill);
+    }
+
     @Test
     void aSpilledRefreshStoppedBeforeCommitIsCompletedByTheNext(PostgresServer pg) throws Exception {
         SyncFixture f = new SyncFixture(pg);

@@ -25,11 +25,14 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 
 /**
@@ -63,6 +66,8 @@ public final class DeltaChangeReader {
 
     private final DeltaSource source;
     private final int parallelism;
+    /** Wall time of the last {@link #read}'s fold, for the refresh's log line. */
+    private long lastFoldNanos;
 
     /** A reader that reads up to 2 data files of a version at once. */
     public DeltaChangeReader(DeltaSource source) {
@@ -225,8 +230,148 @@ public final class DeltaChangeReader {
                         reads.size()));
                 readInto(spool, index, root, reads, encoder, timeseriesKey);
             }
-            return spool.fold(new VersionFold(source.tableName(), encoder, timeseriesKey));
+            long foldStart = System.nanoTime();
+            NetChanges folded = spool.fold(new VersionFold(source.tableName(), encoder, timeseriesKey));
+            lastFoldNanos = System.nanoTime() - foldStart;
+            return folded;
         }
+    }
+
+    /**
+     * Whether {@link #readStreamed} can take a plan: one version, without change data files, on a
+     * table without a timeseries key — the refresh of one Delta commit, what TRIGGERED and
+     * CONTINUOUS tables mostly see.
+     */
+    public static boolean streamable(ChangePlan plan, boolean timeseriesKey) {
+        return !timeseriesKey && plan.versions().size() == 1 && !plan.versions().get(0).usesChangeDataFiles();
+    }
+
+    /**
+     * Rows a reader hands over at once in {@link #readStreamed}, and batches in flight: about 6 MB of
+     * rows, outside the fold budget, so a reader rarely waits for the classifying thread's COPY.
+     */
+    private static final int HANDOVER_ROWS = 1024;
+    private static final int HANDOVERS_IN_FLIGHT = 32;
+
+    /** A batch of rows from one file ({@code rows}), the end of a file ({@code rows == null}), or a reader's failure. */
+    private record Handover(boolean removed, List<ChangeImage> rows, Throwable failure) {
+    }
+
+    /**
+     * Reads a {@link #streamable} plan's removed and added files (all at once, up to {@link
+     * #parallelism} threads) and classifies their rows on the calling thread as they arrive ({@link
+     * StreamedDiff}): each update goes to {@code updates} as soon as both sides of its key were read,
+     * so the caller's COPY runs while the files are still read; inserts and deletes are only known at
+     * the end and come back as the result. The net change is the one {@link #read} gives.
+     *
+     * @param maxChanges more changed rows than this abandon the read (the caller takes a snapshot)
+     * @return the inserts and deletes (no updates); rows read are counted in it
+     * @throws StreamedDiff.Abandoned    when this path cannot settle the version (the caller uses {@link #read})
+     * @throws DuplicateKeyException      when the version adds two rows with one primary key
+     */
+    public RowChanges readStreamed(ChangePlan plan, CopyRowEncoder encoder, FoldLimits limits, long maxChanges, Consumer<byte[]> updates) {
+        ChangePlan.VersionFiles version = plan.versions().get(0);
+        Row scanState = plan.to().getScanBuilder().build().getScanState(source.engine());
+        String root = KernelFiles.tableRoot(scanState);
+        List<FileRead> reads = new ArrayList<>();
+        int removed = fileDiffReads(scanState, root, version, new KeyScan(plan.to(), encoder), reads);
+        StreamedDiff diff = new StreamedDiff(source.tableName(), encoder, version.version(), limits.memoryBytes(), maxChanges, updates);
+        if (reads.isEmpty()) {
+            return diff.remainder();
+        }
+        BlockingQueue<Handover> handovers = new ArrayBlockingQueue<>(HANDOVERS_IN_FLIGHT);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, reads.size()), r -> {
+            Thread t = new Thread(r, "tideline-change-read");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (int i = 0; i < reads.size(); i++) {
+                FileRead read = reads.get(i);
+                boolean isRemoved = i < removed;
+                pool.submit(() -> {
+                    try {
+                        CopyRowEncoder fileEncoder = encoder.copy();
+                        List<ChangeImage>[] batch = new List[] {new ArrayList<>(HANDOVER_ROWS)};
+                        RowVisitor visitor = (b, rowId) -> {
+                            batch[0].add(new ChangeImage(fileEncoder.key(rowId), read.positions() == null ? fileEncoder.row(rowId) : null, null,
+                                    ChangeImage.ROW));
+                            if (batch[0].size() == HANDOVER_ROWS) {
+                                handOver(handovers, new Handover(isRemoved, batch[0], null));
+                                batch[0] = new ArrayList<>(HANDOVER_ROWS);
+                            }
+                        };
+                        if (read.positions() == null) {
+                            forEachRow(read.scanState(), root, read.file(), false, fileEncoder, visitor);
+                        } else {
+                            forEachRowAt(read.scanState(), root, read.file(), read.positions(), fileEncoder, visitor);
+                        }
+                        handOver(handovers, new Handover(isRemoved, batch[0], null));
+                        handOver(handovers, new Handover(isRemoved, null, null));
+                    } catch (Throwable t) {
+                        if (!(t instanceof HandoverInterrupted)) {
+                            try {
+                                handovers.put(new Handover(isRemoved, null, t));
+                            } catch (InterruptedException stopped) {
+                                Thread.currentThread().interrupt(); // the caller gave up: nobody waits for this failure
+                            }
+                        }
+                    }
+                    return null;
+                });
+            }
+            for (int done = 0; done < reads.size(); ) {
+                Handover h = handovers.take();
+                if (h.failure() != null) {
+                    if (h.failure() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (h.failure() instanceof Error e) {
+                        throw e;
+                    }
+                    throw new IllegalStateException(h.failure());
+                }
+                if (h.rows() == null) {
+                    done++;
+                    continue;
+                }
+                for (ChangeImage image : h.rows()) {
+                    if (h.removed()) {
+                        diff.removed(image);
+                    } else {
+                        diff.added(image);
+                    }
+                }
+            }
+            return diff.remainder();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TidelineException(TidelineException.Kind.RETRYABLE, "reading changes of " + source.tableName() + " was interrupted",
+                    null, e);
+        } finally {
+            pool.shutdownNow(); // readers blocked on a full queue stop (the caller gave up, or all is read)
+        }
+    }
+
+    /** A reader of {@link #readStreamed} was stopped while handing rows over: the caller gave up. */
+    private static final class HandoverInterrupted extends RuntimeException {
+        HandoverInterrupted() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static void handOver(BlockingQueue<Handover> handovers, Handover h) {
+        try {
+            handovers.put(h);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HandoverInterrupted();
+        }
+    }
+
+    /** Milliseconds the last {@link #read} spent folding the rows it had read (the rest of it is reading files). */
+    public long lastFoldMillis() {
+        return lastFoldNanos / 1_000_000;
     }
 
     /**

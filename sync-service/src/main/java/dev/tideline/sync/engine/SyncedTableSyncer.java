@@ -6,6 +6,7 @@ import dev.tideline.core.TidelineException;
 import dev.tideline.sync.delta.ChangePlan;
 import dev.tideline.sync.delta.ChangesUnavailableException;
 import dev.tideline.sync.delta.DeltaChangeReader;
+import dev.tideline.sync.delta.StreamedDiff;
 import dev.tideline.sync.delta.DeltaSource;
 import dev.tideline.sync.delta.NetChanges;
 import dev.tideline.sync.model.SchedulingPolicy;
@@ -173,6 +174,32 @@ public final class SyncedTableSyncer {
                 DeltaSource.SnapshotFiles live = plan.versions().isEmpty() ? null : source.files(latest);
                 long t2 = System.nanoTime();
                 why = tooLargeBeforeReading(plan, live);
+                if (why == null && DeltaChangeReader.streamable(plan, def.timeseriesKey().isPresent())) {
+                    // One commit: its rows are classified as they are read and the updates copied meanwhile.
+                    long maxChanges = live == null || live.totalRows() < 0 ? Long.MAX_VALUE
+                            : (long) Math.floor(options.snapshotFraction() * live.totalRows());
+                    long[] rowsRead = {0};
+                    try {
+                        IncrementalApplier.Applied applied = new IncrementalApplier(faults).applyStreamed(lock, def, synced, columns, added,
+                                updates -> {
+                                    NetChanges rest = reader.readStreamed(plan, encoder, options.fold(), maxChanges, updates);
+                                    rowsRead[0] = rest.rowsRead();
+                                    return rest;
+                                }, latest.getVersion());
+                        long t4 = System.nanoTime();
+                        String phases = String.format("plan %d ms, list files %d ms, read %d rows and apply %d ms (%s)", (t1 - t0) / 1_000_000,
+                                (t2 - t1) / 1_000_000, rowsRead[0], (t4 - t2) / 1_000_000, applied.phases());
+                        return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
+                                "1 version(s) with data changes, read and applied at once; " + phases);
+                    } catch (StreamedDiff.Abandoned e) {
+                        if (e.tooManyChanges()) {
+                            why = e.getMessage() + String.format(" of the table's %d (more than %.0f%%)", live.totalRows(),
+                                    options.snapshotFraction() * 100);
+                        } else {
+                            LOG.infof("synced table %s: %s; refreshing it through the fold instead", def.name(), e.getMessage());
+                        }
+                    }
+                }
                 if (why == null) {
                     try (NetChanges changes = reader.read(plan, encoder, def.timeseriesKey().isPresent(), options.fold())) {
                         long t3 = System.nanoTime();
@@ -184,8 +211,9 @@ public final class SyncedTableSyncer {
                             IncrementalApplier.Applied applied = new IncrementalApplier(faults).apply(lock, def, synced, columns, added,
                                     changes, latest.getVersion());
                             long t4 = System.nanoTime();
-                            String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms%s, apply %d ms (%s)",
+                            String phases = String.format("plan %d ms, list files %d ms, read %d rows %d ms (fold %d ms)%s, apply %d ms (%s)",
                                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, changes.rowsRead(), (t3 - t2) / 1_000_000,
+                                    reader.lastFoldMillis(),
                                     changes.partitionsFolded() > 1 ? " (folded in " + changes.partitionsFolded() + " partitions on disk)" : "",
                                     (t4 - t3) / 1_000_000, applied.phases());
                             return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,

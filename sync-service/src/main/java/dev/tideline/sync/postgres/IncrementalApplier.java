@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -76,6 +77,38 @@ public final class IncrementalApplier {
      */
     public Applied apply(Connection c, SyncedTableDefinition def, SyncState previous, List<TargetColumn> columns, List<TargetColumn> addedColumns,
             NetChanges changes, long toVersion) {
+        return apply(c, def, previous, columns, addedColumns, null, changes, toVersion);
+    }
+
+    /**
+     * Changes whose updates are produced while they are copied: {@link #stream} hands each update row
+     * (a binary COPY tuple of all columns) to its consumer, on the calling thread, as soon as it is
+     * known, and returns the rest of the change (inserts and deletes, no updates) once all is read.
+     */
+    @FunctionalInterface
+    public interface StreamedChanges {
+        NetChanges stream(Consumer<byte[]> updates);
+    }
+
+    /**
+     * As {@link #apply(Connection, SyncedTableDefinition, SyncState, List, List, NetChanges, long)}, but
+     * the transaction opens first and the update rows are copied into the staging table while
+     * {@code changes} still produces them (the Delta files are still being read), instead of after
+     * the whole change was folded. Same statements, same single transaction; an exception from
+     * {@code changes} rolls it back and is rethrown as it is. Not for a timeseries key.
+     */
+    public Applied applyStreamed(Connection c, SyncedTableDefinition def, SyncState previous, List<TargetColumn> columns,
+            List<TargetColumn> addedColumns, StreamedChanges changes, long toVersion) {
+        if (def.timeseriesKey().isPresent()) {
+            throw new IllegalArgumentException("a timeseries key folds its updates through INSERT ... ON CONFLICT, never streamed");
+        }
+        return apply(c, def, previous, columns, addedColumns, changes, null, toVersion);
+    }
+
+    private Applied apply(Connection c, SyncedTableDefinition def, SyncState previous, List<TargetColumn> columns, List<TargetColumn> addedColumns,
+            StreamedChanges streamed, NetChanges folded, long toVersion) {
+        NetChanges changes = folded;
+        long streamedUpdates = 0;
         String table = def.target().quoted();
         String names = TableDdl.columnList(columns.stream().map(TargetColumn::name).toList());
         boolean timeseries = def.timeseriesKey().isPresent();
@@ -102,6 +135,22 @@ public final class IncrementalApplier {
                     }
                 }
                 stages.done("begin");
+                if (streamed != null) {
+                    try (Statement s = c.createStatement()) {
+                        s.execute("CREATE TEMP TABLE tideline_upserts (" + TableDdl.columnDefinitions(columns) + ") ON COMMIT DROP");
+                    }
+                    CopyStream updates = new CopyStream(c, "COPY tideline_upserts (" + names + ") FROM STDIN (FORMAT binary)");
+                    try {
+                        changes = streamed.stream(updates);
+                        updates.end();
+                    } catch (CopyStream.Failed e) {
+                        throw e.getCause();
+                    } finally {
+                        updates.cancelIfActive();
+                    }
+                    streamedUpdates = updates.rows();
+                    stages.done("read + update: copy");
+                }
                 if (changes.deleteCount() > 0) {
                     List<TargetColumn> keyColumns = def.primaryKey().stream()
                             .map(k -> columns.stream().filter(col -> col.name().equals(k)).findFirst().orElseThrow()).toList();
@@ -122,13 +171,16 @@ public final class IncrementalApplier {
                     stages.done("insert: copy");
                 }
                 Iterable<byte[]> updates = timeseries ? concat(changes.insertRows(), changes.updateRows()) : changes.updateRows();
-                long updateCount = timeseries ? changes.insertCount() + changes.updateCount() : changes.updateCount();
+                long updateCount = streamed != null ? streamedUpdates
+                        : timeseries ? changes.insertCount() + changes.updateCount() : changes.updateCount();
                 if (updateCount > 0) {
-                    try (Statement s = c.createStatement()) {
-                        s.execute("CREATE TEMP TABLE tideline_upserts (" + TableDdl.columnDefinitions(columns) + ") ON COMMIT DROP");
+                    if (streamed == null) {
+                        try (Statement s = c.createStatement()) {
+                            s.execute("CREATE TEMP TABLE tideline_upserts (" + TableDdl.columnDefinitions(columns) + ") ON COMMIT DROP");
+                        }
+                        copy(c, "COPY tideline_upserts (" + names + ") FROM STDIN (FORMAT binary)", updates);
+                        stages.done("update: copy");
                     }
-                    copy(c, "COPY tideline_upserts (" + names + ") FROM STDIN (FORMAT binary)", updates);
-                    stages.done("update: copy");
                     try (Statement s = c.createStatement()) {
                         if (timeseries) {
                             s.executeUpdate("INSERT INTO " + table + " AS t (" + names + ") SELECT " + names + " FROM tideline_upserts "
@@ -146,13 +198,14 @@ public final class IncrementalApplier {
                         stages.done(timeseries ? "upsert" : "update");
                     }
                 }
+                long applied = changes.size() + streamedUpdates;
                 Bookkeeping.write(c, SyncState.of(def.name(), def.target().schema(), def.target().table(), def.sourceTableName(),
-                        toVersion, columns, changes.size(), "INCREMENTAL"));
+                        toVersion, columns, applied, "INCREMENTAL"));
                 faults.at(SyncFaults.REFRESH_BEFORE_COMMIT);
                 c.commit();
                 stages.done("commit");
                 c.setAutoCommit(true);
-                return new Applied(changes.size(), stages.toString());
+                return new Applied(applied, stages.toString());
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();
@@ -246,6 +299,61 @@ public final class IncrementalApplier {
             if (copy.isActive()) {
                 copy.cancelCopy();
             }
+        }
+    }
+
+    /**
+     * A binary COPY fed one tuple at a time, in 1 MiB writes: the sink of {@link StreamedChanges}.
+     * A failed write surfaces as {@link Failed}, unchecked, through the producer's code.
+     */
+    private static final class CopyStream implements Consumer<byte[]> {
+        static final class Failed extends RuntimeException {
+            Failed(SQLException cause) {
+                super(cause);
+            }
+
+            @Override
+            public synchronized SQLException getCause() {
+                return (SQLException) super.getCause();
+            }
+        }
+
+        private final CopyIn copy;
+        private final CopyBuffer buffer = new CopyBuffer(FLUSH_BYTES + 4096).header();
+        private long rows;
+
+        CopyStream(Connection c, String sql) throws SQLException {
+            this.copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        }
+
+        @Override
+        public void accept(byte[] tuple) {
+            buffer.write(tuple);
+            rows++;
+            if (buffer.size() >= FLUSH_BYTES) {
+                try {
+                    copy.writeToCopy(buffer.array(), 0, buffer.size());
+                } catch (SQLException e) {
+                    throw new Failed(e);
+                }
+                buffer.clear();
+            }
+        }
+
+        void end() throws SQLException {
+            buffer.trailer();
+            copy.writeToCopy(buffer.array(), 0, buffer.size());
+            copy.endCopy();
+        }
+
+        void cancelIfActive() throws SQLException {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        }
+
+        long rows() {
+            return rows;
         }
     }
 

@@ -14,8 +14,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +42,8 @@ final class SyncRunner implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Duration pollInterval;
     private final Duration maxBackoff;
-    private final ExecutorService worker;
+    /** This table's syncs, one at a time, on the supervisor's shared workers. */
+    private final SerialExecutor worker;
     private final AtomicBoolean queued = new AtomicBoolean();
     private final Queue<String> requestIds = new ConcurrentLinkedQueue<>();
     private volatile boolean fullRefreshPending;
@@ -59,7 +59,7 @@ final class SyncRunner implements AutoCloseable {
     private long totalRows;
 
     SyncRunner(ResolvedSyncedTable table, SyncedTableSyncer syncer, DeltaSource source, SyncStatusReporter status, SyncMetrics metrics,
-            ScheduledExecutorService timer, Duration pollInterval, Duration maxBackoff) {
+            ScheduledExecutorService timer, Executor workers, Duration pollInterval, Duration maxBackoff) {
         this.table = table;
         this.syncer = syncer;
         this.source = source;
@@ -68,11 +68,7 @@ final class SyncRunner implements AutoCloseable {
         this.timer = timer;
         this.pollInterval = pollInterval;
         this.maxBackoff = maxBackoff;
-        this.worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "tideline-sync-" + table.definition().target().table());
-            t.setDaemon(true);
-            return t;
-        });
+        this.worker = new SerialExecutor(workers);
         this.totalRows = status.totalRowsApplied();
     }
 
@@ -240,12 +236,11 @@ final class SyncRunner implements AutoCloseable {
         }
         worker.shutdown();
         try {
-            if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {
-                worker.shutdownNow();
+            if (!worker.awaitIdle(30_000)) {
+                LOG.warnf("synced table %s: a sync still runs 30 s after the stop; it ends with its transaction", name());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            worker.shutdownNow();
         }
     }
 }

@@ -61,6 +61,13 @@ public final class SyncSupervisor implements AutoCloseable {
     private final Map<String, Object> connections = new ConcurrentHashMap<>();
     private final ExecutorService specThread = Executors.newSingleThreadExecutor(r -> daemon(r, "tideline-sync-specs"));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, r -> daemon(r, "tideline-sync-timer"));
+    /**
+     * The threads every synced table's syncs run on, each table's one at a time ({@link SerialExecutor}):
+     * a thread per table cost 50 threads for 50 tables (issue 17). Four: a refresh mostly waits for
+     * Postgres, and a long snapshot of one table leaves three for the others.
+     */
+    private final ExecutorService workers = Executors.newFixedThreadPool(WORKERS, r -> daemon(r, "tideline-sync-worker"));
+    static final int WORKERS = 4;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile WorkLeases leases;
 
@@ -174,7 +181,7 @@ public final class SyncSupervisor implements AutoCloseable {
             status.report(SyncedTableState.OFFLINE_FAILED, e.getMessage() + "." + hint, null, null, null, 0, status.totalRowsApplied(), false);
             return;
         }
-        SyncRunner runner = new SyncRunner(resolved, syncerFor(resolved), sourceFor(resolved), status, metrics, timer, pollInterval,
+        SyncRunner runner = new SyncRunner(resolved, syncerFor(resolved), sourceFor(resolved), status, metrics, timer, workers, pollInterval,
                 maxBackoff);
         runners.put(name, runner);
         runner.start();
@@ -240,5 +247,6 @@ public final class SyncSupervisor implements AutoCloseable {
         }
         List.copyOf(runners.keySet()).forEach(this::stopRunner);
         timer.shutdownNow();
+        workers.shutdown();
     }
 }
