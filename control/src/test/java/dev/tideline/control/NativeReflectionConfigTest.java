@@ -34,7 +34,7 @@ class NativeReflectionConfigTest {
         for (String pkg : List.of("spec", "status", "message")) {
             try (Stream<Path> files = Files.list(classes.resolve("dev/tideline/control/" + pkg))) {
                 files.map(f -> f.getFileName().toString())
-                        .filter(n -> n.endsWith(".class") && !n.equals("CapturePlan.class") && !n.startsWith("CapturePlan$"))
+                        .filter(n -> n.endsWith(".class") && !n.equals("package-info.class") && !n.equals("CapturePlan.class") && !n.startsWith("CapturePlan$"))
                         .forEach(n -> documents.add("dev.tideline.control." + pkg + "." + n.substring(0, n.length() - ".class".length())));
             }
         }
