@@ -13,7 +13,7 @@ import java.util.Objects;
  *   <li><b>age cap</b>: the oldest waited {@code >= maxBatchDelay} — a bound for every table however
  *       busy the stream, so a quiet table among busy ones is never starved;</li>
  *   <li><b>caught up</b>: no more of the table's messages are immediately available (the caller's
- *       signal: the pull came back short, or brought nothing for this table) and the oldest waited
+ *       signal: the pull came back short) and the oldest waited
  *       {@code >= minBatchDelay} (default 0: at once).</li>
  * </ol>
  * Otherwise the table keeps reading: messages are waiting for it right now, and committing them

@@ -31,15 +31,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -83,8 +80,6 @@ public final class PipelineApplier implements AutoCloseable {
 
     private final Map<TableId, TableApplier> tables = new LinkedHashMap<>();
     private final Map<TableId, Boolean> ignored = new HashMap<>();
-    /** The tables the current pull brought messages for. */
-    private final Set<TableApplier> fed = Collections.newSetFromMap(new IdentityHashMap<>());
     private JetStreamSubscription subscription;
     private JetStreamManagement management;
     private boolean gapReported;
@@ -192,21 +187,23 @@ public final class PipelineApplier implements AutoCloseable {
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
                     + " failed: " + e, "check that NATS is reachable; the applier retries", e);
         }
-        fed.clear();
         for (int i = 0; i < messages.size(); i++) {
             if (i == messages.size() / 2 && messages.size() > 1) {
                 faults.at(ApplyFaults.MID_FETCH);
             }
             route(messages.get(i));
         }
-        // Caught up: the pull came back short (nothing more waits in the stream), or it brought nothing
-        // for the table (it is quiet among busy ones) — then waiting cannot add to its batch.
+        // Caught up: the pull came back short, so nothing more waits in the stream and waiting cannot add to
+        // any table's batch. A full pull says nothing about a table it brought nothing for: under a backlog
+        // of many tables, each pull touches hundreds of them, and calling those "caught up" committed every
+        // table every other pull with a transaction or two (ManyTablesBenchmark, 1,000 tables); their age
+        // cap commits them instead, with everything they have by then.
         boolean streamCaughtUp = messages.size() < requested;
         long now = System.nanoTime();
         List<Runnable> due = new ArrayList<>();
         for (TableApplier t : tables.values()) {
             t.keepAlive(now);
-            if (t.due(now, streamCaughtUp || !fed.contains(t))) {
+            if (t.due(now, streamCaughtUp)) {
                 due.add(t::flush);
             }
         }
@@ -362,7 +359,6 @@ public final class PipelineApplier implements AutoCloseable {
             ack.ack(); // not ingested by this pipeline
             return;
         }
-        fed.add(applier);
         applier.accept(ack, batch);
     }
 
