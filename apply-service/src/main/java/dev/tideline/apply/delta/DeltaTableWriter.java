@@ -316,21 +316,17 @@ public final class DeltaTableWriter {
 
             List<Row> actions = new ArrayList<>();
             int removed = 0;
-            List<FileEntry> rewritten = new ArrayList<>();
+            List<AddedFile> rewritten = new ArrayList<>();
             List<DeletionVectorBitmap> vectors = new ArrayList<>();
             for (Map.Entry<FileEntry, DeletionVectorBitmap> e : changes.deletes.entrySet()) {
                 actions.add(KernelInternals.removeAction(e.getKey().add, true));
                 removed++;
                 if (e.getValue() != null) {
-                    rewritten.add(e.getKey());
+                    rewritten.add(e.getKey().add);
                     vectors.add(e.getValue());
                 }
             }
-            List<DeletionVectorRef> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
-            for (int i = 0; i < rewritten.size(); i++) {
-                actions.add(KernelInternals.addWithDeletionVector(rewritten.get(i).add, physical, descriptors.get(i),
-                        FileStatistics::withoutTightBounds));
-            }
+            List<DeletionVectorRef> descriptors = addWithVectors(rewritten, vectors, physical, actions);
             long rowsWritten = 0;
             int added = 0;
             if (!merged.isEmpty()) {
@@ -340,9 +336,7 @@ public final class DeltaTableWriter {
                 appendActions(state, ctx, written, actions);
             }
             TransactionCommitResult result = txn.commit(engine, inMemory(actions));
-            for (int i = 0; i < rewritten.size(); i++) {
-                touchedRows.remember(rewritten.get(i).add.getPath(), descriptors.get(i).getUniqueId(), vectors.get(i));
-            }
+            rememberVectors(rewritten, descriptors, vectors);
             finish(result);
             return Optional.of(new CommitOutcome(result.getVersion(), rowsWritten, added, removed, changes.searched, millisSince(start)));
         } catch (ConcurrentTransactionException e) {
@@ -530,16 +524,10 @@ public final class DeltaTableWriter {
                     }
                     rows += w.file().add.getNumRecords().orElse(0L) - w.deleted().cardinality();
                 }
-                List<DeletionVectorRef> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
-                for (int i = 0; i < withVector.size(); i++) {
-                    actions.add(KernelInternals.addWithDeletionVector(withVector.get(i), physical, descriptors.get(i),
-                            FileStatistics::withoutTightBounds));
-                }
+                List<DeletionVectorRef> descriptors = addWithVectors(withVector, vectors, physical, actions);
                 appendActions(state, ctx, plain, actions);
                 TransactionCommitResult result = txn.commit(engine, inMemory(actions));
-                for (int i = 0; i < withVector.size(); i++) {
-                    touchedRows.remember(withVector.get(i).getPath(), descriptors.get(i).getUniqueId(), vectors.get(i));
-                }
+                rememberVectors(withVector, descriptors, vectors);
                 finish(result);
                 LOG.infof("table %s: transaction %s committed in %d rounds as version %d (%d files written, %d changed)", source,
                         commitLsn, rounds, result.getVersion(), files.written().size(), removed);
@@ -702,6 +690,28 @@ public final class DeltaTableWriter {
             return snapshot == null ? 0 : current.list(null).size();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes {@code vectors} into one deletion-vector file and adds to {@code actions} each of {@code files}
+     * again with its vector ({@code files} and {@code vectors} pair up by index).
+     *
+     * @return the vectors' descriptors, in the same order, for {@link #rememberVectors} once committed
+     */
+    private List<DeletionVectorRef> addWithVectors(List<AddedFile> files, List<DeletionVectorBitmap> vectors, StructType physical,
+                                                   List<Row> actions) {
+        List<DeletionVectorRef> descriptors = DeletionVectorFile.write(engine, tablePath, vectors);
+        for (int i = 0; i < files.size(); i++) {
+            actions.add(KernelInternals.addWithDeletionVector(files.get(i), physical, descriptors.get(i), FileStatistics::withoutTightBounds));
+        }
+        return descriptors;
+    }
+
+    /** After the commit that added them: the vectors of {@link #addWithVectors}, kept for the next search of those files. */
+    private void rememberVectors(List<AddedFile> files, List<DeletionVectorRef> descriptors, List<DeletionVectorBitmap> vectors) {
+        for (int i = 0; i < files.size(); i++) {
+            touchedRows.remember(files.get(i).getPath(), descriptors.get(i).getUniqueId(), vectors.get(i));
         }
     }
 
