@@ -128,7 +128,7 @@ class ManyTablesBenchmark {
                 lastLsn.merge(c.table(), c.lsnBefore(), Math::max);
             }
             long caughtUpStart = System.nanoTime();
-            awaitApplied(stack, lastLsn);
+            awaitApplied(stack, lastLsn, versionsBefore);
             if (!jfr.isEmpty()) {
                 Files.createDirectories(Path.of(jfr));
                 for (String part : List.of("gateway", "apply")) {
@@ -372,12 +372,16 @@ class ManyTablesBenchmark {
         return commits;
     }
 
+    /** The table's latest Delta version, from the log's file names alone. */
     private long lastVersion(LocalStack stack, int t) throws Exception {
-        TreeMap<Long, long[]> all = commits(stack, t, -1);
-        return all.isEmpty() ? -1 : all.lastKey();
+        try (Stream<Path> files = Files.list(tablePath(stack, t).resolve("_delta_log"))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d{20}\\.json"))
+                    .mapToLong(n -> Long.parseLong(n.substring(0, 20))).max().orElse(-1);
+        }
     }
 
-    private void awaitApplied(LocalStack stack, Map<Integer, Long> lastLsn) throws Exception {
+    /** Waits until every table has a commit, after {@code versionsBefore}, that holds its last transaction of the load. */
+    private void awaitApplied(LocalStack stack, Map<Integer, Long> lastLsn, Map<Integer, Long> versionsBefore) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
         Map<Integer, Long> remaining = new HashMap<>(lastLsn);
         while (!remaining.isEmpty()) {
@@ -386,7 +390,7 @@ class ManyTablesBenchmark {
                         + remaining.keySet().stream().limit(5).map(this::table).toList());
             }
             for (Map.Entry<Integer, Long> e : new ArrayList<>(remaining.entrySet())) {
-                TreeMap<Long, long[]> commits = commits(stack, e.getKey(), -1);
+                TreeMap<Long, long[]> commits = commits(stack, e.getKey(), versionsBefore.get(e.getKey()));
                 if (commits.values().stream().anyMatch(c -> c[1] >= e.getValue())) {
                     remaining.remove(e.getKey());
                 }
@@ -437,7 +441,8 @@ class ManyTablesBenchmark {
     private static long percentile(List<Long> values, double p) {
         List<Long> sorted = new ArrayList<>(values);
         sorted.sort(null);
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1 < 0 ? 0 : (int) Math.ceil(p * sorted.size()) - 1));
+        int rank = (int) Math.ceil(p * sorted.size()) - 1; // nearest rank
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank)));
     }
 
     private String processes(LocalStack stack, String when) throws Exception {
