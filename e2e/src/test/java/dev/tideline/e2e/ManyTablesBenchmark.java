@@ -94,60 +94,69 @@ class ManyTablesBenchmark {
         String javaOpts = System.getProperty("tideline.benchmark.java-opts", "");
         String jfr = System.getProperty("tideline.benchmark.jfr", "");
         try (LocalStack stack = LocalStack.up("ManyTablesBenchmark", javaOpts.isEmpty() ? Map.of() : Map.of("TIDELINE_JAVA_OPTS", javaOpts))) {
-            Api api = new Api(stack.get("TIDELINE_API_URL"), stack.get("TIDELINE_API_TOKEN"));
-            String sourceUrl = stack.get("TIDELINE_SOURCE_PG_URL").replace("/postgres?", "/many?");
-            report.append(processes(stack, "after start")).append('\n');
-            Map<String, Long> heapsAtStart = liveHeaps(stack);
-            report.append(heaps("after start", heapsAtStart));
-
-            long t0 = System.nanoTime();
-            createTheSource(stack, sourceUrl);
-            report.append(String.format("source: %d tables created and filled in %.1f s%n", tables, seconds(t0)));
-            Map<Integer, String> sourceSums = checksums(sourceUrl);
-
-            long snapshotStart = System.nanoTime();
-            createThePipeline(stack, api);
-            awaitEveryTableEqual(stack, sourceUrl, sourceSums, "snapshot");
-            double snapshotSeconds = seconds(snapshotStart);
-            report.append(String.format("snapshot: every one of %d tables in Delta and equal to its source %.1f s after the pipeline was created%n",
-                    tables, snapshotSeconds));
-            report.append(processes(stack, "after the snapshot")).append('\n');
-
-            Map<Integer, Long> versionsBefore = new HashMap<>();
-            for (int t = 0; t < tables; t++) {
-                versionsBefore.put(t, lastVersion(stack, t));
+            try {
+                measure(stack, report, jfr);
+            } finally {
+                // Printed before the stack goes down: tearing down 1,000 tables can outlast close()'s limit on a busy machine.
+                System.out.println(report);
             }
-            if (!jfr.isEmpty()) { // profiles of the load phase, to see where the time goes
-                for (String part : List.of("gateway", "apply")) {
-                    jcmd(stack.pid(part), "JFR.start name=load settings=profile");
-                }
-            }
-            List<Committed> committed = load(sourceUrl, report);
-            Map<Integer, Long> lastLsn = new HashMap<>();
-            for (Committed c : committed) {
-                lastLsn.merge(c.table(), c.lsnBefore(), Math::max);
-            }
-            long caughtUpStart = System.nanoTime();
-            awaitApplied(stack, lastLsn, versionsBefore);
-            if (!jfr.isEmpty()) {
-                Files.createDirectories(Path.of(jfr));
-                for (String part : List.of("gateway", "apply")) {
-                    jcmd(stack.pid(part), "JFR.dump name=load filename=" + Path.of(jfr, part + ".jfr").toAbsolutePath());
-                }
-                report.append("profiles of the load phase: ").append(jfr).append('\n');
-            }
-            report.append(String.format("every table applied the load %.1f s after its last commit%n", seconds(caughtUpStart)));
-            report.append(latencies(stack, committed, versionsBefore));
-            report.append(processes(stack, "after the load")).append('\n');
-
-            awaitEveryTableEqual(stack, sourceUrl, checksums(sourceUrl), "after the load");
-            report.append("after the load every table equals its source\n");
-            report.append(jetStream(stack));
-            Map<String, Long> heapsAfter = liveHeaps(stack);
-            report.append(heaps("after the load", heapsAfter));
-            report.append(perTable(heapsAtStart, heapsAfter));
         }
-        System.out.println(report);
+    }
+
+    /** Snapshot, load and structure of one stack; appends every figure to {@code report} as soon as it is known. */
+    private void measure(LocalStack stack, StringBuilder report, String jfr) throws Exception {
+        Api api = new Api(stack.get("TIDELINE_API_URL"), stack.get("TIDELINE_API_TOKEN"));
+        String sourceUrl = stack.get("TIDELINE_SOURCE_PG_URL").replace("/postgres?", "/many?");
+        report.append(processes(stack, "after start")).append('\n');
+        Map<String, Long> heapsAtStart = liveHeaps(stack);
+        report.append(heaps("after start", heapsAtStart));
+
+        long t0 = System.nanoTime();
+        createTheSource(stack, sourceUrl);
+        report.append(String.format("source: %d tables created and filled in %.1f s%n", tables, seconds(t0)));
+        Map<Integer, String> sourceSums = checksums(sourceUrl);
+
+        long snapshotStart = System.nanoTime();
+        createThePipeline(stack, api);
+        awaitEveryTableEqual(stack, sourceUrl, sourceSums, "snapshot");
+        double snapshotSeconds = seconds(snapshotStart);
+        report.append(String.format("snapshot: every one of %d tables in Delta and equal to its source %.1f s after the pipeline was created%n",
+                tables, snapshotSeconds));
+        report.append(processes(stack, "after the snapshot")).append('\n');
+
+        Map<Integer, Long> versionsBefore = new HashMap<>();
+        for (int t = 0; t < tables; t++) {
+            versionsBefore.put(t, lastVersion(stack, t));
+        }
+        if (!jfr.isEmpty()) { // profiles of the load phase, to see where the time goes
+            for (String part : List.of("gateway", "apply")) {
+                jcmd(stack.pid(part), "JFR.start name=load settings=profile");
+            }
+        }
+        List<Committed> committed = load(sourceUrl, report);
+        Map<Integer, Long> lastLsn = new HashMap<>();
+        for (Committed c : committed) {
+            lastLsn.merge(c.table(), c.lsnBefore(), Math::max);
+        }
+        long caughtUpStart = System.nanoTime();
+        awaitApplied(stack, lastLsn, versionsBefore);
+        if (!jfr.isEmpty()) {
+            Files.createDirectories(Path.of(jfr));
+            for (String part : List.of("gateway", "apply")) {
+                jcmd(stack.pid(part), "JFR.dump name=load filename=" + Path.of(jfr, part + ".jfr").toAbsolutePath());
+            }
+            report.append("profiles of the load phase: ").append(jfr).append('\n');
+        }
+        report.append(String.format("every table applied the load %.1f s after its last commit%n", seconds(caughtUpStart)));
+        report.append(latencies(stack, committed, versionsBefore));
+        report.append(processes(stack, "after the load")).append('\n');
+
+        awaitEveryTableEqual(stack, sourceUrl, checksums(sourceUrl), "after the load");
+        report.append("after the load every table equals its source\n");
+        report.append(jetStream(stack));
+        Map<String, Long> heapsAfter = liveHeaps(stack);
+        report.append(heaps("after the load", heapsAfter));
+        report.append(perTable(heapsAtStart, heapsAfter));
     }
 
     private String table(int t) {
