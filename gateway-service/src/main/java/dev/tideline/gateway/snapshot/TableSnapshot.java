@@ -254,6 +254,9 @@ final class TableSnapshot {
                 throw new java.util.concurrent.CancellationException("interrupted");
             }
             try {
+                if (cancelled) { // the run ended while this waited for a reader or a permit
+                    throw new java.util.concurrent.CancellationException("snapshot " + snapshotId + " of " + table + " is over");
+                }
                 return readOnce(chunk, snapshotId);
             } catch (RuntimeException e) {
                 awaiting.release();
@@ -286,6 +289,13 @@ final class TableSnapshot {
     private PendingRead readOnce(int chunk, String snapshotId) {
         int read = reserveRead();
         CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect(snapshotId, read);
+        if (cancelled) {
+            // The run ended (and unregistered, which completes the outcomes it knew of) before this read
+            // was expected: nothing would ever complete its outcome, and its permit would be held until
+            // the outcome timeout, away from the gateway's other tables.
+            windows.abandon(snapshotId, read);
+            throw new java.util.concurrent.CancellationException("snapshot " + snapshotId + " of " + table + " is over");
+        }
         Connection c = null;
         boolean healthy = false;
         try {
