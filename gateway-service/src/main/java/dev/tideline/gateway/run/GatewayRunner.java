@@ -133,12 +133,14 @@ public class GatewayRunner {
     }
 
     /**
-     * The chunk size a heap of {@code maxHeap} bytes affords: a chunk's rows are held as Java objects
-     * between its watermarks, several times their bytes, and {@code parallelism} chunks are held at once;
-     * so at most {@code maxHeap / (8 × parallelism)} — 12 MiB each at a 384 MiB heap (a 512 MiB container
-     * at 75 %), where 32 MiB chunks ran out of heap on a 2M-row table. Larger heaps keep {@code configured}.
+     * The chunk size a heap of {@code maxHeap} bytes affords: a chunk's rows are held, encoded (up to 1.5× their
+     * bytes), from their read until JetStream acknowledged them, {@code parallelism + 1} chunks at most, beside
+     * the 64 MiB in-flight window; so at most {@code maxHeap / (8 × parallelism)} — 12 MiB each at a 384 MiB heap
+     * (a 512 MiB container at 75 %), where 32 MiB chunks ran out of heap on a 2M-row table (when 2 × parallelism
+     * chunks were held, each in a buffer grown by doubling). Larger heaps keep {@code configured}. Public for
+     * the snapshot benchmarks, which size their gateway's chunks as the service does.
      */
-    static long chunkBytesFor(long configured, int parallelism, long maxHeap) {
+    public static long chunkBytesFor(long configured, int parallelism, long maxHeap) {
         return Math.max(1L << 20, Math.min(configured, maxHeap / (8L * Math.max(1, parallelism))));
     }
 

@@ -25,23 +25,62 @@ final class ChunkPlanner {
 
     /** Chunks of {@link #rowsPerChunk} rows. */
     static List<ChunkRange> plan(Connection connection, SourceTable table, SnapshotSettings settings) throws SQLException {
-        return plan(connection, table, rowsPerChunk(connection, table.id(), settings.rowsPerChunk(), settings.chunkBytes()));
+        return plan(connection, table, estimate(connection, table.id()).rowsPerChunk(settings.rowsPerChunk(), settings.chunkBytes()));
     }
 
     /**
-     * {@code min(maxRows, chunkBytes / average row size)}, the row size taken as the text length of the table's first
-     * 1,000 rows: close to what COPY moves (a compressed or TOASTed value counts at its full size, unlike on disk),
-     * needs no statistics, and reads a few pages. An empty table gets {@code maxRows}.
+     * {@code min(maxRows, chunkBytes / average row size)}: see {@link RowEstimate#rowsPerChunk}.
      */
     static int rowsPerChunk(Connection connection, TableId table, int maxRows, long chunkBytes) throws SQLException {
-        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT avg(octet_length(t::text)) FROM (SELECT * FROM " + table.quoted() + " LIMIT 1000) t")) {
-            rs.next();
-            double rowBytes = rs.getDouble(1);
-            if (rs.wasNull() || rowBytes <= 0) {
+        return estimate(connection, table).rowsPerChunk(maxRows, chunkBytes);
+    }
+
+    /**
+     * What planning knows of a table's rows before reading them.
+     *
+     * @param rowBytes the average text length of the table's first 1,000 rows: close to what COPY moves (a
+     *                 compressed or TOASTed value counts at its full size, unlike on disk), needs no statistics,
+     *                 and reads a few pages; 0 for an empty table
+     * @param rows     the planner's row estimate ({@code reltuples}); 0 or less when the table was never analyzed
+     */
+    record RowEstimate(double rowBytes, double rows) {
+
+        /** Encoded rows take up to this many times their text length (narrow numeric rows; wide text rows about 1×). */
+        static final double ENCODED_PER_TEXT_BYTE = 1.5;
+
+        /** {@code min(maxRows, chunkBytes / rowBytes)}, at least 1; {@code maxRows} for an empty table. */
+        int rowsPerChunk(int maxRows, long chunkBytes) {
+            if (rowBytes <= 0) {
                 return maxRows;
             }
             return (int) Math.max(1, Math.min(maxRows, (long) (chunkBytes / rowBytes)));
+        }
+
+        /**
+         * The buffer a chunk read of this table starts with: the encoded size of a chunk of
+         * {@code min(rowsPerChunk, rows)} rows. A buffer grown by doubling from a small start copies the
+         * chunk about twice and allocates twice its size (a third of a reader's CPU on 1M-row chunks,
+         * JFR); this one is at most {@code 1.5 × chunk-bytes} and, for a small table, its size. 0 when
+         * nothing is known (never analyzed, empty): the reader's default then.
+         */
+        int chunkBufferBytes(int rowsPerChunk) {
+            if (rowBytes <= 0 || rows <= 0) {
+                return 0;
+            }
+            double bytes = ENCODED_PER_TEXT_BYTE * rowBytes * Math.min(rowsPerChunk, rows);
+            return (int) Math.min(1 << 30, bytes);
+        }
+    }
+
+    /** The table's {@link RowEstimate}: one query, reading its first 1,000 rows. */
+    static RowEstimate estimate(Connection connection, TableId table) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT (SELECT avg(octet_length(t::text)) FROM (SELECT * FROM " + table.quoted() + " LIMIT 1000) t), "
+                        + "(SELECT reltuples FROM pg_class WHERE oid = '" + table.quoted().replace("'", "''") + "'::regclass)")) {
+            rs.next();
+            double rowBytes = rs.getDouble(1);
+            double rows = rs.getDouble(2);
+            return new RowEstimate(Double.isNaN(rowBytes) ? 0 : rowBytes, rows);
         }
     }
 

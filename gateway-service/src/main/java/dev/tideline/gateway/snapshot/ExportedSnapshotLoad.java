@@ -242,9 +242,7 @@ public final class ExportedSnapshotLoad {
 
     private void publishChunk(String snapshotId, Lsn at, int read, EncodedRows rows) throws InterruptedException {
         List<CompletableFuture<?>> acks = new ArrayList<>();
-        for (EncodedMessage m : SnapshotBatches.encode(gatewayId, limits, snapshotId, at, read, rows)) {
-            acks.add(publish(m));
-        }
+        SnapshotBatches.encode(gatewayId, limits, snapshotId, at, read, rows, m -> acks.add(publish(m)));
         await(CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)));
     }
 

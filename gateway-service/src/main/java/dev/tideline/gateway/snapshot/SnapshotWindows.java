@@ -347,8 +347,10 @@ public final class SnapshotWindows {
         LOG.debugf("snapshot %s of %s: read %d at %s, %d rows read, %d after %d overlaid transactions", r.snapshotId, r.schema.table(),
                 read, high, chunk.rows().size(), rows.size(), overlaid);
         List<CompletableFuture<Void>> acks = new ArrayList<>();
-        for (EncodedMessage m : SnapshotBatches.encode(gatewayId, limits, r.snapshotId, high, read, rows)) {
-            acks.add(sink.publish(m));
+        try {
+            SnapshotBatches.encode(gatewayId, limits, r.snapshotId, high, read, rows, m -> acks.add(sink.publish(m)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the sink does not throw it; keep the flag for the capture loop
         }
         long count = rows.size();
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).whenComplete((ok, error) -> outcome.complete(

@@ -42,6 +42,8 @@ final class TableSnapshot {
     private final SnapshotWindows windows;
     private final SnapshotProgressStore store;
     private final ExecutorService readers;
+    /** Shared by the gateway's tables: a permit per chunk held in memory (see {@link TableSnapshots#heldChunksFor}). */
+    private final java.util.concurrent.Semaphore heldChunks;
     private final SnapshotSettings settings;
     private final boolean fullRefresh;
     private final Consumer<SnapshotProgress> onProgress;
@@ -52,11 +54,15 @@ final class TableSnapshot {
     private volatile boolean planInvalid;
     private volatile boolean cancelled;
     private volatile SnapshotPhases phases;
-    /** The largest chunk read so far, with room to spare: the next chunk's buffer starts this large. */
+    /**
+     * The buffer the next chunk read starts with: planning's estimate of a chunk's encoded size at first, then the
+     * largest chunk read so far with room to spare.
+     */
     private volatile int expectedChunkBytes;
 
     TableSnapshot(String gatewayId, TableId table, SqlConnector pg, ReaderConnections connections, SnapshotWindows windows,
-                  SnapshotProgressStore store, ExecutorService readers, SnapshotSettings settings, boolean fullRefresh,
+                  SnapshotProgressStore store, ExecutorService readers, java.util.concurrent.Semaphore heldChunks, SnapshotSettings settings,
+                  boolean fullRefresh,
                   Consumer<SnapshotProgress> onProgress) {
         this.gatewayId = gatewayId;
         this.table = table;
@@ -65,6 +71,7 @@ final class TableSnapshot {
         this.windows = windows;
         this.store = store;
         this.readers = readers;
+        this.heldChunks = heldChunks;
         this.settings = settings;
         this.fullRefresh = fullRefresh;
         this.onProgress = onProgress;
@@ -80,6 +87,9 @@ final class TableSnapshot {
             if (stored.isPresent() && SnapshotProgress.DONE.equals(stored.get().state())) {
                 return stored.get();
             }
+            ChunkPlanner.RowEstimate estimate = ChunkPlanner.estimate(c, table);
+            int rowsPerChunk = estimate.rowsPerChunk(settings.rowsPerChunk(), settings.chunkBytes());
+            expectedChunkBytes = estimate.chunkBufferBytes(rowsPerChunk);
             long file = source.chunkedByCtid() ? relationFile(c, table) : 0;
             if (stored.isPresent() && stored.get().planFile() != 0 && stored.get().planFile() != file) {
                 LOG.infof("snapshot %s of %s does not resume: the table was rewritten since its block ranges were planned; it starts over",
@@ -92,7 +102,7 @@ final class TableSnapshot {
                         progress.chunks().size());
             } else {
                 String id = "s" + Long.toString(System.currentTimeMillis(), 36) + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
-                progress = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(c, source, settings), file);
+                progress = SnapshotProgress.start(gatewayId, table, id, ChunkPlanner.plan(c, source, rowsPerChunk), file);
                 LOG.infof("snapshot %s of %s starts with %d chunks", id, table, progress.chunks().size());
             }
             save(progress);
@@ -201,9 +211,9 @@ final class TableSnapshot {
     }
 
     private void readChunks() throws InterruptedException {
-        // Readers go on to the next chunk while the capture publishes the previous ones; at most this
-        // many chunks wait between their read and their acknowledgement (their rows are in memory).
-        java.util.concurrent.Semaphore awaiting = new java.util.concurrent.Semaphore(2 * settings.parallelism());
+        // Readers go on to the next chunk while the capture publishes the previous ones; the gateway-wide
+        // permits bound the chunks between their read and their acknowledgement (their rows are in memory).
+        java.util.concurrent.Semaphore awaiting = heldChunks;
         List<CompletableFuture<Void>> chunks = new ArrayList<>();
         for (int i = 0; i < progress.chunks().size(); i++) {
             if (!progress.done().get(i)) {
@@ -244,6 +254,9 @@ final class TableSnapshot {
                 throw new java.util.concurrent.CancellationException("interrupted");
             }
             try {
+                if (cancelled) { // the run ended while this waited for a reader or a permit
+                    throw new java.util.concurrent.CancellationException("snapshot " + snapshotId + " of " + table + " is over");
+                }
                 return readOnce(chunk, snapshotId);
             } catch (RuntimeException e) {
                 awaiting.release();
@@ -276,6 +289,13 @@ final class TableSnapshot {
     private PendingRead readOnce(int chunk, String snapshotId) {
         int read = reserveRead();
         CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect(snapshotId, read);
+        if (cancelled) {
+            // The run ended (and unregistered, which completes the outcomes it knew of) before this read
+            // was expected: nothing would ever complete its outcome, and its permit would be held until
+            // the outcome timeout, away from the gateway's other tables.
+            windows.abandon(snapshotId, read);
+            throw new java.util.concurrent.CancellationException("snapshot " + snapshotId + " of " + table + " is over");
+        }
         Connection c = null;
         boolean healthy = false;
         try {

@@ -46,6 +46,8 @@ public final class TableSnapshots implements AutoCloseable {
     /** Holds tables waiting out their retry backoff, so that they do not hold a coordinator meanwhile. */
     private final ScheduledExecutorService retries;
     private final ReaderConnections connections;
+    /** Chunks read and not yet acknowledged, over all tables: the snapshot's memory bound (see {@link #heldChunksFor}). */
+    private final java.util.concurrent.Semaphore heldChunks;
     private final Map<TableId, Future<?>> running = new ConcurrentHashMap<>();
     private final Map<TableId, TableSnapshot> current = new ConcurrentHashMap<>();
     private final Map<TableId, TableState> states = new ConcurrentHashMap<>();
@@ -62,6 +64,20 @@ public final class TableSnapshots implements AutoCloseable {
         this.connections = new ReaderConnections(pg);
         this.readers = Executors.newFixedThreadPool(settings.parallelism(), r -> daemon(r, "tideline-chunk-" + gatewayId + "-" + n.incrementAndGet()));
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tideline-snapshot-retry-" + gatewayId));
+        this.heldChunks = new java.util.concurrent.Semaphore(heldChunksFor(settings));
+    }
+
+    /**
+     * How many chunks the gateway holds in memory at most, from the start of their read until JetStream
+     * acknowledged their rows: one per reader and one more, so that readers go on to their next chunk
+     * while the capture publishes one. Shared by all tables of the gateway: with a count per table, a
+     * reader that moved on to another table's chunk while the first one's waited for its watermark
+     * held chunks of every table that was snapshotting (up to {@code 2 × parallelism} tables). The
+     * snapshot's memory is therefore at most {@code (parallelism + 1) × 1.5 × chunk-bytes} of rows plus
+     * the publisher's in-flight window, whatever the size or number of the tables (docs/gateway.md).
+     */
+    static int heldChunksFor(SnapshotSettings settings) {
+        return settings.parallelism() + 1;
     }
 
     /**
@@ -129,7 +145,7 @@ public final class TableSnapshots implements AutoCloseable {
 
     /** One run of the table's snapshot: to its end, or to a failure (retried later unless FATAL). */
     private void runOnce(TableId table, boolean fullRefresh) {
-        TableSnapshot snapshot = new TableSnapshot(gatewayId, table, pg, connections, windows, store, readers, settings, fullRefresh,
+        TableSnapshot snapshot = new TableSnapshot(gatewayId, table, pg, connections, windows, store, readers, heldChunks, settings, fullRefresh,
                 p -> states.put(table, new TableState(p, null)));
         current.put(table, snapshot);
         try {

@@ -220,6 +220,7 @@ class CaptureBenchmark {
                 new SnapshotSettings(rowsPerChunk, parallelism, Duration.ofMinutes(5), 5, Duration.ofSeconds(1)).withChunkBytes(chunkBytes))) {
             ProcessCpu.Sample before = cpu.sample();
             Map<String, Double> threadsBefore = ProcessCpu.threads();
+            Map<String, Double> vmBefore = ProcessCpu.vmThreads();
             double[] gcBefore = ProcessCpu.gc();
             snapshots.start(List.of(table));
             // The time is the run's own record (SnapshotPhases), not this loop's: polling adds nothing to it.
@@ -227,7 +228,7 @@ class CaptureBenchmark {
                     && snapshots.states().get(table).phases() != null);
             snapCpu = cpu.sample().minus(before); // before the readers' backends exit
             double[] gcAfter = ProcessCpu.gc();
-            snapThreads = ProcessCpu.threadsDelta(threadsBefore, ProcessCpu.threads())
+            snapThreads = ProcessCpu.threadsDelta(threadsBefore, ProcessCpu.threads()) + "; VM: " + ProcessCpu.threadsDelta(vmBefore, ProcessCpu.vmThreads())
                     + String.format("; %.0f collections taking %.2f s", gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
             phases = snapshots.states().get(table).phases();
             snapRows = snapshots.states().get(table).progress().rows();

@@ -77,6 +77,34 @@ final class ProcessCpu {
         return groups;
     }
 
+    /**
+     * CPU seconds so far of the threads of this process that are not Java threads (GC workers, JIT
+     * compilers, the VM thread), by their kernel name without numbers, from {@code /proc/self/task}.
+     */
+    static java.util.Map<String, Double> vmThreads() {
+        java.util.Map<String, Double> groups = new java.util.TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    if (!(comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.startsWith("C1 ") || comm.startsWith("C2 ")
+                            || comm.startsWith("VM ") || comm.startsWith("Compiler"))) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(rest[11]) + Long.parseLong(rest[12])) / TICKS;
+                    groups.merge(comm.replaceAll("[0-9]+", "N"), seconds, Double::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return groups;
+    }
+
     /** Collections so far and the wall seconds they took, over all of this JVM's collectors. */
     static double[] gc() {
         double count = 0;
@@ -92,7 +120,7 @@ final class ProcessCpu {
     static String threadsDelta(java.util.Map<String, Double> before, java.util.Map<String, Double> after) {
         StringBuilder out = new StringBuilder();
         after.entrySet().stream().map(e -> java.util.Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
-                .filter(e -> e.getValue() >= 0.05).sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+                .filter(e -> e.getValue() >= 0.01).sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> out.append(out.length() == 0 ? "" : ", ").append(String.format("%s %.2f", e.getKey(), e.getValue())));
         return out.toString();
     }
