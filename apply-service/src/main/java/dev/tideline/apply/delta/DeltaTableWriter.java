@@ -97,6 +97,11 @@ public final class DeltaTableWriter {
     private final CompactionPolicy compaction;
 
     private Snapshot snapshot;
+    /**
+     * {@link #appliedLsn()} of {@link #snapshot}, or null until asked: Kernel finds it by replaying the log, and the
+     * applier asks twice per commit.
+     */
+    private Lsn appliedLsn;
     private TableLayout layout;
     /** The data files of {@link #snapshot}; replaced with it. */
     private SnapshotFiles current;
@@ -139,6 +144,7 @@ public final class DeltaTableWriter {
     /** Makes {@code latest} the version this writer works on. */
     private void moveTo(Snapshot latest) {
         snapshot = latest;
+        appliedLsn = null;
         current = new SnapshotFiles(engine, snapshot, parquet);
         layout = TableLayout.existing(source, snapshot.getSchema(), snapshot.getTableProperties());
     }
@@ -183,7 +189,10 @@ public final class DeltaTableWriter {
         if (snapshot == null) {
             return Lsn.INVALID;
         }
-        return Lsn.of(snapshot.getLatestTransactionVersion(engine, appId).orElse(0L));
+        if (appliedLsn == null) {
+            appliedLsn = Lsn.of(snapshot.getLatestTransactionVersion(engine, appId).orElse(0L));
+        }
+        return appliedLsn;
     }
 
     /** The reason the table is FAILED (see {@link #FAILED_PROPERTY}), or null. */
@@ -337,7 +346,7 @@ public final class DeltaTableWriter {
             }
             TransactionCommitResult result = txn.commit(engine, inMemory(actions));
             rememberVectors(rewritten, descriptors, vectors);
-            finish(result);
+            finish(result, commitLsn);
             return Optional.of(new CommitOutcome(result.getVersion(), rowsWritten, added, removed, changes.searched, millisSince(start)));
         } catch (ConcurrentTransactionException e) {
             // Another writer (or an earlier run of ours) recorded this LSN meanwhile: already applied.
@@ -528,7 +537,7 @@ public final class DeltaTableWriter {
                 appendActions(state, ctx, plain, actions);
                 TransactionCommitResult result = txn.commit(engine, inMemory(actions));
                 rememberVectors(withVector, descriptors, vectors);
-                finish(result);
+                finish(result, commitLsn);
                 LOG.infof("table %s: transaction %s committed in %d rounds as version %d (%d files written, %d changed)", source,
                         commitLsn, rounds, result.getVersion(), files.written().size(), removed);
                 return Optional.of(new CommitOutcome(result.getVersion(), rows, files.written().size(), removed, searched,
@@ -746,6 +755,17 @@ public final class DeltaTableWriter {
             moveTo(post.get());
         } else {
             reload();
+        }
+    }
+
+    /**
+     * {@link #finish(TransactionCommitResult)} for a commit that recorded {@code commitLsn} as this writer's transaction
+     * identifier: when the writer is now on that very version, {@code commitLsn} is its {@link #appliedLsn()}.
+     */
+    private void finish(TransactionCommitResult result, Lsn commitLsn) {
+        finish(result);
+        if (snapshot != null && snapshot.getVersion() == result.getVersion()) {
+            appliedLsn = commitLsn;
         }
     }
 
