@@ -76,7 +76,8 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code small-commits} commits of {@code small-rows} random-key updates, compaction checked every
  *       {@link ApplySettings#compactEvery()} commits as the applier does; at 0, ¼, ½, ¾ and all of them: a full scan of
  *       the table through Kernel as sync-service reads it (deletion vectors applied, strings as bytes), with the table's
- *       files, deletion vectors and deleted rows; at the end Spark scans the same versions ({@code VERSION AS OF}).</li>
+ *       files, deletion vectors and deleted rows; at the end Spark scans the same versions ({@code VERSION AS OF}). Each
+ *       read runs twice and the faster counts (the machine is shared).</li>
  * </ol>
  * The data lives under {@code target/dv-scale-benchmark} and is deleted at the end.
  */
@@ -195,6 +196,8 @@ class DeletionVectorScaleBenchmark {
             if (c % Math.max(1, smallCommits / 4) == 0 || c == smallCommits) {
                 long pause = System.nanoTime();
                 ReadPoint p = scan(engine, ours);
+                ReadPoint again = scan(engine, ours); // the faster of two: the machine is shared
+                p = again.millis < p.millis ? again : p;
                 points.add(new ReadPoint(c, p.version, p.millis, p.rows, p.checksum, p.files, p.filesWithVectors, p.vectorFiles,
                         p.deletedRows, compactions));
                 System.out.println("BENCHMARK dv10m.read " + points.get(points.size() - 1));
@@ -250,6 +253,8 @@ class DeletionVectorScaleBenchmark {
                 sql.add(NOW);
                 sql.add(scanSql(ours, p.version));
                 sql.add(NOW);
+                sql.add(scanSql(ours, p.version));
+                sql.add(NOW);
             }
             List<List<String>> results = sparkSql(sql);
             int i = 1;
@@ -273,10 +278,12 @@ class DeletionVectorScaleBenchmark {
                 long a = JSON.readTree(results.get(i++).get(0)).get("t").asLong();
                 JsonNode read = JSON.readTree(results.get(i++).get(0));
                 long b = JSON.readTree(results.get(i++).get(0)).get("t").asLong();
+                assertEquals(read.toString(), results.get(i++).get(0));
+                long c = JSON.readTree(results.get(i++).get(0)).get("t").asLong();
                 assertEquals(p.rows, read.get("n").asLong(), "Spark reads as many rows as Kernel at version " + p.version);
                 assertEquals(p.checksum, read.get("checksum").asLong(), "Spark reads the same rows as Kernel at version " + p.version);
-                sparkReads.add(b - a);
-                System.out.printf("BENCHMARK dv10m.spark_read commits=%d version=%d ms=%d%n", p.commits, p.version, b - a);
+                sparkReads.add(Math.min(b - a, c - b)); // the faster of two: the machine is shared
+                System.out.printf("BENCHMARK dv10m.spark_read commits=%d version=%d ms=%d,%d%n", p.commits, p.version, b - a, c - b);
             }
         }
 
