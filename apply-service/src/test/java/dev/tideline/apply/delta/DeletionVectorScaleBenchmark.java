@@ -37,6 +37,8 @@ import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.DataFileStatus;
 import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,6 +98,7 @@ class DeletionVectorScaleBenchmark {
     static final Path SPARK_SQL = Path.of("..", "spark-interop", "spark-sql.sh").toAbsolutePath().normalize();
     static final Path SPARK_CLASSPATH = SPARK_SQL.resolveSibling("spark-sql/target/spark-classpath.txt");
     static final ObjectMapper JSON = new ObjectMapper();
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     final Random random = new Random(17);
     long lsn = 0x1000;
@@ -197,8 +200,9 @@ class DeletionVectorScaleBenchmark {
                 long pause = System.nanoTime();
                 ReadPoint p = scan(engine, ours);
                 ReadPoint again = scan(engine, ours); // the faster of two: the machine is shared
+                long cpu = Math.min(p.cpuMillis, again.cpuMillis);
                 p = again.millis < p.millis ? again : p;
-                points.add(new ReadPoint(c, p.version, p.millis, p.rows, p.checksum, p.files, p.filesWithVectors, p.vectorFiles,
+                points.add(new ReadPoint(c, p.version, p.millis, cpu, p.rows, p.checksum, p.files, p.filesWithVectors, p.vectorFiles,
                         p.deletedRows, compactions));
                 System.out.println("BENCHMARK dv10m.read " + points.get(points.size() - 1));
                 smallStart += System.nanoTime() - pause;
@@ -298,10 +302,10 @@ class DeletionVectorScaleBenchmark {
         }
         System.out.printf("  %d small commits of %d updates: %.1f ms a commit, %d compactions (%.1f s)%n", smallCommits, smallRows,
                 smallNanos / 1e6 / smallCommits, compactions, compactNanos / 1e9);
-        System.out.println("  commits  version  Kernel scan ms  Spark scan ms  files  with DV  DV files  deleted rows");
+        System.out.println("  commits  version  Kernel scan ms (CPU)  Spark scan ms  files  with DV  DV files  deleted rows");
         for (int k = 0; k < points.size(); k++) {
             ReadPoint p = points.get(k);
-            System.out.printf("  %7d  %7d  %14d  %13s  %5d  %7d  %8d  %12d%n", p.commits, p.version, p.millis,
+            System.out.printf("  %7d  %7d  %8d (%6d)  %13s  %5d  %7d  %8d  %12d%n", p.commits, p.version, p.millis, p.cpuMillis,
                     spark ? String.valueOf(sparkReads.get(k)) : "-", p.files, p.filesWithVectors, p.vectorFiles, p.deletedRows);
         }
     }
@@ -324,16 +328,18 @@ class DeletionVectorScaleBenchmark {
     }
 
     /**
-     * What a read at one point saw: its time, the rows and their checksum (sum of aid × abalance), and the table's
+     * What a read at one point saw: its time (wall clock, and CPU of the reading thread, which hardly depends on the
+     * machine's load), the rows and their checksum (sum of aid × abalance), and the table's
      * files, files with a deletion vector, distinct deletion-vector files they reference, rows those vectors delete.
      */
-    record ReadPoint(int commits, long version, long millis, long rows, long checksum, int files, int filesWithVectors,
+    record ReadPoint(int commits, long version, long millis, long cpuMillis, long rows, long checksum, int files, int filesWithVectors,
                      int vectorFiles, long deletedRows, int compactions) {
 
         @Override
         public String toString() {
-            return String.format("commits=%d version=%d kernel_scan_ms=%d rows=%d files=%d files_with_dv=%d dv_files=%d deleted_rows=%d"
-                    + " compactions=%d", commits, version, millis, rows, files, filesWithVectors, vectorFiles, deletedRows, compactions);
+            return String.format("commits=%d version=%d kernel_scan_ms=%d kernel_scan_cpu_ms=%d rows=%d files=%d files_with_dv=%d dv_files=%d"
+                    + " deleted_rows=%d compactions=%d", commits, version, millis, cpuMillis, rows, files, filesWithVectors, vectorFiles,
+                    deletedRows, compactions);
         }
     }
 
@@ -344,6 +350,7 @@ class DeletionVectorScaleBenchmark {
      */
     static ReadPoint scan(Engine engine, String table) throws IOException {
         long start = System.nanoTime();
+        long cpuStart = THREADS.getCurrentThreadCpuTime(); // Kernel reads on this thread: its CPU time hardly depends on the load
         Snapshot snapshot = TableManager.loadSnapshot(table).build(engine);
         Scan scan = snapshot.getScanBuilder().build();
         Row scanState = scan.getScanState(engine);
@@ -402,8 +409,8 @@ class DeletionVectorScaleBenchmark {
                 }
             }
         }
-        return new ReadPoint(0, snapshot.getVersion(), (System.nanoTime() - start) / 1_000_000, rows, checksum, files, withVectors,
-                vectorFiles.size(), deleted, 0);
+        return new ReadPoint(0, snapshot.getVersion(), (System.nanoTime() - start) / 1_000_000,
+                (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1_000_000, rows, checksum, files, withVectors, vectorFiles.size(), deleted, 0);
     }
 
     /** Runs statements in {@code spark-sql.sh}; each statement's JSON result lines. */
