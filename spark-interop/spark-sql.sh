@@ -3,6 +3,7 @@
 # Build first: ./mvnw -B -f spark-interop/spark-sql/pom.xml package   (first build downloads ~235 MB of Spark jars)
 # Usage: spark-interop/spark-sql.sh "<sql>"...   or   spark-interop/spark-sql.sh -f <script.sql> <table-dir>
 #        spark-interop/spark-sql.sh --generate <out-dir> [<case>...]   (sync-service's generated fixtures, see README.md)
+# SPARK_SQL_HEAP (default 1g): the JVM's -Xmx
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cp="$(cat "$here/spark-sql/target/spark-classpath.txt"):$here/spark-sql/target/classes"
@@ -16,4 +17,4 @@ if [[ "${1:-}" == "--generate" ]]; then
   main=dev.tideline.spark.FixtureGenerator
   shift
 fi
-exec java "${opens[@]}" -Xmx1g -cp "$cp" "$main" "$@"
+exec java "${opens[@]}" "-Xmx${SPARK_SQL_HEAP:-1g}" -cp "$cp" "$main" "$@"

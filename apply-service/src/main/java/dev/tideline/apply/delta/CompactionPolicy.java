@@ -20,9 +20,13 @@ import java.util.function.Function;
  *       the cost of one compaction stays proportional to the tier it merges;</li>
  *   <li>files whose deletion vector removes at least {@link #PURGE_DELETED_FRACTION} of their rows.</li>
  * </ul>
- * Memory stays bounded: files are taken in that order while their rows add up to at most
- * {@code compactMaxRows} (a compaction holds them all to sort them; a file without a row count counts as
- * too large), the rest waits for a later compaction. A lone file without a deletion vector is never
+ * Memory stays bounded: files are taken in that order while their live rows (row count minus the
+ * deletion vector's cardinality: a compaction reads only those) add up to at most {@code compactMaxRows}
+ * (a compaction holds them all to sort them; a file without a row count counts as too large), the rest
+ * waits for a later compaction. Counting live rows, not stored ones, matters for a large table: a file
+ * of more than {@code compactMaxRows} rows — a 10M-row table loaded in big files — becomes purgeable once
+ * enough of it is deleted, instead of keeping its deletion vector (and readers skipping its dead rows)
+ * forever (issue 17). A lone file without a deletion vector is never
  * chosen (rewriting it would change nothing).
  */
 final class CompactionPolicy {
@@ -99,7 +103,7 @@ final class CompactionPolicy {
         List<Integer> bounded = new ArrayList<>();
         long rows = 0;
         for (int f : chosen) {
-            long n = all.get(f).records().orElse(Long.MAX_VALUE / 2);
+            long n = all.get(f).records().map(r -> r - all.get(f).deletedRows().orElse(0L)).orElse(Long.MAX_VALUE / 2);
             if (rows + n <= compactMaxRows) {
                 bounded.add(f);
                 rows += n;

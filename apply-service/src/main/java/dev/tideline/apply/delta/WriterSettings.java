@@ -10,9 +10,10 @@ import java.util.concurrent.Executor;
  * @param rowsPerBatch        rows per in-memory columnar batch handed to the Parquet writer
  * @param smallFileBytes      a data file below this size counts as small
  * @param compactAfterFiles   compact small files of similar size (within 4x) once this many of them exist
- * @param compactMaxRows      one compaction reads at most this many rows into memory (it holds them all to
- *                            sort them): the rest of a tier waits for the next one, and a file with more
- *                            rows than this is not purged of its deleted rows (readers apply its vector)
+ * @param compactMaxRows      one compaction reads at most this many live rows into memory (it holds them all
+ *                            to sort them): the rest of a tier waits for the next one, and a file with more
+ *                            live rows than this is not purged of its deleted rows yet (readers apply its
+ *                            vector until enough of it is deleted)
  * @param checkpoints         where the checkpoints Kernel asks for after commits are written, off the
  *                            committing thread ({@link CheckpointExecutors}): the apply service's own
  *                            executor, or, by default, {@link CheckpointExecutors#standalone()}

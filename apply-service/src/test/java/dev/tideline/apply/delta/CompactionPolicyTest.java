@@ -100,6 +100,17 @@ class CompactionPolicyTest {
     }
 
     @Test
+    void aFileLargerThanOneCompactionIsPurgedOnceItsLiveRowsFit() {
+        // Only live rows are read and held: 5,000 stored rows of which 4,200 deleted are 800 to hold.
+        FileFacts mostlyDeleted = withVector(100 * MIB, 5_000, 4_200);
+        FileFacts tooManyLive = withVector(100 * MIB, 5_000, 3_000);
+        assertEquals(List.of(mostlyDeleted), choose(POLICY, List.of(tooManyLive, mostlyDeleted)),
+                "2,000 live rows wait; 800 fit in 1,000");
+        List<FileFacts> two = List.of(withVector(100 * MIB, 1_000, 500), withVector(100 * MIB, 1_000, 500));
+        assertEquals(two, choose(POLICY, two), "500 + 500 live rows: both in one compaction");
+    }
+
+    @Test
     void aFileWithoutRowCountIsTooLargeToHold() {
         FileFacts unknown = new FileFacts(100, Optional.empty(), Optional.empty());
         List<FileFacts> files = List.of(unknown, file(110, 10), file(120, 10), file(130, 10));
