@@ -270,12 +270,40 @@ public final class DeltaChangeReader {
      * @throws DuplicateKeyException      when the version adds two rows with one primary key
      */
     public RowChanges readStreamed(ChangePlan plan, CopyRowEncoder encoder, FoldLimits limits, long maxChanges, Consumer<byte[]> updates) {
+        return readStreamed(plan, encoder, limits, maxChanges, updates, false, 0);
+    }
+
+    /**
+     * As {@link #readStreamed(ChangePlan, CopyRowEncoder, FoldLimits, long, Consumer)}; with {@code
+     * removedKeysOnly} the removed files are read through the key-only scan (the key columns are
+     * decoded, the others skipped: about half of a copy-on-write refresh's decoding), so a key on both
+     * sides is handed to {@code updates} even when its row did not change: the caller's target must
+     * then skip the rows it already holds unchanged (the refresh's {@code MERGE … WHEN MATCHED AND …
+     * IS DISTINCT FROM}). Such candidates beyond {@code maxChanges} abandon the read without asking
+     * for a snapshot ({@link StreamedDiff.Abandoned#tooManyChanges()} false): only the fold knows
+     * how many really changed.
+     *
+     * @param expectedKeys about how many rows the version's files hold, {@code 0} if unknown (sizes
+     *                     the map of keys seen; see {@link StreamedDiff})
+     */
+    public RowChanges readStreamed(ChangePlan plan, CopyRowEncoder encoder, FoldLimits limits, long maxChanges, Consumer<byte[]> updates,
+            boolean removedKeysOnly, long expectedKeys) {
         ChangePlan.VersionFiles version = plan.versions().get(0);
         Row scanState = plan.to().getScanBuilder().build().getScanState(source.engine());
         String root = KernelFiles.tableRoot(scanState);
         List<FileRead> reads = new ArrayList<>();
-        int removed = fileDiffReads(scanState, root, version, new KeyScan(plan.to(), encoder), reads);
-        StreamedDiff diff = new StreamedDiff(source.tableName(), encoder, version.version(), limits.memoryBytes(), maxChanges, updates);
+        KeyScan keyScan = new KeyScan(plan.to(), encoder);
+        int removed = fileDiffReads(scanState, root, version, keyScan, reads);
+        if (removedKeysOnly) {
+            for (int i = 0; i < removed; i++) {
+                FileRead r = reads.get(i);
+                if (r.positions() == null) {
+                    reads.set(i, new FileRead(r.file(), null, keyScan.state(), false));
+                }
+            }
+        }
+        StreamedDiff diff = new StreamedDiff(source.tableName(), encoder, version.version(), limits.memoryBytes(), maxChanges, updates,
+                !removedKeysOnly, expectedKeys);
         if (reads.isEmpty()) {
             return diff.remainder();
         }
@@ -292,9 +320,10 @@ public final class DeltaChangeReader {
                 pool.submit(() -> {
                     try {
                         CopyRowEncoder fileEncoder = encoder.copy();
+                        boolean content = read.positions() == null && !(isRemoved && removedKeysOnly);
                         List<ChangeImage>[] batch = new List[] {new ArrayList<>(HANDOVER_ROWS)};
                         RowVisitor visitor = (b, rowId) -> {
-                            batch[0].add(new ChangeImage(fileEncoder.key(rowId), read.positions() == null ? fileEncoder.row(rowId) : null, null,
+                            batch[0].add(new ChangeImage(fileEncoder.key(rowId), content ? fileEncoder.row(rowId) : null, null,
                                     ChangeImage.ROW));
                             if (batch[0].size() == HANDOVER_ROWS) {
                                 handOver(handovers, new Handover(isRemoved, batch[0], null));
