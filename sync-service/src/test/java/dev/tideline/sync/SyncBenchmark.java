@@ -202,10 +202,12 @@ class SyncBenchmark {
             System.gc(); // the garbage of writing the Delta commit above is the benchmark's, not the refresh's
             long cpu0 = jvmCpuNanos();
             long pg0 = postgresCpuNanos(f);
+            var threads0 = jvmThreadTicks();
             long i0 = System.nanoTime();
             SyncOutcome inc = syncer.sync(false);
             double incSeconds = (System.nanoTime() - i0) / 1e9;
             double cpuSeconds = (jvmCpuNanos() - cpu0) / 1e9;
+            String threadCpu = threadCpu(threads0, jvmThreadTicks());
             double pgSeconds = (postgresCpuNanos(f) - pg0) / 1e9;
             assertEquals(SyncOutcome.Mode.INCREMENTAL, inc.mode(), inc.reason());
             assertEquals(changed, inc.rowsApplied());
@@ -213,6 +215,7 @@ class SyncBenchmark {
                     + "COPY to staging, one upsert); JVM CPU %.2f s, Postgres CPU %.2f s%n", round, inc.rowsApplied(), incSeconds,
                     inc.rowsApplied() / incSeconds, cpuSeconds, pgSeconds);
             System.out.println("BENCHMARK incremental refresh phases (round " + round + "): " + inc.reason() + "; " + tableFacts(f, def, wal));
+            System.out.println("BENCHMARK incremental refresh JVM CPU by thread (round " + round + ", 10 ms ticks): " + threadCpu);
             double[] reference = postgresOnlyUpsert(f, copies, changed);
             System.out.printf("BENCHMARK reference (round %d), Postgres CPU: ON CONFLICT %.2f s, UPDATE ... FROM %.2f s%n", round,
                     reference[2], reference[3]);
@@ -283,6 +286,37 @@ class SyncBenchmark {
             }
         }
         return ticks;
+    }
+
+    /**
+     * CPU ticks (10 ms) of this JVM's threads by name from /proc/self/task — GC and JIT compiler
+     * threads included, which the JVM's own thread list leaves out; threads of one kind (e.g. the
+     * readers of a refresh) summed under their name.
+     */
+    private static java.util.Map<String, Long> jvmThreadTicks() {
+        java.util.Map<String, Long> ticks = new java.util.HashMap<>();
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (var task : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                try {
+                    String stat = java.nio.file.Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+$", "#");
+                    String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks.merge(name, Long.parseLong(rest[11]) + Long.parseLong(rest[12]), Long::sum);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return ticks;
+        }
+        return ticks;
+    }
+
+    /** The threads that used CPU between two {@link #jvmThreadTicks}, most first: "name 120 ms, ...". */
+    private static String threadCpu(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+        return after.entrySet().stream().map(e -> java.util.Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0).sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                .map(e -> e.getKey() + " " + e.getValue() * 10 + " ms").collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** Fields of /proc/PID/stat, numbered from 0, the command name (which may hold spaces) skipped over. */

@@ -189,8 +189,9 @@ public final class SyncedTableSyncer {
                                     return rest;
                                 }, latest.getVersion());
                         long t4 = System.nanoTime();
-                        String phases = String.format("plan %d ms, list files %d ms, read %d rows and apply %d ms (%s)", (t1 - t0) / 1_000_000,
-                                (t2 - t1) / 1_000_000, rowsRead[0], (t4 - t2) / 1_000_000, applied.phases());
+                        String phases = String.format("plan %d ms, list files %d ms, read %d rows and apply %d ms (%s; read: %s)",
+                                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, rowsRead[0], (t4 - t2) / 1_000_000, applied.phases(),
+                                reader.lastStreamedStages());
                         return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
                                 "1 version(s) with data changes, read and applied at once; " + phases);
                     } catch (StreamedDiff.Abandoned e) {

@@ -173,6 +173,7 @@ public final class IncrementalApplier {
                     }
                     streamedUpdates = updates.rows();
                     stages.done("read + update: copy");
+                    stages.note("writing the COPY " + updates.writeMillis() + " ms");
                 }
                 if (changes.deleteCount() > 0) {
                     List<TargetColumn> keyColumns = def.primaryKey().stream()
@@ -283,6 +284,11 @@ public final class IncrementalApplier {
             last = now;
         }
 
+        /** Detail of the stage just done, in parentheses. */
+        void note(String detail) {
+            text.append(" (").append(detail).append(')');
+        }
+
         @Override
         public String toString() {
             return text.toString();
@@ -349,6 +355,7 @@ public final class IncrementalApplier {
         private final CopyIn copy;
         private final CopyBuffer buffer = new CopyBuffer(FLUSH_BYTES + 4096).header();
         private long rows;
+        private long writeNanos;
 
         CopyStream(Connection c, String sql) throws SQLException {
             this.copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
@@ -359,19 +366,28 @@ public final class IncrementalApplier {
             buffer.write(tuple);
             rows++;
             if (buffer.size() >= FLUSH_BYTES) {
+                long w0 = System.nanoTime();
                 try {
                     copy.writeToCopy(buffer.array(), 0, buffer.size());
                 } catch (SQLException e) {
                     throw new Failed(e);
                 }
+                writeNanos += System.nanoTime() - w0;
                 buffer.clear();
             }
         }
 
         void end() throws SQLException {
+            long w0 = System.nanoTime();
             buffer.trailer();
             copy.writeToCopy(buffer.array(), 0, buffer.size());
             copy.endCopy();
+            writeNanos += System.nanoTime() - w0;
+        }
+
+        /** Time spent writing to the server (blocked while Postgres has not taken the previous writes). */
+        long writeMillis() {
+            return writeNanos / 1_000_000;
         }
 
         void cancelIfActive() throws SQLException {
