@@ -68,6 +68,8 @@ public final class DeltaChangeReader {
     private final int parallelism;
     /** Wall time of the last {@link #read}'s fold, for the refresh's log line. */
     private long lastFoldNanos;
+    private String lastStreamedStages = "";
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** A reader that reads up to 2 data files of a version at once. */
     public DeltaChangeReader(DeltaSource source) {
@@ -270,16 +272,52 @@ public final class DeltaChangeReader {
      * @throws DuplicateKeyException      when the version adds two rows with one primary key
      */
     public RowChanges readStreamed(ChangePlan plan, CopyRowEncoder encoder, FoldLimits limits, long maxChanges, Consumer<byte[]> updates) {
+        return readStreamed(plan, encoder, limits, maxChanges, updates, false, 0);
+    }
+
+    /**
+     * As {@link #readStreamed(ChangePlan, CopyRowEncoder, FoldLimits, long, Consumer)}; with {@code
+     * removedKeysOnly} the removed files are read through the key-only scan (the key columns are
+     * decoded, the others skipped: about half of a copy-on-write refresh's decoding), so a key on both
+     * sides is handed to {@code updates} even when its row did not change: the caller's target must
+     * then skip the rows it already holds unchanged (the refresh's {@code MERGE … WHEN MATCHED AND …
+     * IS DISTINCT FROM}). Such candidates beyond {@code maxChanges} abandon the read without asking
+     * for a snapshot ({@link StreamedDiff.Abandoned#tooManyChanges()} false): only the fold knows
+     * how many really changed.
+     *
+     * @param expectedKeys about how many rows the version's files hold, {@code 0} if unknown (sizes
+     *                     the map of keys seen; see {@link StreamedDiff})
+     */
+    public RowChanges readStreamed(ChangePlan plan, CopyRowEncoder encoder, FoldLimits limits, long maxChanges, Consumer<byte[]> updates,
+            boolean removedKeysOnly, long expectedKeys) {
         ChangePlan.VersionFiles version = plan.versions().get(0);
         Row scanState = plan.to().getScanBuilder().build().getScanState(source.engine());
         String root = KernelFiles.tableRoot(scanState);
         List<FileRead> reads = new ArrayList<>();
-        int removed = fileDiffReads(scanState, root, version, new KeyScan(plan.to(), encoder), reads);
-        StreamedDiff diff = new StreamedDiff(source.tableName(), encoder, version.version(), limits.memoryBytes(), maxChanges, updates);
+        KeyScan keyScan = new KeyScan(plan.to(), encoder);
+        int removed = fileDiffReads(scanState, root, version, keyScan, reads);
+        if (removedKeysOnly) {
+            for (int i = 0; i < removed; i++) {
+                FileRead r = reads.get(i);
+                if (r.positions() == null) {
+                    reads.set(i, new FileRead(r.file(), null, keyScan.state(), false));
+                }
+            }
+        }
+        StreamedDiff diff = new StreamedDiff(source.tableName(), encoder, version.version(), limits.memoryBytes(), maxChanges, updates,
+                !removedKeysOnly, expectedKeys);
         if (reads.isEmpty()) {
             return diff.remainder();
         }
         BlockingQueue<Handover> handovers = new ArrayBlockingQueue<>(HANDOVERS_IN_FLIGHT);
+        // Where the time goes, for the log: per file when its reader finished, its CPU time and its
+        // time blocked handing rows over (the classifier behind); the classifier's CPU and its waits for rows.
+        long start = System.nanoTime();
+        long classifierCpu0 = THREADS.getCurrentThreadCpuTime();
+        long[] finishedAt = new long[reads.size()];
+        long[] readerCpu = new long[reads.size()];
+        long[] readerBlocked = new long[reads.size()];
+        long waitedForRows = 0;
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, reads.size()), r -> {
             Thread t = new Thread(r, "tideline-change-read");
             t.setDaemon(true);
@@ -289,15 +327,20 @@ public final class DeltaChangeReader {
             for (int i = 0; i < reads.size(); i++) {
                 FileRead read = reads.get(i);
                 boolean isRemoved = i < removed;
+                int index = i;
                 pool.submit(() -> {
                     try {
+                        long cpu0 = THREADS.getCurrentThreadCpuTime();
                         CopyRowEncoder fileEncoder = encoder.copy();
+                        boolean content = read.positions() == null && !(isRemoved && removedKeysOnly);
                         List<ChangeImage>[] batch = new List[] {new ArrayList<>(HANDOVER_ROWS)};
                         RowVisitor visitor = (b, rowId) -> {
-                            batch[0].add(new ChangeImage(fileEncoder.key(rowId), read.positions() == null ? fileEncoder.row(rowId) : null, null,
+                            batch[0].add(new ChangeImage(fileEncoder.key(rowId), content ? fileEncoder.row(rowId) : null, null,
                                     ChangeImage.ROW));
                             if (batch[0].size() == HANDOVER_ROWS) {
+                                long blocked = System.nanoTime();
                                 handOver(handovers, new Handover(isRemoved, batch[0], null));
+                                readerBlocked[index] += System.nanoTime() - blocked;
                                 batch[0] = new ArrayList<>(HANDOVER_ROWS);
                             }
                         };
@@ -307,7 +350,9 @@ public final class DeltaChangeReader {
                             forEachRowAt(read.scanState(), root, read.file(), read.positions(), fileEncoder, visitor);
                         }
                         handOver(handovers, new Handover(isRemoved, batch[0], null));
-                        handOver(handovers, new Handover(isRemoved, null, null));
+                        readerCpu[index] = THREADS.getCurrentThreadCpuTime() - cpu0;
+                        finishedAt[index] = System.nanoTime() - start;
+                        handOver(handovers, new Handover(isRemoved, null, null)); // publishes the three fields above
                     } catch (Throwable t) {
                         if (!(t instanceof HandoverInterrupted)) {
                             try {
@@ -321,7 +366,12 @@ public final class DeltaChangeReader {
                 });
             }
             for (int done = 0; done < reads.size(); ) {
-                Handover h = handovers.take();
+                Handover h = handovers.poll();
+                if (h == null) {
+                    long waiting = System.nanoTime();
+                    h = handovers.take();
+                    waitedForRows += System.nanoTime() - waiting;
+                }
                 if (h.failure() != null) {
                     if (h.failure() instanceof RuntimeException r) {
                         throw r;
@@ -343,7 +393,16 @@ public final class DeltaChangeReader {
                     }
                 }
             }
-            return diff.remainder();
+            RowChanges rest = diff.remainder();
+            StringBuilder stages = new StringBuilder("files read in ");
+            for (int i = 0; i < reads.size(); i++) {
+                stages.append(i == 0 ? "" : ", ").append(i < removed ? "removed " : "added ")
+                        .append(reads.get(i).scanState() == scanState ? "" : "keys ").append(finishedAt[i] / 1_000_000).append(" ms (CPU ")
+                        .append(readerCpu[i] / 1_000_000).append(", blocked handing over ").append(readerBlocked[i] / 1_000_000).append(')');
+            }
+            lastStreamedStages = stages.append("; classifying + COPY CPU ").append((THREADS.getCurrentThreadCpuTime() - classifierCpu0) / 1_000_000)
+                    .append(" ms, waiting for rows ").append(waitedForRows / 1_000_000).append(" ms").toString();
+            return rest;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TidelineException(TidelineException.Kind.RETRYABLE, "reading changes of " + source.tableName() + " was interrupted",
@@ -367,6 +426,14 @@ public final class DeltaChangeReader {
             Thread.currentThread().interrupt();
             throw new HandoverInterrupted();
         }
+    }
+
+    /**
+     * Where the last {@link #readStreamed} spent its time, for the log: when each file's reader finished,
+     * its CPU, its time blocked by the classifier; the classifying thread's CPU and its waits for rows.
+     */
+    public String lastStreamedStages() {
+        return lastStreamedStages;
     }
 
     /** Milliseconds the last {@link #read} spent folding the rows it had read (the rest of it is reading files). */

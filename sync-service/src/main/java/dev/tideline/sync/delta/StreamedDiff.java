@@ -4,9 +4,7 @@ import dev.tideline.sync.types.CopyRowEncoder;
 import dev.tideline.sync.types.RowKey;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -41,58 +39,92 @@ public final class StreamedDiff {
         }
     }
 
+    private static final long MAX_INITIAL_CAPACITY = 1 << 21;
+
+    /** A key seen on both sides: settled; a third row with it is a duplicate. */
+    private static final Object SETTLED = new Object();
+
+    /** A removed row still waiting for its added side (added rows wait as they are). */
+    private record Removed(ChangeImage image) {
+    }
+
     private final String tableName;
     private final CopyRowEncoder encoder;
     private final long version;
     private final long memoryBytes;
     private final long maxChanges;
     private final Consumer<byte[]> updates;
-    private final Map<RowKey, ChangeImage> removedWaiting = new HashMap<>();
-    private final Map<RowKey, ChangeImage> addedWaiting = new HashMap<>();
-    /** Every added key, to find a second added row with one (the fold's duplicate rule). */
-    private final Set<RowKey> addedKeys = new HashSet<>();
+    private final boolean exact;
+    /**
+     * Every key seen, in ONE map (one hash lookup per row; the classifying thread is the one that
+     * also feeds the COPY): a waiting added row ({@link ChangeImage}), a waiting removed row
+     * ({@link Removed}) or {@link #SETTLED}.
+     */
+    private final Map<RowKey, Object> seen;
     private long waitingBytes;
+    private long waitingAdded;
+    private long waitingRemoved;
     private long updated;
     private long rowsRead;
 
-    StreamedDiff(String tableName, CopyRowEncoder encoder, long version, long memoryBytes, long maxChanges, Consumer<byte[]> updates) {
+    /**
+     * @param exact whether removed rows carry their content ({@code false}: keys only, so a key on both
+     *              sides is an update candidate the target compares; exceeding {@code maxChanges}
+     *              then abandons without asking for a snapshot)
+     * @param expectedKeys about how many keys the version's files hold ({@code 0}: unknown), so the map
+     *              of keys seen is sized once instead of doubling its way there (capped at 2M entries)
+     */
+    StreamedDiff(String tableName, CopyRowEncoder encoder, long version, long memoryBytes, long maxChanges, Consumer<byte[]> updates,
+            boolean exact, long expectedKeys) {
+        this.seen = new HashMap<>((int) Math.min(MAX_INITIAL_CAPACITY, Math.max(1 << 14, expectedKeys * 4 / 3 + 1)));
         this.tableName = tableName;
         this.encoder = encoder;
         this.version = version;
         this.memoryBytes = memoryBytes;
         this.maxChanges = maxChanges;
         this.updates = updates;
+        this.exact = exact;
+    }
+
+    StreamedDiff(String tableName, CopyRowEncoder encoder, long version, long memoryBytes, long maxChanges, Consumer<byte[]> updates) {
+        this(tableName, encoder, version, memoryBytes, maxChanges, updates, true, 0);
     }
 
     void removed(ChangeImage image) {
         rowsRead++;
-        ChangeImage added = addedWaiting.remove(image.key());
-        if (added != null) {
+        Object before = seen.putIfAbsent(image.key(), new Removed(image));
+        if (before == null) {
+            waitingRemoved++;
+            hold(image);
+            return;
+        }
+        if (before instanceof ChangeImage added) {
+            seen.put(image.key(), SETTLED);
+            waitingAdded--;
             waitingBytes -= added.heapBytes();
             settle(image, added);
             return;
         }
-        if (addedKeys.contains(image.key()) || removedWaiting.containsKey(image.key())) {
-            // A removed key seen twice: two removed rows with one key, which only a timeseries key allows.
-            throw new Abandoned("two removed rows with one key in version " + version + " of " + tableName, false);
-        }
-        removedWaiting.put(image.key(), image);
-        hold(image);
+        // A removed key seen twice: two removed rows with one key, which only a timeseries key allows.
+        throw new Abandoned("two removed rows with one key in version " + version + " of " + tableName, false);
     }
 
     void added(ChangeImage image) {
         rowsRead++;
-        if (!addedKeys.add(image.key())) {
-            throw new DuplicateKeyException(tableName, encoder.describeKey(image.key()), version);
-        }
-        ChangeImage removed = removedWaiting.remove(image.key());
-        if (removed != null) {
-            waitingBytes -= removed.heapBytes();
-            settle(removed, image);
+        Object before = seen.putIfAbsent(image.key(), image);
+        if (before == null) {
+            waitingAdded++;
+            hold(image);
             return;
         }
-        addedWaiting.put(image.key(), image);
-        hold(image);
+        if (before instanceof Removed removed) {
+            seen.put(image.key(), SETTLED);
+            waitingRemoved--;
+            waitingBytes -= removed.image().heapBytes();
+            settle(removed.image(), image);
+            return;
+        }
+        throw new DuplicateKeyException(tableName, encoder.describeKey(image.key()), version);
     }
 
     private void settle(ChangeImage removed, ChangeImage added) {
@@ -101,9 +133,14 @@ public final class StreamedDiff {
         }
         updated++;
         if (updated > maxChanges) {
-            throw new Abandoned("more than " + maxChanges + " rows changed", true);
+            throw tooMany();
         }
         updates.accept(added.row());
+    }
+
+    private Abandoned tooMany() {
+        return exact ? new Abandoned("more than " + maxChanges + " rows changed", true)
+                : new Abandoned("more than " + maxChanges + " rows may have changed (removed rows read by key only)", false);
     }
 
     private void hold(ChangeImage image) {
@@ -121,12 +158,21 @@ public final class StreamedDiff {
 
     /** What is left once every row was seen: inserts (keys only added) and deletes (keys only removed); no updates. */
     RowChanges remainder() {
-        if (updated + removedWaiting.size() + addedWaiting.size() > maxChanges) {
-            throw new Abandoned("more than " + maxChanges + " rows changed", true);
+        if (updated + waitingRemoved + waitingAdded > maxChanges) {
+            throw tooMany();
         }
         RowChanges rest = new RowChanges();
-        addedWaiting.forEach((key, image) -> rest.upsert(key, image.row(), null, true));
-        removedWaiting.keySet().forEach(rest::delete);
+        if (waitingAdded + waitingRemoved == 0) {
+            rest.countRead(rowsRead);
+            return rest; // only updates (the usual copy-on-write rewrite): no walk over every key seen
+        }
+        seen.forEach((key, state) -> {
+            if (state instanceof ChangeImage image) {
+                rest.upsert(key, image.row(), null, true);
+            } else if (state instanceof Removed) {
+                rest.delete(key);
+            }
+        });
         rest.countRead(rowsRead);
         return rest;
     }

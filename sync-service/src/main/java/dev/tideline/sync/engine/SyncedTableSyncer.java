@@ -179,16 +179,19 @@ public final class SyncedTableSyncer {
                     long maxChanges = live == null || live.totalRows() < 0 ? Long.MAX_VALUE
                             : (long) Math.floor(options.snapshotFraction() * live.totalRows());
                     long[] rowsRead = {0};
+                    long expectedKeys = expectedRows(plan, live);
                     try {
                         IncrementalApplier.Applied applied = new IncrementalApplier(faults).applyStreamed(lock, def, synced, columns, added,
-                                updates -> {
-                                    NetChanges rest = reader.readStreamed(plan, encoder, options.fold(), maxChanges, updates);
+                                (updates, targetCompares) -> {
+                                    NetChanges rest = reader.readStreamed(plan, encoder, options.fold(), maxChanges, updates, targetCompares,
+                                            expectedKeys);
                                     rowsRead[0] = rest.rowsRead();
                                     return rest;
                                 }, latest.getVersion());
                         long t4 = System.nanoTime();
-                        String phases = String.format("plan %d ms, list files %d ms, read %d rows and apply %d ms (%s)", (t1 - t0) / 1_000_000,
-                                (t2 - t1) / 1_000_000, rowsRead[0], (t4 - t2) / 1_000_000, applied.phases());
+                        String phases = String.format("plan %d ms, list files %d ms, read %d rows and apply %d ms (%s; read: %s)",
+                                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, rowsRead[0], (t4 - t2) / 1_000_000, applied.phases(),
+                                reader.lastStreamedStages());
                         return done(SyncOutcome.Mode.INCREMENTAL, synced.deltaVersion(), latest, applied.rows(), started,
                                 "1 version(s) with data changes, read and applied at once; " + phases);
                     } catch (StreamedDiff.Abandoned e) {
@@ -268,6 +271,18 @@ public final class SyncedTableSyncer {
         }
         return String.format("the change reads %d of the table's %d bytes (more than %.0f%%)", bytes, live.totalBytes(),
                 options.snapshotFraction() * 100);
+    }
+
+    /**
+     * About how many rows a one-version change reads, from its bytes and the table's rows per byte
+     * (file statistics): half of the bytes read, as a rewrite removes and adds about as much. {@code 0}
+     * when the statistics do not say.
+     */
+    private static long expectedRows(ChangePlan plan, DeltaSource.SnapshotFiles live) {
+        if (live == null || live.totalRows() < 0 || live.totalBytes() <= 0) {
+            return 0;
+        }
+        return (long) (live.totalRows() * (plan.bytesToRead() / 2.0) / live.totalBytes());
     }
 
     /** The seed's 10% rule on rows: changed rows against the table's live rows (from file statistics). */

@@ -31,7 +31,8 @@ import org.postgresql.util.PSQLException;
  *       the refresh fails naming it, as a snapshot would;</li>
  *   <li>rows whose key existed: COPY into a temporary table, one {@code UPDATE … FROM}; with a
  *       timeseries key every written row goes this way but through {@code INSERT … ON CONFLICT DO
- *       UPDATE}, only where the incoming value is not older;</li>
+ *       UPDATE}, only where the incoming value is not older; a streamed refresh on Postgres 15+
+ *       ({@link #applyStreamed}) uses one {@code MERGE} instead, which also skips unchanged rows;</li>
  * </ol>
  * together with new columns (additive schema changes) and the bookkeeping row carrying the new
  * version. Either all of it commits or none of it, so a refresh stopped anywhere is simply redone
@@ -50,6 +51,14 @@ public final class IncrementalApplier {
      * would make them spill in batches.
      */
     private static final String WORK_MEM = "64MB";
+
+    /**
+     * ANALYZE samples of the staging tables, this transaction only: 300 × this many rows. The join
+     * needs the key's distinct count, which a sample of unique keys gives exactly (all distinct:
+     * unique), not a fine histogram; 3,000 rows instead of the default 30,000 cut the ANALYZE of
+     * 100k staged rows from about 26 ms to 3.5 ms (Postgres 15, scratch cluster).
+     */
+    private static final int STAGING_STATISTICS_TARGET = 10;
 
     /**
      * What a refresh applied.
@@ -87,15 +96,26 @@ public final class IncrementalApplier {
      */
     @FunctionalInterface
     public interface StreamedChanges {
-        NetChanges stream(Consumer<byte[]> updates);
+        /**
+         * @param targetCompares {@code true} when the target skips each handed row that equals the row
+         *                       it holds (a {@code MERGE}, Postgres 15+): the producer may then hand over
+         *                       rows without knowing whether they changed (a rewritten file's removed
+         *                       side read by key only); {@code false}: only rows that changed
+         */
+        NetChanges stream(Consumer<byte[]> updates, boolean targetCompares);
     }
+
+    /** {@code MERGE} (with which the target compares the rows itself) exists from this major version on. */
+    private static final int MERGE_SINCE = 15;
 
     /**
      * As {@link #apply(Connection, SyncedTableDefinition, SyncState, List, List, NetChanges, long)}, but
      * the transaction opens first and the update rows are copied into the staging table while
      * {@code changes} still produces them (the Delta files are still being read), instead of after
-     * the whole change was folded. Same statements, same single transaction; an exception from
-     * {@code changes} rolls it back and is rethrown as it is. Not for a timeseries key.
+     * the whole change was folded. Same single transaction; an exception from {@code changes} rolls it
+     * back and is rethrown as it is. Not for a timeseries key. On Postgres 15+ the staged rows are
+     * applied by one {@code MERGE} that skips rows the table already holds unchanged ({@code
+     * targetCompares}, see {@link StreamedChanges}), else by {@code UPDATE … FROM} as in {@code apply}.
      */
     public Applied applyStreamed(Connection c, SyncedTableDefinition def, SyncState previous, List<TargetColumn> columns,
             List<TargetColumn> addedColumns, StreamedChanges changes, long toVersion) {
@@ -109,6 +129,7 @@ public final class IncrementalApplier {
             StreamedChanges streamed, NetChanges folded, long toVersion) {
         NetChanges changes = folded;
         long streamedUpdates = 0;
+        boolean merge = false;
         String table = def.target().quoted();
         String names = TableDdl.columnList(columns.stream().map(TargetColumn::name).toList());
         boolean timeseries = def.timeseriesKey().isPresent();
@@ -121,6 +142,7 @@ public final class IncrementalApplier {
                 try (Statement s = c.createStatement()) {
                     s.execute("SET LOCAL lock_timeout = '60s'");
                     s.execute("SET LOCAL work_mem = '" + WORK_MEM + "'");
+                    s.execute("SET LOCAL default_statistics_target = " + STAGING_STATISTICS_TARGET);
                 }
                 SyncState current = Bookkeeping.read(c, def.name(), true).orElse(null);
                 if (current == null || current.deltaVersion() != previous.deltaVersion()) {
@@ -139,9 +161,10 @@ public final class IncrementalApplier {
                     try (Statement s = c.createStatement()) {
                         s.execute("CREATE TEMP TABLE tideline_upserts (" + TableDdl.columnDefinitions(columns) + ") ON COMMIT DROP");
                     }
+                    merge = c.getMetaData().getDatabaseMajorVersion() >= MERGE_SINCE;
                     CopyStream updates = new CopyStream(c, "COPY tideline_upserts (" + names + ") FROM STDIN (FORMAT binary)");
                     try {
-                        changes = streamed.stream(updates);
+                        changes = streamed.stream(updates, merge);
                         updates.end();
                     } catch (CopyStream.Failed e) {
                         throw e.getCause();
@@ -150,6 +173,7 @@ public final class IncrementalApplier {
                     }
                     streamedUpdates = updates.rows();
                     stages.done("read + update: copy");
+                    stages.note("writing the COPY " + updates.writeMillis() + " ms");
                 }
                 if (changes.deleteCount() > 0) {
                     List<TargetColumn> keyColumns = def.primaryKey().stream()
@@ -185,6 +209,11 @@ public final class IncrementalApplier {
                         if (timeseries) {
                             s.executeUpdate("INSERT INTO " + table + " AS t (" + names + ") SELECT " + names + " FROM tideline_upserts "
                                     + onConflict(def, columns));
+                        } else if (merge) {
+                            analyze(s, "tideline_upserts", def);
+                            stages.done("analyze");
+                            // Staged rows may equal what the table holds (see StreamedChanges): only the others count as applied.
+                            streamedUpdates = s.executeUpdate(merge(def, table, columns));
                         } else {
                             analyze(s, "tideline_upserts", def);
                             stages.done("analyze");
@@ -195,7 +224,7 @@ public final class IncrementalApplier {
                                         + "WHERE NOT EXISTS (SELECT 1 FROM " + table + " t WHERE " + keyMatch(def, "t", "u") + ")");
                             }
                         }
-                        stages.done(timeseries ? "upsert" : "update");
+                        stages.done(timeseries ? "upsert" : merge ? "merge" : "update");
                     }
                 }
                 long applied = changes.size() + streamedUpdates;
@@ -253,6 +282,11 @@ public final class IncrementalApplier {
             long now = System.nanoTime();
             text.append(text.isEmpty() ? "" : ", ").append(stage).append(' ').append((now - last) / 1_000_000).append(" ms");
             last = now;
+        }
+
+        /** Detail of the stage just done, in parentheses. */
+        void note(String detail) {
+            text.append(" (").append(detail).append(')');
         }
 
         @Override
@@ -321,6 +355,7 @@ public final class IncrementalApplier {
         private final CopyIn copy;
         private final CopyBuffer buffer = new CopyBuffer(FLUSH_BYTES + 4096).header();
         private long rows;
+        private long writeNanos;
 
         CopyStream(Connection c, String sql) throws SQLException {
             this.copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
@@ -331,19 +366,28 @@ public final class IncrementalApplier {
             buffer.write(tuple);
             rows++;
             if (buffer.size() >= FLUSH_BYTES) {
+                long w0 = System.nanoTime();
                 try {
                     copy.writeToCopy(buffer.array(), 0, buffer.size());
                 } catch (SQLException e) {
                     throw new Failed(e);
                 }
+                writeNanos += System.nanoTime() - w0;
                 buffer.clear();
             }
         }
 
         void end() throws SQLException {
+            long w0 = System.nanoTime();
             buffer.trailer();
             copy.writeToCopy(buffer.array(), 0, buffer.size());
             copy.endCopy();
+            writeNanos += System.nanoTime() - w0;
+        }
+
+        /** Time spent writing to the server (blocked while Postgres has not taken the previous writes). */
+        long writeMillis() {
+            return writeNanos / 1_000_000;
         }
 
         void cancelIfActive() throws SQLException {
@@ -377,6 +421,45 @@ public final class IncrementalApplier {
         }
         return "UPDATE " + table + " t SET " + others.stream().map(n -> TableId.quoteIdentifier(n) + " = u." + TableId.quoteIdentifier(n)).collect(Collectors.joining(", "))
                 + " FROM tideline_upserts u WHERE " + keyMatch(def, "t", "u");
+    }
+
+    /**
+     * The streamed updates when the staged rows may include unchanged ones: one {@code MERGE} that
+     * updates a row only where some column differs from what the table holds, and inserts a staged
+     * row whose key the table lacks (removed behind the sync's back; the changed rows are the truth),
+     * in the same join — as {@link #update}'s plan (a merge or hash join of the staged rows with the
+     * table), no second pass for missing rows. Its count is the rows really changed.
+     */
+    private static String merge(SyncedTableDefinition def, String table, List<TargetColumn> columns) {
+        List<TargetColumn> others = columns.stream().filter(col -> !def.primaryKey().contains(col.name())).toList();
+        String names = TableDdl.columnList(columns.stream().map(TargetColumn::name).toList());
+        String values = columns.stream().map(col -> "u." + TableId.quoteIdentifier(col.name())).collect(Collectors.joining(", "));
+        String insert = " WHEN NOT MATCHED THEN INSERT (" + names + ") VALUES (" + values + ")";
+        String using = "MERGE INTO " + table + " t USING tideline_upserts u ON " + keyMatch(def, "t", "u");
+        if (others.isEmpty()) {
+            return using + insert;
+        }
+        String differs = "(" + others.stream().map(col -> exactValue("t", col)).collect(Collectors.joining(", ")) + ") IS DISTINCT FROM ("
+                + others.stream().map(col -> exactValue("u", col)).collect(Collectors.joining(", ")) + ")";
+        String set = others.stream().map(col -> TableId.quoteIdentifier(col.name()) + " = u." + TableId.quoteIdentifier(col.name()))
+                .collect(Collectors.joining(", "));
+        return using + " WHEN MATCHED AND " + differs + " THEN UPDATE SET " + set + insert;
+    }
+
+    /**
+     * A column as {@link #merge} compares it: by value where equal values have one binary form (as
+     * the Java side compares rows, by their binary COPY bytes), else by that binary form — floating
+     * point ({@code -0} equals {@code 0}) and {@code jsonb} ({@code 1.0} equals {@code 1.00}).
+     */
+    private static String exactValue(String alias, TargetColumn column) {
+        String ref = alias + "." + TableId.quoteIdentifier(column.name());
+        String type = column.postgresType().toUpperCase(java.util.Locale.ROOT);
+        return switch (type) {
+            case "DOUBLE PRECISION" -> "float8send(" + ref + ")";
+            case "REAL" -> "float4send(" + ref + ")";
+            case "JSONB" -> "jsonb_send(" + ref + ")";
+            default -> ref;
+        };
     }
 
     private static String keyMatch(SyncedTableDefinition def, String left, String right) {

@@ -123,6 +123,32 @@ class StreamedDiffTest {
         assertTrue(tooMany.tooManyChanges(), "more changes than the snapshot rule allows: the caller takes a snapshot");
     }
 
+    @Test
+    void removedRowsReadByKeyOnlyMakeEveryKeyOnBothSidesAnUpdateCandidate() {
+        List<byte[]> handed = new ArrayList<>();
+        StreamedDiff diff = new StreamedDiff("t", ENCODER, 7, Long.MAX_VALUE, Long.MAX_VALUE, handed::add, false, 10);
+        diff.removed(new ChangeImage(key(1), null, null, ChangeImage.ROW)); // rewritten unchanged: the target compares it
+        diff.added(row(1, "a", 1));
+        diff.added(row(2, "b", 2)); // an update
+        diff.removed(new ChangeImage(key(2), null, null, ChangeImage.ROW));
+        diff.removed(new ChangeImage(key(3), null, null, ChangeImage.ROW)); // a delete
+        diff.added(row(4, "n", 3)); // an insert
+        RowChanges rest = diff.remainder();
+        assertEquals(2, handed.size());
+        assertEquals(1, rest.insertCount());
+        assertEquals(1, rest.deleteCount());
+        assertEquals(0, rest.updateCount());
+
+        StreamedDiff many = new StreamedDiff("t", ENCODER, 7, Long.MAX_VALUE, 10, row -> { }, false, 0);
+        StreamedDiff.Abandoned candidates = assertThrows(StreamedDiff.Abandoned.class, () -> {
+            for (long id = 0; id < 100; id++) {
+                many.removed(new ChangeImage(key(id), null, null, ChangeImage.ROW));
+                many.added(row(id, "a", 1));
+            }
+        });
+        assertFalse(candidates.tooManyChanges(), "candidates are not changes: the fold counts them, no snapshot on their say");
+    }
+
     private static RowKey key(long id) {
         return new RowKey(ByteBuffer.allocate(14).putShort((short) 1).putInt(8).putLong(id).array());
     }
