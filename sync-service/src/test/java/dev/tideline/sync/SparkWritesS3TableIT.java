@@ -1,5 +1,7 @@
 package dev.tideline.sync;
 
+import java.time.Duration;
+import dev.tideline.testing.SparkSql;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,14 +19,12 @@ import dev.tideline.testing.S3Server;
 import dev.tideline.testing.WithPostgres;
 import dev.tideline.testing.WithS3;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -48,13 +48,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @WithS3
 class SparkWritesS3TableIT {
 
-    static final Path SPARK_SQL = Path.of("..", "spark-interop", "spark-sql.sh").toAbsolutePath().normalize();
-    static final Path SPARK_CLASSPATH = SPARK_SQL.resolveSibling("spark-sql/target/spark-classpath.txt");
     static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void syncReadsASparkTableFromABucket(PostgresServer pg, S3Server s3) throws Exception {
-        assertTrue(Files.isRegularFile(SPARK_CLASSPATH), "build the Spark runner first: ./mvnw -B -f spark-interop/spark-sql/pom.xml package");
+        assertTrue(Files.isRegularFile(SparkSql.CLASSPATH), "build the Spark runner first: ./mvnw -B -f spark-interop/spark-sql/pom.xml package");
         String warehouse = s3.warehouse("sync");
         SyncFixture f = new SyncFixture(pg, warehouse, DeltaEngines.forWarehouse(warehouse, EngineSettings.defaults(),
                 S3Settings.compatible(s3.endpoint())));
@@ -124,31 +122,6 @@ class SparkWritesS3TableIT {
 
     /** Runs statements in {@code spark-sql.sh} with the S3 server's environment; each statement's JSON result lines. */
     static List<List<String>> sparkSql(S3Server s3, List<String> statements) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(SPARK_SQL.toString());
-        command.addAll(statements);
-        Path stdout = Files.createTempFile("spark-sql-", ".out");
-        Path stderr = Files.createTempFile("spark-sql-", ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-        pb.environment().putAll(s3.environment());
-        Process p = pb.start();
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("spark-sql.sh did not finish in 10 minutes; its log: " + stderr);
-        }
-        String err = Files.readString(stderr, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), () -> "spark-sql.sh failed:\n" + err.substring(Math.max(0, err.length() - 6000)));
-        List<List<String>> results = new ArrayList<>();
-        for (String line : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
-            if (line.startsWith("-- result ")) {
-                results.add(new ArrayList<>());
-            } else if (!line.isBlank()) {
-                results.get(results.size() - 1).add(line);
-            }
-        }
-        Files.deleteIfExists(stdout);
-        Files.deleteIfExists(stderr);
-        assertEquals(statements.size(), results.size());
-        return results;
+        return SparkSql.run(statements, s3.environment(), Duration.ofMinutes(10));
     }
 }

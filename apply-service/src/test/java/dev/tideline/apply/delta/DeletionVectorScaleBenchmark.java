@@ -1,5 +1,8 @@
 package dev.tideline.apply.delta;
 
+import java.util.Map;
+import java.time.Duration;
+import dev.tideline.testing.SparkSql;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,7 +42,6 @@ import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +52,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -95,8 +96,6 @@ class DeletionVectorScaleBenchmark {
             new ColumnSchema("bid", PgType.INT4, -1, false), new ColumnSchema("abalance", PgType.INT4, -1, false),
             new ColumnSchema("filler", PgType.TEXT, -1, false)));
     static final String FILLER = " ".repeat(84);
-    static final Path SPARK_SQL = Path.of("..", "spark-interop", "spark-sql.sh").toAbsolutePath().normalize();
-    static final Path SPARK_CLASSPATH = SPARK_SQL.resolveSibling("spark-sql/target/spark-classpath.txt");
     static final ObjectMapper JSON = new ObjectMapper();
     static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -112,7 +111,7 @@ class DeletionVectorScaleBenchmark {
         int smallCommits = Integer.getInteger("tideline.benchmark.small-commits", 1000);
         int smallRows = Integer.getInteger("tideline.benchmark.small-rows", 100);
         boolean spark = Boolean.parseBoolean(System.getProperty("tideline.benchmark.spark", "true"));
-        assertTrue(!spark || Files.exists(SPARK_CLASSPATH), "no " + SPARK_CLASSPATH
+        assertTrue(!spark || Files.exists(SparkSql.CLASSPATH), "no " + SparkSql.CLASSPATH
                 + ": build it first (./mvnw -B -o -f spark-interop/spark-sql/pom.xml package -DskipTests), or -Dtideline.benchmark.spark=false");
         Path dir = Path.of("target", "dv-scale-benchmark").toAbsolutePath();
         deleteRecursively(dir);
@@ -415,32 +414,8 @@ class DeletionVectorScaleBenchmark {
 
     /** Runs statements in {@code spark-sql.sh}; each statement's JSON result lines. */
     static List<List<String>> sparkSql(List<String> statements) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(SPARK_SQL.toString());
-        command.addAll(statements);
-        Path stdout = Files.createTempFile("spark-sql-", ".out");
-        Path stderr = Files.createTempFile("spark-sql-", ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-        pb.environment().put("SPARK_SQL_HEAP", System.getProperty("tideline.benchmark.spark-heap", "2g"));
-        Process p = pb.start();
-        if (!p.waitFor(60, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("spark-sql.sh did not finish in 60 minutes; its log: " + stderr);
-        }
-        String err = Files.readString(stderr, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), () -> "spark-sql.sh failed:\n" + err.substring(Math.max(0, err.length() - 6000)));
-        List<List<String>> results = new ArrayList<>();
-        for (String line : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
-            if (line.startsWith("-- result ")) {
-                results.add(new ArrayList<>());
-            } else if (!line.isBlank()) {
-                results.get(results.size() - 1).add(line);
-            }
-        }
-        Files.deleteIfExists(stdout);
-        Files.deleteIfExists(stderr);
-        assertEquals(statements.size(), results.size());
-        return results;
+        return SparkSql.run(statements, Map.of("SPARK_SQL_HEAP", System.getProperty("tideline.benchmark.spark-heap", "2g")),
+                Duration.ofMinutes(60));
     }
 
     static String loadAverage() throws IOException {

@@ -1,5 +1,7 @@
 package dev.tideline.apply.delta;
 
+import java.time.Duration;
+import dev.tideline.testing.SparkSql;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +25,6 @@ import dev.tideline.delta.WarehouseLocation;
 import dev.tideline.testing.S3Server;
 import dev.tideline.testing.WithS3;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -63,8 +63,6 @@ class SparkReadsS3TablesIT {
             new ColumnSchema("tstz", PgType.TIMESTAMPTZ, -1, false),
             new ColumnSchema("tags", PgType.INT4_ARRAY, -1, false),
             new ColumnSchema("raw", PgType.BYTEA, -1, false)));
-    static final Path SPARK_SQL = Path.of("..", "spark-interop", "spark-sql.sh").toAbsolutePath().normalize();
-    static final Path SPARK_CLASSPATH = SPARK_SQL.resolveSibling("spark-sql/target/spark-classpath.txt");
 
     long lsn = 0x100;
     /** What Tideline wrote, as Spark's query below prints it: id → row text. */
@@ -72,7 +70,7 @@ class SparkReadsS3TablesIT {
 
     @Test
     void sparkReadsWhatTidelineWroteIntoABucket(S3Server s3) throws Exception {
-        assertTrue(Files.isRegularFile(SPARK_CLASSPATH), "build the Spark runner first: ./mvnw -B -f spark-interop/spark-sql/pom.xml package");
+        assertTrue(Files.isRegularFile(SparkSql.CLASSPATH), "build the Spark runner first: ./mvnw -B -f spark-interop/spark-sql/pom.xml package");
         WarehouseLocation warehouse = WarehouseLocation.of(s3.warehouse("spark"));
         DeltaTableWriter writer = DeltaTableWriter.open(
                 DeltaEngines.forWarehouse(warehouse.uri(), EngineSettings.defaults(), S3Settings.compatible(s3.endpoint())),
@@ -142,32 +140,7 @@ class SparkReadsS3TablesIT {
 
     /** Runs statements in {@code spark-sql.sh} with the S3 server's environment; each statement's JSON result lines. */
     static List<List<String>> sparkSql(S3Server s3, List<String> statements) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(SPARK_SQL.toString());
-        command.addAll(statements);
-        Path stdout = Files.createTempFile("spark-sql-", ".out");
-        Path stderr = Files.createTempFile("spark-sql-", ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-        pb.environment().putAll(s3.environment());
-        Process p = pb.start();
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("spark-sql.sh did not finish in 10 minutes; its log: " + stderr);
-        }
-        String err = Files.readString(stderr, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), () -> "spark-sql.sh failed:\n" + err.substring(Math.max(0, err.length() - 6000)));
-        List<List<String>> results = new ArrayList<>();
-        for (String line : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
-            if (line.startsWith("-- result ")) {
-                results.add(new ArrayList<>());
-            } else if (!line.isBlank()) {
-                results.get(results.size() - 1).add(line);
-            }
-        }
-        Files.deleteIfExists(stdout);
-        Files.deleteIfExists(stderr);
-        assertEquals(statements.size(), results.size());
-        return results;
+        return SparkSql.run(statements, s3.environment(), Duration.ofMinutes(10));
     }
 
     static Row row(long id, String name) {
