@@ -23,9 +23,10 @@ final class ChunkPlanner {
     private ChunkPlanner() {
     }
 
-    /** Chunks of {@link #rowsPerChunk} rows. */
+    /** Chunks of {@link RowEstimate#rowsPerChunk(int, long, int)} rows. */
     static List<ChunkRange> plan(Connection connection, SourceTable table, SnapshotSettings settings) throws SQLException {
-        return plan(connection, table, estimate(connection, table.id()).rowsPerChunk(settings.rowsPerChunk(), settings.chunkBytes()));
+        return plan(connection, table, estimate(connection, table.id()).rowsPerChunk(settings.rowsPerChunk(), settings.chunkBytes(),
+                settings.parallelism()));
     }
 
     /**
@@ -54,6 +55,23 @@ final class ChunkPlanner {
                 return maxRows;
             }
             return (int) Math.max(1, Math.min(maxRows, (long) (chunkBytes / rowBytes)));
+        }
+
+        /**
+         * {@link #rowsPerChunk(int, long)}, lowered so that a table of more than one chunk has a
+         * multiple of {@code parallelism} chunks (by the row estimate). Otherwise the last round of
+         * reads leaves readers idle: 3 chunks on 2 readers put two thirds of the table on one reader,
+         * while 4 put half on each, and the first round's chunks are published while the second round
+         * is read. Chunks only get smaller, so the memory bound holds; one chunk stays one chunk.
+         */
+        int rowsPerChunk(int maxRows, long chunkBytes, int parallelism) {
+            int perChunk = rowsPerChunk(maxRows, chunkBytes);
+            if (parallelism <= 1 || rows <= perChunk) {
+                return perChunk;
+            }
+            long chunks = (long) Math.ceil(rows / perChunk);
+            long even = (chunks + parallelism - 1) / parallelism * parallelism;
+            return (int) Math.max(1, Math.min(perChunk, (long) Math.ceil(rows / even)));
         }
 
         /**

@@ -88,7 +88,7 @@ final class TableSnapshot {
                 return stored.get();
             }
             ChunkPlanner.RowEstimate estimate = ChunkPlanner.estimate(c, table);
-            int rowsPerChunk = estimate.rowsPerChunk(settings.rowsPerChunk(), settings.chunkBytes());
+            int rowsPerChunk = estimate.rowsPerChunk(settings.rowsPerChunk(), settings.chunkBytes(), settings.parallelism());
             expectedChunkBytes = estimate.chunkBufferBytes(rowsPerChunk);
             long file = source.chunkedByCtid() ? relationFile(c, table) : 0;
             if (stored.isPresent() && stored.get().planFile() != 0 && stored.get().planFile() != file) {

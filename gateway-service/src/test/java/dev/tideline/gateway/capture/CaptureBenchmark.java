@@ -176,7 +176,9 @@ class CaptureBenchmark {
 
     /**
      * One snapshot of the table, preceded by its references: {@code COPY (SELECT *) TO STDOUT} (text,
-     * the issue's reference) and {@code COPY … (FORMAT binary)} into a sink that discards, then
+     * the issue's reference) and {@code COPY … (FORMAT binary)} into a sink that discards (with the
+     * CPU of each, and of the binary rows read as two key-range halves by bitmap scan, as two chunks
+     * read them: what chunking costs Postgres), then
      * followed by JetStream storing the same number of bytes as pre-built 256 KiB messages through
      * the same publisher settings (what storage alone allows).
      */
@@ -195,10 +197,28 @@ class CaptureBenchmark {
             copyCpu = cpu.sample().minus(before); // before the backend exits
         }
         double binarySeconds;
+        ProcessCpu.Sample binaryCpu;
+        ProcessCpu.Sample halvesCpu;
         try (java.sql.Connection c = pg.connect()) {
+            ProcessCpu binaryProcess = new ProcessCpu(c.unwrap(PGConnection.class).getBackendPID());
+            ProcessCpu.Sample before = binaryProcess.sample();
             long binaryStart = System.nanoTime();
             c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM bench.big) TO STDOUT (FORMAT binary)", OutputStream.nullOutputStream());
             binarySeconds = (System.nanoTime() - binaryStart) / 1e9;
+            binaryCpu = binaryProcess.sample().minus(before);
+            // The same rows as two key-range reads by bitmap heap scan, as two chunks read them: Postgres' cost of chunking.
+            before = binaryProcess.sample();
+            c.setAutoCommit(false);
+            try (java.sql.Statement s = c.createStatement()) {
+                s.execute("SET LOCAL enable_indexscan = off");
+            }
+            long half = rows / 2;
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM bench.big WHERE id < " + (half + 1) + ") TO STDOUT (FORMAT binary)",
+                    OutputStream.nullOutputStream());
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM bench.big WHERE id >= " + (half + 1) + ") TO STDOUT (FORMAT binary)",
+                    OutputStream.nullOutputStream());
+            c.commit();
+            halvesCpu = binaryProcess.sample().minus(before);
         }
         double[] probe;
         try (java.sql.Connection c = pg.connect()) {
@@ -248,7 +268,7 @@ class CaptureBenchmark {
                         + "  snapshot, whole run: %s = %.2f CPU s per wall s%n"
                         + "    JVM threads (CPU s; the rest of the JVM's is GC, JIT, VM): %s%n"
                         + "  reference COPY:      %s = %.2f CPU s per wall s%n"
-                        + "  COPY (SELECT *) TO STDOUT (FORMAT binary): %.2f s = %.0f rows/s -> ratio %.2f%n"
+                        + "  COPY (SELECT *) TO STDOUT (FORMAT binary): %.2f s = %.0f rows/s -> ratio %.2f; %s; as two key-range halves by bitmap scan: %s%n"
                         + "  the gateway's reader alone, one connection: COPY binary into encoded rows %.2f s = %.0f rows/s,"
                         + " framing them as %d SNAPSHOT messages %.2f s (%.1f bytes/row)%n"
                         + "  JetStream alone storing the same bytes as 256 KiB messages: %.2f s = %.0f rows/s equivalent%n",
@@ -256,7 +276,7 @@ class CaptureBenchmark {
                 phases.planning().toNanos() / 1e9, phases.begin().toNanos() / 1e9, phases.done().toNanos() / 1e9,
                 snapCpu, (snapCpu.jvm() + snapCpu.postgres() + snapCpu.nats()) / runSeconds(phases), snapThreads,
                 copyCpu, (copyCpu.jvm() + copyCpu.postgres() + copyCpu.nats()) / copySeconds,
-                binarySeconds, rows / binarySeconds, snapRate / (rows / binarySeconds), probe[1], probe[0] / probe[1], (int) probe[3], probe[2], probe[4] / probe[0],
+                binarySeconds, rows / binarySeconds, snapRate / (rows / binarySeconds), binaryCpu, halvesCpu, probe[1], probe[0] / probe[1], (int) probe[3], probe[2], probe[4] / probe[0],
                 storeSeconds, snapRows / storeSeconds);
     }
 

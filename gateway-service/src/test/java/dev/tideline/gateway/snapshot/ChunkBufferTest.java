@@ -26,6 +26,18 @@ class ChunkBufferTest {
     }
 
     @Test
+    void aTableOfSeveralChunksHasAMultipleOfTheReadersInChunks() {
+        ChunkPlanner.RowEstimate table = new ChunkPlanner.RowEstimate(20, 2_000_001);
+        assertEquals(1_000_000, table.rowsPerChunk(1_000_000, 32L << 20), "3 chunks by size and row limit alone");
+        assertEquals(500_001, table.rowsPerChunk(1_000_000, 32L << 20, 2), "4 chunks for 2 readers");
+        assertEquals(666_667, table.rowsPerChunk(1_000_000, 32L << 20, 3), "3 chunks for 3 readers: unchanged count");
+        assertEquals(1_000_000, new ChunkPlanner.RowEstimate(20, 2_000_000).rowsPerChunk(1_000_000, 32L << 20, 2), "2 chunks: already even");
+        assertEquals(1_000_000, new ChunkPlanner.RowEstimate(20, 900_000).rowsPerChunk(1_000_000, 32L << 20, 4), "one chunk stays one");
+        assertEquals(1_000_000, new ChunkPlanner.RowEstimate(20, -1).rowsPerChunk(1_000_000, 32L << 20, 4), "never analyzed");
+        assertEquals(1_000_000, new ChunkPlanner.RowEstimate(0, 0).rowsPerChunk(1_000_000, 32L << 20, 4), "empty");
+    }
+
+    @Test
     void nothingKnownMeansTheReadersDefault() {
         assertEquals(0, new ChunkPlanner.RowEstimate(30, -1).chunkBufferBytes(1000), "never analyzed");
         assertEquals(0, new ChunkPlanner.RowEstimate(0, 0).chunkBufferBytes(1000), "empty");
