@@ -31,6 +31,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
@@ -344,9 +346,18 @@ public final class DeltaTableWriter {
                 added = written.size();
                 appendActions(state, ctx, written, actions);
             }
+            SnapshotFiles before = current;
+            long beforeVersion = snapshot.getVersion();
+            boolean sameSchema = target.schema().equals(layout.schema());
             TransactionCommitResult result = txn.commit(engine, inMemory(actions));
             rememberVectors(rewritten, descriptors, vectors);
             finish(result, commitLsn);
+            if (sameSchema && result.getVersion() == beforeVersion + 1 && snapshot.getVersion() == result.getVersion()) {
+                // Nothing else was committed in between: the new version's files follow from ours and this commit.
+                Set<String> removedPaths = new HashSet<>();
+                changes.deletes.keySet().forEach(f -> removedPaths.add(f.add.getPath()));
+                current = before.carried(snapshot, removedPaths, actions);
+            }
             return Optional.of(new CommitOutcome(result.getVersion(), rowsWritten, added, removed, changes.searched, millisSince(start)));
         } catch (ConcurrentTransactionException e) {
             // Another writer (or an earlier run of ours) recorded this LSN meanwhile: already applied.
@@ -677,6 +688,11 @@ public final class DeltaTableWriter {
         } catch (RuntimeException | IOException e) {
             throw wrap("compact small files", e);
         }
+    }
+
+    /** The data files of the current version as the writer sees them (carried or listed; tests). */
+    List<FileEntry> files() throws IOException {
+        return snapshot == null ? List.of() : current.list(null);
     }
 
     /** Reads every row of the table (tests, verification). */

@@ -1,6 +1,5 @@
 package dev.tideline.apply.delta;
 
-import dev.tideline.delta.kernel.AddedFile;
 import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.Scan;
 import io.delta.kernel.Snapshot;
@@ -11,7 +10,9 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The data files of one version of a table, and the reading of their rows: what every search, merge,
@@ -25,11 +26,47 @@ final class SnapshotFiles {
     private final Snapshot snapshot;
     private final ParquetFiles parquet;
     private Row scanState;
+    /** Every data file of the version, in listing order; null until listed. */
+    private List<FileEntry> all;
 
     SnapshotFiles(Engine engine, Snapshot snapshot, ParquetFiles parquet) {
+        this(engine, snapshot, parquet, null);
+    }
+
+    private SnapshotFiles(Engine engine, Snapshot snapshot, ParquetFiles parquet, List<FileEntry> all) {
         this.engine = engine;
         this.snapshot = snapshot;
         this.parquet = parquet;
+        this.all = all;
+    }
+
+    /**
+     * The files of {@code next}, the version a commit of {@code actions} made directly on top of this one (the caller
+     * guarantees: no other commit in between, same schema): these files without the {@code removed} paths, plus a file
+     * for each {@code add} among the actions. When this version's files were never listed, {@code next}'s are read
+     * from the log as usual.
+     *
+     * @param removed the paths ({@code add.path}, as in the log) the commit removed, including those it re-added with a
+     *                deletion vector
+     */
+    SnapshotFiles carried(Snapshot next, Set<String> removed, Collection<Row> actions) {
+        if (all == null) {
+            return new SnapshotFiles(engine, next, parquet);
+        }
+        String root = KernelInternals.tableRoot(scanState());
+        List<FileEntry> files = new ArrayList<>(all.size() + actions.size());
+        for (FileEntry f : all) {
+            if (!removed.contains(f.add.getPath())) {
+                files.add(f);
+            }
+        }
+        for (Row action : actions) {
+            Row scanFile = KernelInternals.scanFileRowOf(action, root);
+            if (scanFile != null) {
+                files.add(new FileEntry(scanFile, KernelInternals.addFileOf(scanFile)));
+            }
+        }
+        return new SnapshotFiles(engine, next, parquet, files);
     }
 
     /** The version's logical schema. */
@@ -52,18 +89,33 @@ final class SnapshotFiles {
 
     /** The version's data files whose statistics pass {@code filter} (null: every file), in the log's order. */
     List<FileEntry> list(TouchedRows.FileFilter filter) throws IOException {
+        if (all == null) {
+            all = listFromLog();
+        }
+        if (filter == null) {
+            return new ArrayList<>(all);
+        }
+        StructType physical = KernelInternals.physicalReadSchema(scanState());
+        List<FileEntry> out = new ArrayList<>();
+        for (FileEntry f : all) {
+            if (filter.mayContain(f.add, physical)) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** Every data file of the version, replayed from checkpoint and log, each entry copied out of the log's batches. */
+    private List<FileEntry> listFromLog() throws IOException {
         List<FileEntry> out = new ArrayList<>();
         Scan scan = snapshot.getScanBuilder().build(); // a Scan hands out its files once
-        StructType physical = KernelInternals.physicalReadSchema(scanState());
+        String root = KernelInternals.tableRoot(scanState());
         try (CloseableIterator<FilteredColumnarBatch> files = scan.getScanFiles(engine, true)) {
             while (files.hasNext()) {
                 try (CloseableIterator<Row> rows = files.next().getRows()) {
                     while (rows.hasNext()) {
-                        Row scanFileRow = rows.next();
-                        AddedFile add = KernelInternals.addFileOf(scanFileRow);
-                        if (filter == null || filter.mayContain(add, physical)) {
-                            out.add(new FileEntry(scanFileRow, add));
-                        }
+                        Row scanFile = KernelInternals.scanFileRowOf(rows.next(), root);
+                        out.add(new FileEntry(scanFile, KernelInternals.addFileOf(scanFile)));
                     }
                 }
             }

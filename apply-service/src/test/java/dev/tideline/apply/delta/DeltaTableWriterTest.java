@@ -30,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -114,6 +116,51 @@ class DeltaTableWriterTest {
                 RowChange.delete(ordinal++, OldRowKind.KEY, key(3))));
         assertEquals(Map.of(1L, values("a2", "9.99", "big-1"), 20L, values("b2", "2.00", "big-2")), table());
         assertEquals(Lsn.of(lsn), writer.appliedLsn());
+    }
+
+    @Test
+    void theFilesCarriedFromCommitToCommitAreThoseTheLogLists() throws Exception {
+        writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS, WriterSettings.DEFAULT.withCompactAfterFiles(4));
+        Map<Long, List<Object>> model = new TreeMap<>();
+        int ordinal = 0;
+        for (int commit = 0; commit < 60; commit++) {
+            List<RowChange> changes = new ArrayList<>();
+            for (int i = 0; i < 1 + random.nextInt(8); i++) {
+                long id = random.nextInt(40);
+                int kind = random.nextInt(3);
+                if (kind < 2) { // insert or update: an upsert either way
+                    String name = "n" + commit + "-" + i;
+                    changes.add(model.containsKey(id)
+                            ? RowChange.update(ordinal++, OldRowKind.NONE, null, row(id, name, "1.00", "d"))
+                            : RowChange.insert(ordinal++, row(id, name, "1.00", "d")));
+                    model.put(id, values(name, "1.00", "d"));
+                } else if (model.remove(id) != null) {
+                    changes.add(RowChange.delete(ordinal++, OldRowKind.KEY, key(id)));
+                }
+            }
+            if (changes.isEmpty()) {
+                continue;
+            }
+            commit(rows(V1, changes.toArray(RowChange[]::new)));
+            if (commit % 7 == 6) {
+                writer.compactIfNeeded();
+            }
+            DeltaTableWriter fromLog = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS, WriterSettings.DEFAULT);
+            assertEquals(describe(fromLog.files()), describe(writer.files()), "files after commit " + commit);
+            assertEquals(model, table(), "rows after commit " + commit);
+        }
+    }
+
+    /** What a search depends on of each file: path, size, row count, statistics, deletion vector. */
+    private static Set<String> describe(List<FileEntry> files) {
+        Set<String> out = new TreeSet<>();
+        for (FileEntry f : files) {
+            out.add(f.add.getPath() + " size=" + f.size + " rows=" + f.add.getNumRecords() + " stats=" + f.add.getStatsJson()
+                    + " dv=" + f.add.getDeletionVector().map(d -> d.getUniqueId() + "/" + d.getCardinality()).orElse("-")
+                    + " status=" + f.status().getPath() + "/" + f.status().getSize());
+        }
+        assertEquals(files.size(), out.size(), "a file listed twice");
+        return out;
     }
 
     @Test

@@ -20,6 +20,11 @@ import io.delta.kernel.internal.deletionvectors.DeletionVectorStoredBitmap;
 import io.delta.kernel.internal.util.ColumnMapping;
 import io.delta.kernel.internal.util.VectorUtils;
 import io.delta.kernel.transaction.ReplaceTableTransactionBuilder;
+import io.delta.kernel.types.BooleanType;
+import io.delta.kernel.types.DataType;
+import io.delta.kernel.types.LongType;
+import io.delta.kernel.types.MapType;
+import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.DataFileStatus;
@@ -110,6 +115,57 @@ public final class KernelInternals {
         StructType scanFileSchema = InternalScanFileUtils.SCAN_FILE_SCHEMA;
         Map<Integer, Object> scanFile = new HashMap<>();
         scanFile.put(scanFileSchema.indexOf("add"), new GenericRow(addSchema, add));
+        scanFile.put(scanFileSchema.indexOf("tableRoot"), tableRoot);
+        return new GenericRow(scanFileSchema, scanFile);
+    }
+
+    /**
+     * The scan-file row a scan of the committed version would hand out for the file an {@code add} action publishes
+     * (statistics and deletion vector included), built from the action, so that a writer that just committed it need not
+     * replay the log to list its files. Null when {@code action} is not an {@code add}. Every value is copied: the row
+     * refers to nothing of the batch {@code action} may be a view on. Relies on {@code AddFile.SCHEMA_WITH_STATS},
+     * {@code InternalScanFileUtils.SCAN_FILE_SCHEMA_WITH_STATS}, {@code DeletionVectorDescriptor}, {@code GenericRow}.
+     *
+     * @param action    a single action row ({@code add}, {@code remove} … one of them set), or an {@code add} row itself
+     * @param tableRoot the table's root URI, as in the scan state ({@link #tableRoot})
+     */
+    public static Row scanFileRowOf(Row action, String tableRoot) {
+        Row add = action;
+        int addField = action.getSchema().indexOf("add");
+        if (addField >= 0) {
+            if (action.isNullAt(addField)) {
+                return null;
+            }
+            add = action.getStruct(addField);
+        }
+        StructType schema = AddFile.SCHEMA_WITH_STATS;
+        Map<Integer, Object> values = new HashMap<>();
+        for (int i = 0; i < schema.length(); i++) {
+            String name = schema.at(i).getName();
+            int from = add.getSchema().indexOf(name);
+            if (from < 0 || add.isNullAt(from)) {
+                continue;
+            }
+            DataType type = schema.at(i).getDataType();
+            Object value;
+            if (type instanceof StringType) {
+                value = add.getString(from);
+            } else if (type instanceof LongType) {
+                value = add.getLong(from);
+            } else if (type instanceof BooleanType) {
+                value = add.getBoolean(from);
+            } else if (type instanceof MapType) {
+                value = VectorUtils.stringStringMapValue(VectorUtils.<String, String>toJavaMap(add.getMap(from)));
+            } else if ("deletionVector".equals(name)) {
+                value = DeletionVectorDescriptor.fromRow(add.getStruct(from)).toRow();
+            } else {
+                throw new IllegalStateException("add." + name + ": no copy for " + type);
+            }
+            values.put(i, value);
+        }
+        StructType scanFileSchema = InternalScanFileUtils.SCAN_FILE_SCHEMA_WITH_STATS;
+        Map<Integer, Object> scanFile = new HashMap<>();
+        scanFile.put(scanFileSchema.indexOf("add"), new GenericRow(schema, values));
         scanFile.put(scanFileSchema.indexOf("tableRoot"), tableRoot);
         return new GenericRow(scanFileSchema, scanFile);
     }
