@@ -29,6 +29,7 @@ import io.delta.kernel.utils.DataFileStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -340,8 +341,10 @@ public final class DeltaTableWriter {
             List<DeletionVectorRef> descriptors = addWithVectors(rewritten, vectors, physical, actions);
             long rowsWritten = 0;
             int added = 0;
+            Map<String, FileKeys> writtenKeys = new HashMap<>();
             if (!merged.isEmpty()) {
-                List<DataFileStatus> written = parquet.write(ctx, physical, statsColumns, target, merged);
+                List<DataFileStatus> written = parquet.write(ctx, physical, statsColumns, target, merged,
+                        (file, keys) -> writtenKeys.put(file.getPath(), keys));
                 rowsWritten = merged.size();
                 added = written.size();
                 appendActions(state, ctx, written, actions);
@@ -358,6 +361,7 @@ public final class DeltaTableWriter {
                 changes.deletes.keySet().forEach(f -> removedPaths.add(f.add.getPath()));
                 current = before.carried(snapshot, removedPaths, actions);
             }
+            writtenKeys.forEach((path, keys) -> touchedRows.rememberKeys(current, target, path, keys));
             return Optional.of(new CommitOutcome(result.getVersion(), rowsWritten, added, removed, changes.searched, millisSince(start)));
         } catch (ConcurrentTransactionException e) {
             // Another writer (or an earlier run of ours) recorded this LSN meanwhile: already applied.
@@ -424,9 +428,9 @@ public final class DeltaTableWriter {
                         out.add(f);
                     }
                 }
-                StructType physical = KernelInternals.physicalReadSchema(current.scanState());
+                StructType physical = current.physicalReadSchema();
                 for (StagedFiles.Written w : files.written()) {
-                    if (filter == null || filter.mayContain(w.file().add, physical)) {
+                    if (filter == null || filter.mayContain(w.file(), physical)) {
                         out.add(w.file());
                     }
                 }
@@ -693,6 +697,11 @@ public final class DeltaTableWriter {
     /** The data files of the current version as the writer sees them (carried or listed; tests). */
     List<FileEntry> files() throws IOException {
         return snapshot == null ? List.of() : current.list(null);
+    }
+
+    /** The keys of one of {@link #files()} the shared key cache holds for the current layout, or null (tests). */
+    FileKeys cachedKeys(FileEntry file) {
+        return touchedRows.cachedKeys(current, layout, file.status().getPath());
     }
 
     /** Reads every row of the table (tests, verification). */

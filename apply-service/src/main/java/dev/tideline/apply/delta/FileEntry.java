@@ -5,6 +5,7 @@ import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.utils.DataFileStatus;
 import io.delta.kernel.utils.FileStatus;
+import java.util.Optional;
 
 /**
  * A data file: of the current snapshot (with its scan-file row), or written by a staged commit and
@@ -15,6 +16,8 @@ final class FileEntry {
     final AddedFile add;
     final long size;
     private FileStatus status;
+    /** Parsed on first use and kept: a file carried from version to version is filtered by every commit. */
+    private Optional<FileStatistics> statistics;
 
     FileEntry(Row scanFileRow, AddedFile add) {
         this.scanFileRow = scanFileRow;
@@ -30,6 +33,14 @@ final class FileEntry {
 
     boolean staged() {
         return scanFileRow == null;
+    }
+
+    /** The file's statistics in exact types ({@link FileStatistics#of}), or empty when it has none. */
+    Optional<FileStatistics> statistics() {
+        if (statistics == null) {
+            statistics = FileStatistics.of(add);
+        }
+        return statistics;
     }
 
     FileStatus status() {

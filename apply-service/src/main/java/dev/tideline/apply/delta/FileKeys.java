@@ -130,6 +130,27 @@ final class FileKeys {
         return new FileKeys(null, Arrays.copyOf(values, rows), ints, new BitSet(), rows);
     }
 
+    /**
+     * The keys of a file just written from {@code rows} (its rows in file order), without reading it back — or
+     * null unless the key is one {@code bigint} or {@code int} column without nulls (held as {@code long[]}).
+     * Only for those is a value as written trivially the value read back; other types (decimals' scale,
+     * timestamps' precision, strings) are read back so that lookups compare what the file holds.
+     *
+     * @param keyIndex the key column's index in {@code rows}
+     * @param ints     whether the column is {@code int} (values are {@link Integer}) rather than {@code bigint}
+     */
+    static FileKeys ofWritten(List<Object[]> rows, int keyIndex, boolean ints) {
+        long[] values = new long[rows.size()];
+        for (int p = 0; p < values.length; p++) {
+            Object v = rows.get(p)[keyIndex];
+            if (!(ints ? v instanceof Integer : v instanceof Long)) {
+                return null;
+            }
+            values[p] = ((Number) v).longValue();
+        }
+        return new FileKeys(null, values, ints, new BitSet(), values.length);
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Object>[] newLists(int n) {
         List<Object>[] lists = new List[n];

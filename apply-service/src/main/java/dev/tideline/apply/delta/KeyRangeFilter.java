@@ -32,7 +32,7 @@ final class KeyRangeFilter {
      */
     static TouchedRows.FileFilter of(StructType logical, TableLayout layout, List<RowKey> touched) {
         if (touched.isEmpty()) {
-            return (add, physical) -> false;
+            return (file, physical) -> false;
         }
         int[] keyIndexes = layout.keyIndexes();
         int nullFirst = 0;
@@ -40,8 +40,8 @@ final class KeyRangeFilter {
             nullFirst++;
         }
         int firstNonNull = nullFirst;
-        return (add, physical) -> {
-            Optional<FileStatistics> stats = FileStatistics.of(add);
+        return (file, physical) -> {
+            Optional<FileStatistics> stats = file.statistics();
             if (stats.isEmpty()) {
                 return true;
             }

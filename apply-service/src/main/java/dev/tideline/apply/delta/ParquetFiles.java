@@ -2,7 +2,6 @@ package dev.tideline.apply.delta;
 
 import dev.tideline.core.TableId;
 import dev.tideline.delta.CloseableIterators;
-import dev.tideline.delta.kernel.KernelInternals;
 import io.delta.kernel.DataWriteContext;
 import io.delta.kernel.Scan;
 import io.delta.kernel.data.ColumnVector;
@@ -12,6 +11,10 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.engine.FileReadResult;
 import io.delta.kernel.expressions.Column;
+import io.delta.kernel.statistics.DataFileStatistics;
+import io.delta.kernel.types.DataType;
+import io.delta.kernel.types.IntegerType;
+import io.delta.kernel.types.LongType;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.DataFileStatus;
@@ -63,10 +66,12 @@ final class ParquetFiles {
      * null): those at the given physical positions, or, when {@code positions} is null, every row its
      * deletion vector keeps.
      *
-     * @param scanState the state of a full scan of the snapshot the file belongs to
-     * @param logical   that snapshot's (logical) schema
+     * @param scanState    the state of a full scan of the snapshot the file belongs to
+     * @param physicalRead the physical schema that scan reads data files with
+     * @param logical      that snapshot's (logical) schema
      */
-    List<Object[]> read(FileEntry file, Row scanState, StructType logical, TableLayout target, List<Integer> positions)
+    List<Object[]> read(FileEntry file, Row scanState, StructType physicalRead, StructType logical, TableLayout target,
+                        List<Integer> positions)
             throws IOException {
         BitSet wanted = null;
         if (positions != null) {
@@ -74,7 +79,6 @@ final class ParquetFiles {
             positions.forEach(wanted::set);
         }
         int position = 0;
-        StructType physicalRead = KernelInternals.physicalReadSchema(scanState);
         int[] from = new int[target.columnCount()];
         for (int i = 0; i < from.length; i++) {
             from[i] = logical.indexOf(target.schema().at(i).getName());
@@ -144,9 +148,25 @@ final class ParquetFiles {
         return out;
     }
 
+    /** Receives the keys of a file {@link #write} wrote, taken from the rows written (see {@link FileKeys#ofWritten}). */
+    interface WrittenKeys {
+        void accept(DataFileStatus file, FileKeys keys);
+    }
+
     /** Writes rows sorted by key into one or more files (split at the engine's target file size). */
     List<DataFileStatus> write(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
                                List<Object[]> rows) throws IOException {
+        return write(ctx, physical, statsColumns, target, rows, null);
+    }
+
+    /**
+     * As {@link #write(DataWriteContext, StructType, List, TableLayout, List)}, handing {@code keysOut} each written
+     * file's keys when the table's key is one {@code bigint}/{@code int} column (SCD type 1), so that the next commit
+     * need not read them back. Files are cut in row order, so a file's rows are the next {@code numRecords} of the
+     * sorted rows; when the files' counts do not add up to the rows written, no keys are handed out.
+     */
+    List<DataFileStatus> write(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
+                               List<Object[]> rows, WrittenKeys keysOut) throws IOException {
         // Keys computed once per row, not once per comparison.
         List<Map.Entry<RowKey, Object[]>> keyed = new ArrayList<>(rows.size());
         for (Object[] row : rows) {
@@ -172,7 +192,42 @@ final class ParquetFiles {
                 CloseableIterators.of(batches.iterator()), statsColumns)) {
             files.forEachRemaining(f -> out.add(FileStatistics.exactOnly(f, physical)));
         }
+        if (keysOut != null) {
+            handOutKeys(out, sorted, physical, target, keysOut);
+        }
         return out;
+    }
+
+    private static void handOutKeys(List<DataFileStatus> files, List<Object[]> sorted, StructType physical, TableLayout target,
+                                    WrittenKeys keysOut) {
+        if (target.keyIndexes().length != 1 || target.scdType() == ScdType.SCD_TYPE_2) {
+            return;
+        }
+        int keyIndex = target.keyIndexes()[0];
+        DataType type = physical.at(keyIndex).getDataType();
+        if (!(type instanceof LongType || type instanceof IntegerType)) {
+            return;
+        }
+        List<FileKeys> keys = new ArrayList<>(files.size());
+        int from = 0;
+        for (DataFileStatus f : files) {
+            long n = f.getStatistics().map(DataFileStatistics::getNumRecords).orElse(-1L);
+            if (n < 0 || from + n > sorted.size()) {
+                return;
+            }
+            FileKeys k = FileKeys.ofWritten(sorted.subList(from, from + (int) n), keyIndex, type instanceof IntegerType);
+            if (k == null) {
+                return;
+            }
+            keys.add(k);
+            from += (int) n;
+        }
+        if (from != sorted.size()) {
+            return;
+        }
+        for (int i = 0; i < files.size(); i++) {
+            keysOut.accept(files.get(i), keys.get(i));
+        }
     }
 
     /** Kernel's default statistics columns plus every key column (copy-on-write prunes on them). */

@@ -26,6 +26,8 @@ final class SnapshotFiles {
     private final Snapshot snapshot;
     private final ParquetFiles parquet;
     private Row scanState;
+    /** Parsed from the scan state once: Kernel parses its JSON on every call, ~4 % of apply's CPU at 1,000 tables. */
+    private StructType physicalRead;
     /** Every data file of the version, in listing order; null until listed. */
     private List<FileEntry> all;
 
@@ -84,7 +86,10 @@ final class SnapshotFiles {
 
     /** The physical schema (column-mapped names) data files of this version are read with. */
     StructType physicalReadSchema() {
-        return KernelInternals.physicalReadSchema(scanState());
+        if (physicalRead == null) {
+            physicalRead = KernelInternals.physicalReadSchema(scanState());
+        }
+        return physicalRead;
     }
 
     /** The version's data files whose statistics pass {@code filter} (null: every file), in the log's order. */
@@ -95,10 +100,10 @@ final class SnapshotFiles {
         if (filter == null) {
             return new ArrayList<>(all);
         }
-        StructType physical = KernelInternals.physicalReadSchema(scanState());
+        StructType physical = physicalReadSchema();
         List<FileEntry> out = new ArrayList<>();
         for (FileEntry f : all) {
-            if (filter.mayContain(f.add, physical)) {
+            if (filter.mayContain(f, physical)) {
                 out.add(f);
             }
         }
@@ -133,6 +138,6 @@ final class SnapshotFiles {
      * {@code positions} is null, every row its deletion vector keeps ({@link ParquetFiles#read}).
      */
     List<Object[]> readRows(FileEntry file, TableLayout target, List<Integer> positions) throws IOException {
-        return parquet.read(file, scanState(), snapshot.getSchema(), target, positions);
+        return parquet.read(file, scanState(), physicalReadSchema(), snapshot.getSchema(), target, positions);
     }
 }

@@ -1,7 +1,6 @@
 package dev.tideline.apply.delta;
 
 import dev.tideline.core.TableId;
-import dev.tideline.delta.kernel.AddedFile;
 import dev.tideline.delta.kernel.DeletionVectorBitmap;
 import dev.tideline.delta.kernel.DeletionVectorRef;
 import dev.tideline.delta.kernel.KernelInternals;
@@ -66,7 +65,7 @@ final class TouchedRows {
 
     /** Decides from a file's statistics whether it may hold one of the touched keys. */
     interface FileFilter {
-        boolean mayContain(AddedFile add, StructType physical);
+        boolean mayContain(FileEntry file, StructType physical);
     }
 
     /**
@@ -268,26 +267,55 @@ final class TouchedRows {
 
     /** The key columns of a data file, from the shared cache or read now. */
     private FileKeys keysOf(SnapshotFiles version, FileEntry file, TableLayout target) throws IOException {
-        StructType physical = KernelInternals.physicalReadSchema(version.scanState());
-        StructType logical = version.logicalSchema();
-        StructType keySchema = new StructType();
-        StringBuilder cacheKey = new StringBuilder(file.add.getPath()).append('|');
-        for (int k : target.keyIndexes()) {
-            StructField field = physical.at(logical.indexOf(target.schema().at(k).getName()));
-            keySchema = keySchema.add(field);
-            cacheKey.append(field.getName()).append(',');
-        }
-        StructType endAt = null;
-        if (target.scdType() == ScdType.SCD_TYPE_2) {
-            endAt = new StructType().add(physical.at(logical.indexOf(TableLayout.END_AT)));
-        }
-        String path = tablePath + "/" + cacheKey;
-        FileKeys keys = FileKeyCache.SHARED.get(path);
+        KeyColumns columns = KeyColumns.of(version, target);
+        String cacheKey = columns.cacheKey(file.status().getPath());
+        FileKeys keys = FileKeyCache.SHARED.get(cacheKey);
         if (keys == null) {
-            keys = FileKeys.read(engine, file.status(), keySchema, endAt);
-            FileKeyCache.SHARED.put(path, keys);
+            keys = FileKeys.read(engine, file.status(), columns.keySchema(), columns.endAt());
+            FileKeyCache.SHARED.put(cacheKey, keys);
         }
         return keys;
+    }
+
+    /**
+     * Keeps the keys of a data file this writer just committed to {@code version}, taken from the rows it wrote
+     * ({@link ParquetFiles.WrittenKeys}), so that the next batch searching it need not read them back. The
+     * cache key is the one {@link #keysOf} looks up: the file's absolute path and the key's physical columns.
+     */
+    void rememberKeys(SnapshotFiles version, TableLayout target, String absolutePath, FileKeys keys) {
+        FileKeyCache.SHARED.put(KeyColumns.of(version, target).cacheKey(absolutePath), keys);
+    }
+
+    /** The keys of the data file at {@code absolutePath} the shared cache holds for {@code target}'s key, or null (tests). */
+    FileKeys cachedKeys(SnapshotFiles version, TableLayout target, String absolutePath) {
+        return FileKeyCache.SHARED.get(KeyColumns.of(version, target).cacheKey(absolutePath));
+    }
+
+    /**
+     * The physical key columns of {@code target} in a version's data files (and {@code __END_AT} for SCD type 2),
+     * and the suffix naming them in cache keys: one file's keys differ by the columns read.
+     */
+    private record KeyColumns(StructType keySchema, StructType endAt, String names) {
+        static KeyColumns of(SnapshotFiles version, TableLayout target) {
+            StructType physical = version.physicalReadSchema();
+            StructType logical = version.logicalSchema();
+            StructType keySchema = new StructType();
+            StringBuilder names = new StringBuilder();
+            for (int k : target.keyIndexes()) {
+                StructField field = physical.at(logical.indexOf(target.schema().at(k).getName()));
+                keySchema = keySchema.add(field);
+                names.append(field.getName()).append(',');
+            }
+            StructType endAt = null;
+            if (target.scdType() == ScdType.SCD_TYPE_2) {
+                endAt = new StructType().add(physical.at(logical.indexOf(TableLayout.END_AT)));
+            }
+            return new KeyColumns(keySchema, endAt, names.toString());
+        }
+
+        String cacheKey(String absolutePath) {
+            return absolutePath + "|" + names;
+        }
     }
 
     /** The rows a file's current deletion vector removes (empty without one). */

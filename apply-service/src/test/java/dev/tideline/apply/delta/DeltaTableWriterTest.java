@@ -1,6 +1,7 @@
 package dev.tideline.apply.delta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,8 @@ import dev.tideline.delta.DeltaEngines;
 import dev.tideline.delta.EngineSettings;
 import dev.tideline.delta.TableLocations;
 import io.delta.kernel.engine.Engine;
+import io.delta.kernel.types.LongType;
+import io.delta.kernel.types.StructType;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -149,6 +152,35 @@ class DeltaTableWriterTest {
             assertEquals(describe(fromLog.files()), describe(writer.files()), "files after commit " + commit);
             assertEquals(model, table(), "rows after commit " + commit);
         }
+    }
+
+    @Test
+    void theKeysOfAFileJustWrittenAreCachedAsReadingTheFileGivesThem() throws Exception {
+        for (int commit = 0; commit < 3; commit++) {
+            List<RowChange> changes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                long id = random.nextInt(1_000_000) - 500_000;
+                changes.add(RowChange.insert(i, row(id, "n" + i, "1.00", "d")));
+            }
+            commit(rows(V1, changes.toArray(RowChange[]::new)));
+        }
+        // The file's own (column-mapped) name of the key column.
+        io.delta.kernel.data.Row scanState = io.delta.kernel.Table.forPath(engine, writer.tablePath()).getLatestSnapshot(engine)
+                .getScanBuilder().build().getScanState(engine);
+        StructType keySchema = new StructType().add(dev.tideline.delta.kernel.KernelInternals.physicalReadSchema(scanState).at(0));
+        assertEquals(LongType.LONG, keySchema.at(0).getDataType());
+        int checked = 0;
+        for (FileEntry f : writer.files()) {
+            FileKeys cached = writer.cachedKeys(f);
+            assertNotNull(cached, "keys of " + f.add.getPath() + " not cached by the commit that wrote it");
+            FileKeys read = FileKeys.read(engine, f.status(), keySchema, null);
+            assertEquals(read.rowCount(), cached.rowCount());
+            for (int p = 0; p < read.rowCount(); p++) {
+                assertEquals(read.keyAt(p), cached.keyAt(p), "key at position " + p + " of " + f.add.getPath());
+                checked++;
+            }
+        }
+        assertTrue(checked >= 400, "rows checked: " + checked); // random ids may repeat: upserts
     }
 
     /** What a search depends on of each file: path, size, row count, statistics, deletion vector. */

@@ -131,7 +131,9 @@ class ApplyServiceIT {
             assertTrue(!checkpoint.appliedCommitLsn().isAfter(last));
             await().atMost(Duration.ofSeconds(10)).until(() -> events.stream().anyMatch(e -> e.deltaVersion() == orders.version()));
             given().get("/q/metrics").then().statusCode(200)
-                    .body(org.hamcrest.Matchers.containsString("tideline_apply_rows_total"));
+                    .body(org.hamcrest.Matchers.containsString("tideline_apply_rows_total"),
+                            org.hamcrest.Matchers.containsString("tideline_apply_commit_latency_seconds_count{pipeline=\"pq\""),
+                            org.hamcrest.Matchers.containsString("tideline_apply_pipeline_commit_latency_seconds{pipeline=\"pq\",quantile=\"0.95\""));
         }
     }
 
