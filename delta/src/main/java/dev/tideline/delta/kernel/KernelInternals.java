@@ -104,19 +104,14 @@ public final class KernelInternals {
      * @param deletionVector  the action's {@code deletionVector} struct, {@code null} for none
      */
     public static Row scanFileRow(String tableRoot, String path, MapValue partitionValues, long size, Row deletionVector) {
-        StructType addSchema = AddFile.SCHEMA_WITHOUT_STATS;
-        Map<Integer, Object> add = new HashMap<>();
-        add.put(addSchema.indexOf("path"), path);
-        add.put(addSchema.indexOf("partitionValues"), partitionValues);
-        add.put(addSchema.indexOf("size"), size);
-        add.put(addSchema.indexOf("modificationTime"), 0L);
-        add.put(addSchema.indexOf("dataChange"), Boolean.TRUE);
-        add.put(addSchema.indexOf("deletionVector"), deletionVector);
-        StructType scanFileSchema = InternalScanFileUtils.SCAN_FILE_SCHEMA;
-        Map<Integer, Object> scanFile = new HashMap<>();
-        scanFile.put(scanFileSchema.indexOf("add"), new GenericRow(addSchema, add));
-        scanFile.put(scanFileSchema.indexOf("tableRoot"), tableRoot);
-        return new GenericRow(scanFileSchema, scanFile);
+        Map<String, Object> add = new HashMap<>();
+        add.put("path", path);
+        add.put("partitionValues", partitionValues);
+        add.put("size", size);
+        add.put("modificationTime", 0L);
+        add.put("dataChange", Boolean.TRUE);
+        add.put("deletionVector", deletionVector);
+        return scanFileRow(tableRoot, add, false);
     }
 
     /**
@@ -139,7 +134,7 @@ public final class KernelInternals {
             add = action.getStruct(addField);
         }
         StructType schema = AddFile.SCHEMA_WITH_STATS;
-        Map<Integer, Object> values = new HashMap<>();
+        Map<String, Object> values = new HashMap<>();
         for (int i = 0; i < schema.length(); i++) {
             String name = schema.at(i).getName();
             int from = add.getSchema().indexOf(name);
@@ -161,11 +156,25 @@ public final class KernelInternals {
             } else {
                 throw new IllegalStateException("add." + name + ": no copy for " + type);
             }
-            values.put(i, value);
+            values.put(name, value);
         }
-        StructType scanFileSchema = InternalScanFileUtils.SCAN_FILE_SCHEMA_WITH_STATS;
+        return scanFileRow(tableRoot, values, true);
+    }
+
+    /**
+     * The one builder of scan-file rows: an {@code add} entry with {@code values} (by field name; a field not named is
+     * null) under the table root. Relies on {@code AddFile.SCHEMA_WITH_STATS}/{@code SCHEMA_WITHOUT_STATS},
+     * {@code InternalScanFileUtils.SCAN_FILE_SCHEMA_WITH_STATS}/{@code SCAN_FILE_SCHEMA}, {@code GenericRow}.
+     *
+     * @param withStats whether the entry has the {@code stats} field (a scan's rows with statistics) or not
+     */
+    private static Row scanFileRow(String tableRoot, Map<String, Object> values, boolean withStats) {
+        StructType addSchema = withStats ? AddFile.SCHEMA_WITH_STATS : AddFile.SCHEMA_WITHOUT_STATS;
+        Map<Integer, Object> add = new HashMap<>();
+        values.forEach((name, value) -> add.put(addSchema.indexOf(name), value));
+        StructType scanFileSchema = withStats ? InternalScanFileUtils.SCAN_FILE_SCHEMA_WITH_STATS : InternalScanFileUtils.SCAN_FILE_SCHEMA;
         Map<Integer, Object> scanFile = new HashMap<>();
-        scanFile.put(scanFileSchema.indexOf("add"), new GenericRow(schema, values));
+        scanFile.put(scanFileSchema.indexOf("add"), new GenericRow(addSchema, add));
         scanFile.put(scanFileSchema.indexOf("tableRoot"), tableRoot);
         return new GenericRow(scanFileSchema, scanFile);
     }

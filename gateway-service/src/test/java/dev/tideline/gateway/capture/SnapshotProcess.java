@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * then exits. Heap "used" counts garbage not yet collected (G1 lets it grow to the limit); after GC
  * is the sum over the heap's pools of what the last collection left, sampled.
  *
- * <p>Arguments: JDBC URL, user, password ("" for none), NATS URL, gateway id (also the prefix of the
- * slot {@code <id>_slot} and publication {@code <id>_pub}), table as {@code schema.name},
+ * <p>Arguments: the shared ones ({@link ProcessArguments}: JDBC URL, user, password, NATS URL, gateway id),
+ * table as {@code schema.name},
  * parallelism, chunk bytes (as configured: lowered on a small heap as the service does, and printed as
  * {@code chunk-bytes <bytes>}), rows per chunk, stream max bytes.
  */
@@ -41,13 +40,8 @@ public final class SnapshotProcess {
     }
 
     public static void main(String[] args) throws Exception {
-        String jdbcUrl = args[0];
-        Properties credentials = new Properties();
-        credentials.setProperty("user", args[1]);
-        if (!args[2].isEmpty()) {
-            credentials.setProperty("password", args[2]);
-        }
-        String id = args[4];
+        ProcessArguments shared = ProcessArguments.parse(args);
+        String id = shared.id();
         String[] name = args[5].split("\\.");
         TableId table = TableId.of(name[0], name[1]);
         int parallelism = Integer.parseInt(args[6]);
@@ -85,9 +79,9 @@ public final class SnapshotProcess {
             }
         }, "memory-sampler");
         sampler.setDaemon(true);
-        try (ChangeCapture capture = new ChangeCapture(settings, PostgresReplicationSource.jdbc(jdbcUrl, credentials),
-                ChangeCapture.NatsConnector.of(args[3]), windows, p -> false);
-             Connection client = Nats.connect(args[3])) {
+        try (ChangeCapture capture = new ChangeCapture(settings, PostgresReplicationSource.jdbc(shared.jdbcUrl(), shared.credentials()),
+                ChangeCapture.NatsConnector.of(shared.natsUrl()), windows, p -> false);
+             Connection client = Nats.connect(shared.natsUrl())) {
             capture.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (capture.state() != ChangeCapture.State.STREAMING) {
@@ -97,7 +91,8 @@ public final class SnapshotProcess {
                 Thread.sleep(20);
             }
             sampler.start();
-            try (TableSnapshots snapshots = new TableSnapshots(id, () -> DriverManager.getConnection(jdbcUrl, credentials), windows,
+            try (TableSnapshots snapshots = new TableSnapshots(id,
+                    () -> DriverManager.getConnection(shared.jdbcUrl(), shared.credentials()), windows,
                     new SnapshotProgressStore(client, id), snapshot)) {
                 snapshots.start(List.of(table));
                 TableSnapshots.TableState state;

@@ -91,40 +91,42 @@ public final class StreamedDiff {
     }
 
     void removed(ChangeImage image) {
-        rowsRead++;
-        Object before = seen.putIfAbsent(image.key(), new Removed(image));
-        if (before == null) {
-            waitingRemoved++;
-            hold(image);
-            return;
-        }
-        if (before instanceof ChangeImage added) {
-            seen.put(image.key(), SETTLED);
-            waitingAdded--;
-            waitingBytes -= added.heapBytes();
-            settle(image, added);
-            return;
-        }
-        // A removed key seen twice: two removed rows with one key, which only a timeseries key allows.
-        throw new Abandoned("two removed rows with one key in version " + version + " of " + tableName, false);
+        arrive(image, true);
     }
 
     void added(ChangeImage image) {
+        arrive(image, false);
+    }
+
+    /** A row of one side: it waits for the other side of its key, or settles the key with the row waiting there. */
+    private void arrive(ChangeImage image, boolean removed) {
         rowsRead++;
-        Object before = seen.putIfAbsent(image.key(), image);
+        Object before = seen.putIfAbsent(image.key(), removed ? new Removed(image) : image);
         if (before == null) {
-            waitingAdded++;
+            if (removed) {
+                waitingRemoved++;
+            } else {
+                waitingAdded++;
+            }
             hold(image);
             return;
         }
-        if (before instanceof Removed removed) {
-            seen.put(image.key(), SETTLED);
-            waitingRemoved--;
-            waitingBytes -= removed.image().heapBytes();
-            settle(removed.image(), image);
-            return;
+        ChangeImage other = removed
+                ? (before instanceof ChangeImage added ? added : null)
+                : (before instanceof Removed waiting ? waiting.image() : null);
+        if (other == null) {
+            // A key seen twice on this side (or after it settled). Two removed rows with one key: only a timeseries key allows it.
+            throw removed ? new Abandoned("two removed rows with one key in version " + version + " of " + tableName, false)
+                    : new DuplicateKeyException(tableName, encoder.describeKey(image.key()), version);
         }
-        throw new DuplicateKeyException(tableName, encoder.describeKey(image.key()), version);
+        seen.put(image.key(), SETTLED);
+        if (removed) {
+            waitingAdded--;
+        } else {
+            waitingRemoved--;
+        }
+        waitingBytes -= other.heapBytes();
+        settle(removed ? image : other, removed ? other : image);
     }
 
     private void settle(ChangeImage removed, ChangeImage added) {
