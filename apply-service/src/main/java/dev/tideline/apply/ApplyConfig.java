@@ -140,6 +140,18 @@ public interface ApplyConfig {
         @WithDefault("32")
         int compactAfterFiles();
 
+        /**
+         * Of the checkpoints Kernel asks for (every {@code delta.checkpointInterval} versions), one is written only
+         * when the table's previous checkpoint is at least this old, or {@link #checkpointMaxCommits()} commits back
+         * (see {@code CheckpointSpacing}). 0 writes every one.
+         */
+        @WithDefault("60s")
+        Duration checkpointMinAge();
+
+        /** Commits after a checkpoint at which the next one Kernel asks for is written whatever its age. */
+        @WithDefault("100")
+        int checkpointMaxCommits();
+
         /** Extra Hadoop configuration for non-local warehouses, e.g. {@code fs.s3a.endpoint}. */
         Map<String, String> hadoop();
     }

@@ -108,6 +108,9 @@ public final class DeltaTableWriter {
     private TableLayout layout;
     /** The data files of {@link #snapshot}; replaced with it. */
     private SnapshotFiles current;
+    /** The version of the last checkpoint this writer asked for, -1 for none since it opened the table; and when. */
+    private long checkpointVersion = -1;
+    private long checkpointNanos;
 
     private DeltaTableWriter(Engine engine, String tablePath, String appId, TableId source, WriterSettings settings) {
         this.engine = engine;
@@ -761,6 +764,11 @@ public final class DeltaTableWriter {
     private void finish(TransactionCommitResult result) {
         for (PostCommitHook hook : result.getPostCommitHooks()) {
             if (hook.getType() == PostCommitHook.PostCommitHookType.CHECKPOINT) {
+                if (!settings.checkpointSpacing().due(result.getVersion(), checkpointVersion, System.nanoTime() - checkpointNanos)) {
+                    continue; // the last one is recent enough for readers: see CheckpointSpacing
+                }
+                checkpointVersion = result.getVersion();
+                checkpointNanos = System.nanoTime();
                 // A checkpoint takes ~0.5 s and nothing waits for it (the next commit reads the log
                 // either way): written off the apply thread, one at a time per process. Its files
                 // are written atomically, so a crash meanwhile leaves the previous checkpoint.

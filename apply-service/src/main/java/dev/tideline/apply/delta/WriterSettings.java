@@ -17,9 +17,10 @@ import java.util.concurrent.Executor;
  * @param checkpoints         where the checkpoints Kernel asks for after commits are written, off the
  *                            committing thread ({@link CheckpointExecutors}): the apply service's own
  *                            executor, or, by default, {@link CheckpointExecutors#standalone()}
+ * @param checkpointSpacing   which of the checkpoints Kernel asks for are written ({@link CheckpointSpacing})
  */
 public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles, long compactMaxRows,
-                             Executor checkpoints) {
+                             Executor checkpoints, CheckpointSpacing checkpointSpacing) {
 
     /** Default {@link #compactMaxRows()}: about 75 MiB of heap at ~150 bytes per row. */
     public static final long DEFAULT_COMPACT_MAX_ROWS = 500_000;
@@ -30,10 +31,12 @@ public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFile
             throw new IllegalArgumentException("rowsPerBatch >= 1, smallFileBytes >= 1, compactAfterFiles >= 2, compactMaxRows >= 1 required");
         }
         Objects.requireNonNull(checkpoints, "checkpoints");
+        Objects.requireNonNull(checkpointSpacing, "checkpointSpacing");
     }
 
     public WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles, long compactMaxRows) {
-        this(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, compactMaxRows, CheckpointExecutors.standalone());
+        this(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, compactMaxRows, CheckpointExecutors.standalone(),
+                CheckpointSpacing.DEFAULT);
     }
 
     public WriterSettings(String engineInfo, int rowsPerBatch, long smallFileBytes, int compactAfterFiles) {
@@ -41,15 +44,20 @@ public record WriterSettings(String engineInfo, int rowsPerBatch, long smallFile
     }
 
     public WriterSettings withCompactAfterFiles(int files) {
-        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, files, compactMaxRows, checkpoints);
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, files, compactMaxRows, checkpoints, checkpointSpacing);
     }
 
     public WriterSettings withCompactMaxRows(long rows) {
-        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, rows, checkpoints);
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, rows, checkpoints, checkpointSpacing);
     }
 
     /** These settings with checkpoints written by {@code executor} (the apply service's, shut down with it). */
     public WriterSettings withCheckpoints(Executor executor) {
-        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, compactMaxRows, executor);
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, compactMaxRows, executor, checkpointSpacing);
+    }
+
+    /** These settings with checkpoints spaced by {@code spacing}. */
+    public WriterSettings withCheckpointSpacing(CheckpointSpacing spacing) {
+        return new WriterSettings(engineInfo, rowsPerBatch, smallFileBytes, compactAfterFiles, compactMaxRows, checkpoints, spacing);
     }
 }

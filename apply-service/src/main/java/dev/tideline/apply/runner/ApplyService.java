@@ -2,6 +2,7 @@ package dev.tideline.apply.runner;
 
 import dev.tideline.apply.ApplyConfig;
 import dev.tideline.apply.delta.CheckpointExecutors;
+import dev.tideline.apply.delta.CheckpointSpacing;
 import dev.tideline.apply.delta.WriterSettings;
 import dev.tideline.apply.stream.ApplySettings;
 import dev.tideline.apply.stream.PullStatusListener;
@@ -143,7 +144,8 @@ public class ApplyService {
                 .withCommitThreads(config.apply().commitThreads())
                 .withAckWait(config.apply().ackWait());
         WriterSettings writer = new WriterSettings("Tideline-apply", WriterSettings.DEFAULT.rowsPerBatch(),
-                config.apply().smallFileBytes(), config.apply().compactAfterFiles()).withCheckpoints(checkpoints);
+                config.apply().smallFileBytes(), config.apply().compactAfterFiles()).withCheckpoints(checkpoints)
+                .withCheckpointSpacing(new CheckpointSpacing(config.apply().checkpointMinAge(), config.apply().checkpointMaxCommits()));
         ApplyRunner runner = new ApplyRunner(spec, control, () -> NatsConnect.connect(config.nats().url(), "tideline-apply-" + id,
                 NatsConnect.Reconnect.FOREVER, new PullStatusListener()),
                 engine, warehouse, settings, writer, metrics, () -> leases.holds(id));

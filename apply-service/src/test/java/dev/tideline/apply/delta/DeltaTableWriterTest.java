@@ -26,6 +26,7 @@ import io.delta.kernel.types.LongType;
 import io.delta.kernel.types.StructType;
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -204,7 +205,7 @@ class DeltaTableWriterTest {
             service.execute(task);
         };
         writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS,
-                WriterSettings.DEFAULT.withCheckpoints(checkpoints));
+                WriterSettings.DEFAULT.withCheckpoints(checkpoints).withCheckpointSpacing(CheckpointSpacing.EVERY_REQUEST));
         for (int i = 1; i <= 10; i++) {
             commit(rows(V1, RowChange.insert(0, row(i, "n" + i, "1", "d"))));
         }
@@ -223,6 +224,41 @@ class DeltaTableWriterTest {
         assertEquals(2, asked.get());
         assertTrue(!java.nio.file.Files.exists(log.resolve("00000000000000000020.checkpoint.parquet")));
         assertEquals(20, table().size());
+    }
+
+    @Test
+    void checkpointsAreSpacedByAgeOrCommitsAndReadersStillReadEveryRow() throws Exception {
+        // An hour between checkpoints unless 30 commits pile up: Kernel asks at 10, 20, ...; 10 is the first since
+        // the writer opened the table, then 40 (30 commits on), then 70.
+        writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS,
+                WriterSettings.DEFAULT.withCheckpoints(Runnable::run).withCheckpointSpacing(new CheckpointSpacing(Duration.ofHours(1), 30)));
+        for (int i = 1; i <= 75; i++) {
+            commit(rows(V1, RowChange.insert(0, row(i, "n" + i, "1", "d"))));
+        }
+        Path log = DeltaLogFiles.log(writer.tablePath());
+        List<Long> checkpoints = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(log)) {
+            files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".checkpoint.parquet"))
+                    .forEach(n -> checkpoints.add(Long.parseLong(n.substring(0, 20))));
+        }
+        checkpoints.sort(null);
+        assertEquals(List.of(10L, 40L, 70L), checkpoints);
+        DeltaTableWriter fromLog = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS, WriterSettings.DEFAULT);
+        assertEquals(75, fromLog.readAll().size());
+        assertEquals(75, fromLog.version());
+    }
+
+    @Test
+    void aCheckpointIsDueFirstAfterOpeningThenByAgeOrCommits() {
+        CheckpointSpacing spacing = new CheckpointSpacing(Duration.ofSeconds(60), 100);
+        assertTrue(spacing.due(10, -1, 0), "the first request since the writer opened the table");
+        assertTrue(!spacing.due(20, 10, Duration.ofSeconds(59).toNanos()));
+        assertTrue(spacing.due(20, 10, Duration.ofSeconds(60).toNanos()));
+        assertTrue(!spacing.due(100, 10, 0));
+        assertTrue(spacing.due(110, 10, 0));
+        assertTrue(CheckpointSpacing.EVERY_REQUEST.due(20, 10, 0));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> new CheckpointSpacing(Duration.ofSeconds(-1), 100));
+        assertTrue(bad.getMessage().contains("tideline.apply.checkpoint-min-age"), bad.getMessage());
     }
 
     @Test

@@ -313,6 +313,16 @@ class ApplyReplicasIT {
                 }
 
                 @Override
+                public Duration checkpointMinAge() {
+                    return Duration.ofSeconds(60);
+                }
+
+                @Override
+                public int checkpointMaxCommits() {
+                    return 100;
+                }
+
+                @Override
                 public Map<String, String> hadoop() {
                     return Map.of();
                 }
