@@ -12,8 +12,8 @@ import java.util.Objects;
  *   <li><b>size cap</b>: {@code pendingRows >= maxBatchRows};</li>
  *   <li><b>age cap</b>: the oldest waited {@code >= maxBatchDelay} — a bound for every table however
  *       busy the stream, so a quiet table among busy ones is never starved;</li>
- *   <li><b>caught up</b>: no more of the table's messages are immediately available (the caller's
- *       signal: the pull came back short) and the oldest waited
+ *   <li><b>caught up</b>: nothing more will be read for the table before the commits of this round (the
+ *       caller's signal: the stream had no more, or the round read all it may) and the oldest waited
  *       {@code >= minBatchDelay} (default 0: at once).</li>
  * </ol>
  * Otherwise the table keeps reading: messages are waiting for it right now, and committing them
@@ -55,7 +55,7 @@ public record FlushPolicy(int maxBatchRows, long minBatchDelayNanos, long maxBat
      * @param pendingTxns      buffered complete transactions (0: nothing to commit)
      * @param pendingRows      their row changes
      * @param oldestWaitNanos  how long the oldest of them has been complete
-     * @param caughtUp         no more of the table's messages are immediately available
+     * @param caughtUp         nothing more is read for the table before this round's commits
      */
     public boolean due(int pendingTxns, long pendingRows, long oldestWaitNanos, boolean caughtUp) {
         if (pendingTxns <= 0) {

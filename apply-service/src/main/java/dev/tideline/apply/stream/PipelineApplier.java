@@ -43,10 +43,9 @@ import org.jboss.logging.Logger;
  * Applies one ingestion pipeline: a durable pull consumer ({@code tideline-apply-<pipeline>}) on its
  * gateway's staging stream, explicit acks, one {@link TableApplier} per source table.
  *
- * <p>Each {@link #pollOnce()} fetches up to {@link ApplySettings#fetchSize()} messages, routes
- * them to their tables, and commits the tables whose batch is due ({@link FlushPolicy}: at once when
- * caught up, else by size or age). Messages of
- * tables the pipeline does not ingest are acknowledged and dropped.
+ * <p>Each {@link #pollOnce()} reads what the stream holds for the consumer (pull after pull, up to
+ * {@link ApplySettings#fetchBytes()} per round), routes it to the tables, and commits the tables whose batch is
+ * due ({@link FlushPolicy}). Messages of tables the pipeline does not ingest are acknowledged and dropped.
  *
  * <p><b>Staging gap.</b> If the stream no longer holds messages the consumer had not acknowledged
  * (expired by the stream's max age or size, or purged), changes were lost for this pipeline: every
@@ -169,7 +168,20 @@ public final class PipelineApplier implements AutoCloseable {
     }
 
     /**
-     * One round: fetch, route, commit what is due.
+     * One round: read, then commit what is due. The round reads pull after pull until the stream has no more
+     * for the consumer (a pull comes back short), until the pulls of the round hold {@link ApplySettings#fetchBytes()}
+     * of payload or took {@link ApplySettings#maxBatchDelay()}, or until some table is due without waiting for the
+     * round to end ({@link TableApplier#due}: its size cap, its oldest transaction's age cap, a staged
+     * transaction). Then every table whose buffered
+     * transactions the {@link FlushPolicy} lets go when nothing more is read for it commits.
+     *
+     * <p>Why the round reads on under a backlog: commits take the time, and a round that read one pull before
+     * committing gave each table only what one pull brought it. At a thousand tables, each pull of 64 messages
+     * touched dozens of tables, which then committed a transaction or two at their age cap while the applier,
+     * busy committing, read ~300 messages a second of a 1,000 tx/s load, and the backlog grew without end
+     * ({@code ManyTablesBenchmark}). Reading the backlog first gives each table all it has in one commit, so the
+     * number of commits follows the number of tables touched, not the number of messages; memory stays within
+     * one round's {@code fetchBytes} of payload (as one pull's before) plus the buffered changes each table caps.
      *
      * @return messages received
      * @throws TidelineException RETRYABLE on NATS or storage trouble (nothing committed is lost;
@@ -177,33 +189,40 @@ public final class PipelineApplier implements AutoCloseable {
      *                           newer Tideline
      */
     public int pollOnce() {
-        List<Message> messages;
-        int requested;
-        try {
-            // A fetched batch is held whole, payloads included, until it is routed: bounded by bytes.
-            requested = settings.fetchCount(maxPayload());
-            messages = pull(requested);
-        } catch (RuntimeException e) {
-            throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
-                    + " failed: " + e, "check that NATS is reachable; the applier retries", e);
-        }
-        for (int i = 0; i < messages.size(); i++) {
-            if (i == messages.size() / 2 && messages.size() > 1) {
-                faults.at(ApplyFaults.MID_FETCH);
+        // Pulled messages are held whole, payloads included, until they are routed: a pull asks for no more than
+        // fetchBytes / max_payload of them, and the round stops pulling once it has read fetchBytes.
+        int requested = settings.fetchCount(maxPayload());
+        int received = 0;
+        long bytes = 0;
+        long started = System.nanoTime();
+        while (true) {
+            List<Message> messages;
+            try {
+                messages = pull(requested);
+            } catch (RuntimeException e) {
+                throw new TidelineException(TidelineException.Kind.RETRYABLE, "pipeline " + pipelineId + ": fetch from " + streamName
+                        + " failed: " + e, "check that NATS is reachable; the applier retries", e);
             }
-            route(messages.get(i));
+            for (int i = 0; i < messages.size(); i++) {
+                if (i == messages.size() / 2 && messages.size() > 1) {
+                    faults.at(ApplyFaults.MID_FETCH);
+                }
+                Message m = messages.get(i);
+                bytes += m.getData() == null ? 0 : m.getData().length;
+                route(m);
+            }
+            received += messages.size();
+            if (messages.size() < requested || bytes >= settings.fetchBytes() || anyDueNow()
+                    || System.nanoTime() - started >= settings.maxBatchDelay().toNanos()) {
+                break;
+            }
         }
-        // Caught up: the pull came back short, so nothing more waits in the stream and waiting cannot add to
-        // any table's batch. A full pull says nothing about a table it brought nothing for: under a backlog
-        // of many tables, each pull touches hundreds of them, and calling those "caught up" committed every
-        // table every other pull with a transaction or two (ManyTablesBenchmark, 1,000 tables); their age
-        // cap commits them instead, with everything they have by then.
-        boolean streamCaughtUp = messages.size() < requested;
+        // The round's reading is over: waiting now cannot add to any table's batch before the commits below.
         long now = System.nanoTime();
         List<Runnable> due = new ArrayList<>();
         for (TableApplier t : tables.values()) {
             t.keepAlive(now);
-            if (t.due(now, streamCaughtUp)) {
+            if (t.due(now, true)) {
                 due.add(t::flush);
             }
         }
@@ -211,7 +230,18 @@ public final class PipelineApplier implements AutoCloseable {
         if (now - lastGapCheckNanos > Duration.ofSeconds(10).toNanos()) {
             checkStagingGap();
         }
-        return messages.size();
+        return received;
+    }
+
+    /** Whether some table is due while more of the stream waits: its size or age cap, or a staged transaction. */
+    private boolean anyDueNow() {
+        long now = System.nanoTime();
+        for (TableApplier t : tables.values()) {
+            if (t.due(now, false)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -320,7 +320,7 @@ final class TableApplier {
     /**
      * Whether the buffered complete transactions should be committed now ({@link FlushPolicy}).
      *
-     * @param caughtUp no more of this table's messages are immediately available
+     * @param caughtUp nothing more is read for this table before this round's commits
      */
     boolean due(long nowNanos, boolean caughtUp) {
         if (complete.isEmpty() || snapshot != null) {

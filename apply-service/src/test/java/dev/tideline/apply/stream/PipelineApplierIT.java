@@ -141,15 +141,18 @@ class PipelineApplierIT {
         Connection[] c = new Connection[1];
         try (StagingStream stream = new StagingStream(nats.url(), "gwb")) {
             for (int round = 0; round < 6; round++) {
-                for (int i = 0; i < 15; i++) {
+                for (int i = 0; i < 8; i++) {
                     stream.transaction(model.randomTransaction(round % 3 == 2));
                 }
                 InjectedCrash.At fault = InjectedCrash.at(round % 2 == 0 ? ApplyFaults.COMMITTED_BEFORE_ACK : ApplyFaults.MID_FETCH);
                 // The fixed batch delay (min = max): the first poll buffers what it reads, so that transactions are
                 // held when the fault strikes (the adaptive policy would commit them all in that first poll).
                 PipelineApplier crashing = applier(nats, "gwb", "pb", c, FAST.withMinBatchDelay(FAST.maxBatchDelay()), fault);
-                // Apply a little normally, then stop abruptly at the fault point.
+                // Apply a little normally (a round reads all that is staged), stage more, then stop abruptly at the fault point.
                 crashing.pollOnce();
+                for (int i = 8; i < 15; i++) {
+                    stream.transaction(model.randomTransaction(round % 3 == 2));
+                }
                 fault.arm();
                 assertThrows(InjectedCrash.class, () -> {
                     for (int i = 0; i < 100; i++) {
@@ -189,6 +192,31 @@ class PipelineApplierIT {
                 assertEquals(0, applier.pollOnce(), "nothing staged");
                 took = System.nanoTime() - start;
                 assertTrue(took > wait.toNanos() * 3 / 4, "an idle pull waits for messages: " + took / 1_000_000 + " ms");
+            } finally {
+                c[0].close();
+            }
+        }
+    }
+
+    @Test
+    void aRoundReadsTheBacklogBeforeCommittingSoEachTableCommitsOnce(NatsServer nats) throws Exception {
+        SourceModel model = new SourceModel(10);
+        Connection[] c = new Connection[1];
+        try (StagingStream stream = new StagingStream(nats.url(), "gwq")) {
+            for (int i = 0; i < 200; i++) {
+                stream.transaction(model.randomTransaction(false));
+            }
+            long staged;
+            // Pulls of 50 messages, an age cap far away: one round must read all of the backlog (several pulls),
+            // then commit each table once with everything it got — not one pull's worth at a time.
+            ApplySettings settings = ApplySettings.DEFAULT.withFetchSize(50).withMaxBatchDelay(Duration.ofSeconds(30));
+            try (PipelineApplier applier = applier(nats, "gwq", "pq", c, settings)) {
+                staged = c[0].jetStreamManagement().getStreamInfo(dev.tideline.core.naming.Streams.changes("gwq"))
+                        .getStreamState().getMsgCount();
+                assertTrue(staged > 100, "a backlog of several pulls: " + staged);
+                assertEquals(staged, applier.pollOnce(), "one round reads the whole backlog");
+                assertEquals(2, events.stream().filter(e -> e.startsWith("committed")).count(), "one commit per table: " + events);
+                assertTablesEqualSource(model, "pq");
             } finally {
                 c[0].close();
             }
