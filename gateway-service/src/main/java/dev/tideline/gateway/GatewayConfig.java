@@ -102,7 +102,8 @@ public interface GatewayConfig {
         /**
          * About how many bytes of rows a chunk holds (its rows: this divided by the table's average row size, at most
          * {@code rows-per-chunk}). A snapshot holds at most (parallelism + 1) × 1.5 × this of rows plus the 64 MiB
-         * in-flight window, so on a small heap the gateway lowers it to max heap / (8 × parallelism).
+         * in-flight window, so on a small heap the gateway lowers it to max heap / (8 × parallelism). A table's
+         * snapshot plans at most 1,000,000 chunks (SnapshotProgress.MAX_CHUNKS); raise this for a larger table.
          */
         @WithDefault("33554432")
         long chunkBytes();

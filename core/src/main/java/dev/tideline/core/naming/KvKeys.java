@@ -32,6 +32,33 @@ public final class KvKeys {
                 + '.' + IdentifierTokens.encode(table.name());
     }
 
+    /** The KV filter matching the {@link #snapshotProgress} key of every table of a gateway (and no plan page). */
+    public static String snapshotProgressAll(String gatewayId) {
+        return "snapshot." + ResourceIds.requireValid("gateway id", gatewayId) + ".*.*";
+    }
+
+    /**
+     * {@code snapshot.<gateway>.<schema>.<table>.plan.<snapshot-id>.<page>} in {@link KvBuckets#CHECKPOINTS}: one page of
+     * the chunk plan of a table's snapshot run, written once when the run starts (the progress record above names the run
+     * and its page count). Seven tokens, so no progress key (four) is ever one of them.
+     *
+     * @param snapshotId the run's id: letters, digits, {@code -} and {@code _} only
+     */
+    public static String snapshotPlanPage(String gatewayId, TableId table, String snapshotId, int page) {
+        if (snapshotId == null || !snapshotId.matches("[-_A-Za-z0-9]+")) {
+            throw new IllegalArgumentException("snapshot id must be letters, digits, - and _ (was " + snapshotId + ")");
+        }
+        if (page < 0) {
+            throw new IllegalArgumentException("plan page must be >= 0 (was " + page + ")");
+        }
+        return snapshotProgress(gatewayId, table) + ".plan." + snapshotId + '.' + page;
+    }
+
+    /** The KV filter matching every {@link #snapshotPlanPage} of a table, of any run. */
+    public static String snapshotPlanPages(String gatewayId, TableId table) {
+        return snapshotProgress(gatewayId, table) + ".plan.>";
+    }
+
     /**
      * {@code apply-stream.<pipeline>} in {@link KvBuckets#CHECKPOINTS}: the staging-stream sequence below which an
      * ingestion pipeline has applied everything (where its consumer restarts after a reset).

@@ -63,10 +63,16 @@ class SubjectsTest {
         assertEquals("synced.main=2Epublic=2Et", KvKeys.syncedTableCheckpoint("main.public.t"));
         assertEquals("pipeline.p1", KvKeys.pipeline("p1"));
         assertEquals("snapshot.gw1.public.my=20table", KvKeys.snapshotProgress("gw1", TableId.of("public", "my table")));
+        assertEquals("snapshot.gw1.public.my=20table.plan.s1x-2_y.3",
+                KvKeys.snapshotPlanPage("gw1", TableId.of("public", "my table"), "s1x-2_y", 3));
+        assertEquals("snapshot.gw1.public.my=20table.plan.>", KvKeys.snapshotPlanPages("gw1", TableId.of("public", "my table")));
+        assertEquals("snapshot.gw1.*.*", KvKeys.snapshotProgressAll("gw1"));
+        assertThrows(IllegalArgumentException.class, () -> KvKeys.snapshotPlanPage("gw1", TableId.of("s", "t"), "a.b", 0));
+        assertThrows(IllegalArgumentException.class, () -> KvKeys.snapshotPlanPage("gw1", TableId.of("s", "t"), "a", -1));
         assertEquals("apply-stream.p1", KvKeys.applyStreamPosition("p1"));
         assertEquals("connection.=2E", KvKeys.connection("."));
         for (String key : new String[] {KvKeys.tableApplyCheckpoint("p1", TableId.of("ü.x", "*>")), KvKeys.syncedTable("a b"),
-                KvKeys.connection("c/d")}) {
+                KvKeys.connection("c/d"), KvKeys.snapshotPlanPage("g", TableId.of("ü.x", "*>"), "s-1", 0)}) {
             assertTrue(key.matches("[-/_=.A-Za-z0-9]+"), key);
             assertFalse(key.contains(".."), key);
         }

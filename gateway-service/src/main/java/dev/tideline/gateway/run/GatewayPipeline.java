@@ -206,6 +206,10 @@ public final class GatewayPipeline implements AutoCloseable {
         // Message bodies as large as this server accepts: raising max_payload is all a larger row needs.
         BatchLimits limits = BatchLimits.forMaxPayload(nats.getServerInfo().getMaxPayload());
         SnapshotProgressStore progress = new SnapshotProgressStore(nats, spec.gatewayId());
+        for (TableId gone : progress.forgetAllBut(resolved)) {
+            LOG.infof("%s: table %s left the pipeline; its snapshot progress is forgotten (it is snapshotted again if it comes back)",
+                    spec, gone);
+        }
         if (!slotExists) {
             JetStreamPublisher publisher = new JetStreamPublisher(nats, spec.gatewayId(), tuning.publisher());
             publisher.ensureStream();

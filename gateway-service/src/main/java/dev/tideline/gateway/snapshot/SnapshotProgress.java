@@ -1,6 +1,7 @@
 package dev.tideline.gateway.snapshot;
 
 import dev.tideline.core.TableId;
+import dev.tideline.core.TidelineException;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,7 +10,8 @@ import java.util.List;
 /**
  * How far the snapshot of one table got, as stored in the checkpoints bucket: the chunk plan,
  * which chunks are published and acknowledged, and the next chunk read number. A restarted
- * gateway continues from here and reads only the chunks not marked done.
+ * gateway continues from here and reads only the chunks not marked done. {@link SnapshotProgressStore}
+ * stores the plan apart from the rest, once per run.
  *
  * @param snapshotId  the snapshot run; a full refresh starts a new one
  * @param state       RUNNING, DONE or FAILED
@@ -33,12 +35,30 @@ public record SnapshotProgress(String gatewayId, String schema, String table, St
     public static final String DONE = "DONE";
     public static final String FAILED = "FAILED";
 
+    /**
+     * The most chunks a table's snapshot plans: 32 TiB at the default 32 MiB chunks. The plan is stored
+     * once, in pages of bounded size, but the record rewritten after every chunk holds one bit per chunk
+     * (at most about 167 KB here, well under NATS' default 1 MB max payload; see {@link DoneChunks}).
+     */
+    public static final int MAX_CHUNKS = 1_000_000;
+
     public static SnapshotProgress start(String gatewayId, TableId table, String snapshotId, List<ChunkRange> chunks) {
         return start(gatewayId, table, snapshotId, chunks, 0);
     }
 
-    /** @param planFile the table's file the chunks' block ranges number (see the record), 0 for key ranges */
+    /**
+     * @param planFile the table's file the chunks' block ranges number (see the record), 0 for key ranges
+     * @throws TidelineException (NEEDS_OPERATOR) for a plan of more than {@link #MAX_CHUNKS} chunks, naming the table
+     *                           and the settings that make chunks larger
+     */
     public static SnapshotProgress start(String gatewayId, TableId table, String snapshotId, List<ChunkRange> chunks, long planFile) {
+        if (chunks.size() > MAX_CHUNKS) {
+            throw new TidelineException(TidelineException.Kind.NEEDS_OPERATOR, "the snapshot of " + table + " planned " + chunks.size()
+                    + " chunks; its progress record holds at most " + MAX_CHUNKS,
+                    "raise tideline.gateway.snapshot.chunk-bytes (and tideline.gateway.snapshot.rows-per-chunk if the table's rows are "
+                            + "narrow) so that " + table + " fits in fewer, larger chunks; a chunk's rows are held in memory, so give "
+                            + "the gateway heap for (parallelism + 1) × 1.5 × chunk-bytes");
+        }
         List<Boolean> done = new ArrayList<>();
         chunks.forEach(c -> done.add(false));
         return new SnapshotProgress(gatewayId, table.schema(), table.name(), snapshotId, RUNNING, false, chunks, done, 0, 0, null,
