@@ -6,6 +6,7 @@ import io.delta.kernel.data.Row;
 import io.delta.kernel.utils.DataFileStatus;
 import io.delta.kernel.utils.FileStatus;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A data file: of the current snapshot (with its scan-file row), or written by a staged commit and
@@ -16,8 +17,14 @@ final class FileEntry {
     final AddedFile add;
     final long size;
     private FileStatus status;
-    /** Parsed on first use and kept: a file carried from version to version is filtered by every commit. */
-    private Optional<FileStatistics> statistics;
+    /**
+     * The key columns' bounds from the statistics ({@link KeyRangeFilter}), for the key named {@link #boundsKey}:
+     * a file carried from version to version is filtered by every commit, and parsing its statistics JSON each
+     * time was ~3 % of apply's CPU at 1,000 tables. Only the bounds are kept (two small arrays), not the parsed
+     * statistics of every column.
+     */
+    private String boundsKey;
+    private Object[][] bounds;
 
     FileEntry(Row scanFileRow, AddedFile add) {
         this.scanFileRow = scanFileRow;
@@ -35,12 +42,16 @@ final class FileEntry {
         return scanFileRow == null;
     }
 
-    /** The file's statistics in exact types ({@link FileStatistics#of}), or empty when it has none. */
-    Optional<FileStatistics> statistics() {
-        if (statistics == null) {
-            statistics = FileStatistics.of(add);
+    /**
+     * The bounds {@code compute} derives from this file's statistics for the key named {@code key} (e.g. its physical
+     * column names), computed once per key; {@code compute} may return null (no usable statistics).
+     */
+    Object[][] keyBounds(String key, Function<Optional<FileStatistics>, Object[][]> compute) {
+        if (!key.equals(boundsKey)) {
+            bounds = compute.apply(FileStatistics.of(add));
+            boundsKey = key;
         }
-        return statistics;
+        return bounds;
     }
 
     FileStatus status() {

@@ -6,7 +6,6 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.types.TimestampNTZType;
 import io.delta.kernel.types.TimestampType;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Which data files may hold one of a batch's touched keys, decided from each file's statistics alone
@@ -40,29 +39,24 @@ final class KeyRangeFilter {
             nullFirst++;
         }
         int firstNonNull = nullFirst;
+        String[] physicalNames = new String[keyIndexes.length];
+        String[] boundsKey = new String[1]; // names and types of the key columns: what a file's cached bounds are for
         return (file, physical) -> {
-            Optional<FileStatistics> stats = file.statistics();
-            if (stats.isEmpty()) {
+            if (boundsKey[0] == null) {
+                StringBuilder key = new StringBuilder();
+                for (int c = 0; c < keyIndexes.length; c++) {
+                    StructField field = layout.schema().at(keyIndexes[c]);
+                    physicalNames[c] = physical.at(logical.indexOf(field.getName())).getName();
+                    key.append(physicalNames[c]).append(' ').append(field.getDataType()).append(',');
+                }
+                boundsKey[0] = key.toString();
+            }
+            Object[][] bounds = file.keyBounds(boundsKey[0], stats -> stats.map(st -> bounds(st, layout, physicalNames)).orElse(null));
+            if (bounds == null) {
                 return true;
             }
-            Object[] lo = new Object[keyIndexes.length];
-            Object[] hi = new Object[keyIndexes.length];
-            for (int c = 0; c < keyIndexes.length; c++) {
-                StructField field = layout.schema().at(keyIndexes[c]);
-                String physicalName = physical.at(logical.indexOf(field.getName())).getName();
-                // Exact values of the column's type (BigDecimal for decimals, never a double): a bound
-                // rounded away from the stored key would exclude the file that holds it.
-                lo[c] = stats.get().min(physicalName, field.getDataType());
-                hi[c] = stats.get().max(physicalName, field.getDataType());
-                if (field.getDataType() instanceof TimestampType || field.getDataType() instanceof TimestampNTZType) {
-                    // Delta statistics keep milliseconds: widen to cover the microseconds they dropped.
-                    lo[c] = lo[c] == null ? null : ((Number) lo[c]).longValue() - 1000;
-                    hi[c] = hi[c] == null ? null : ((Number) hi[c]).longValue() + 1000;
-                }
-                if (field.getDataType() instanceof StringType && hi[c] != null && ((String) hi[c]).length() >= 32) {
-                    hi[c] = null; // possibly a truncated prefix: no upper bound
-                }
-            }
+            Object[] lo = bounds[0];
+            Object[] hi = bounds[1];
             for (int i = 0; i < firstNonNull; i++) {
                 if (withinBounds(touched.get(i), lo, hi)) {
                     return true;
@@ -80,6 +74,29 @@ final class KeyRangeFilter {
             }
             return false;
         };
+    }
+
+    /** Each key column's min and max in the column's exact type, widened where the statistics are lossy. */
+    private static Object[][] bounds(FileStatistics stats, TableLayout layout, String[] physicalNames) {
+        int[] keyIndexes = layout.keyIndexes();
+        Object[] lo = new Object[keyIndexes.length];
+        Object[] hi = new Object[keyIndexes.length];
+        for (int c = 0; c < keyIndexes.length; c++) {
+            StructField field = layout.schema().at(keyIndexes[c]);
+            // Exact values of the column's type (BigDecimal for decimals, never a double): a bound
+            // rounded away from the stored key would exclude the file that holds it.
+            lo[c] = stats.min(physicalNames[c], field.getDataType());
+            hi[c] = stats.max(physicalNames[c], field.getDataType());
+            if (field.getDataType() instanceof TimestampType || field.getDataType() instanceof TimestampNTZType) {
+                // Delta statistics keep milliseconds: widen to cover the microseconds they dropped.
+                lo[c] = lo[c] == null ? null : ((Number) lo[c]).longValue() - 1000;
+                hi[c] = hi[c] == null ? null : ((Number) hi[c]).longValue() + 1000;
+            }
+            if (field.getDataType() instanceof StringType && hi[c] != null && ((String) hi[c]).length() >= 32) {
+                hi[c] = null; // possibly a truncated prefix: no upper bound
+            }
+        }
+        return new Object[][] {lo, hi};
     }
 
     private static boolean withinBounds(RowKey key, Object[] lo, Object[] hi) {
