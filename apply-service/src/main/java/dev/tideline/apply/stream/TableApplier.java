@@ -117,6 +117,11 @@ final class TableApplier {
     private final FlushPolicy flushPolicy;
 
     private final ArrayDeque<Txn> complete = new ArrayDeque<>();
+    /**
+     * The row changes of {@link #complete}, kept as they come and go: asked of every table after every pull of a
+     * round, when a busy table holds thousands of transactions.
+     */
+    private int completeTxnRows;
     private Txn open;
     private SnapshotLoad snapshot;
     private final HeldAcks ackAfterCommit = new HeldAcks();
@@ -162,11 +167,7 @@ final class TableApplier {
 
     /** Buffered row changes of complete transactions. */
     int pendingRows() {
-        int n = 0;
-        for (Txn t : complete) {
-            n += t.rows;
-        }
-        return n;
+        return completeTxnRows;
     }
 
     /**
@@ -267,6 +268,7 @@ final class TableApplier {
             open.complete = true;
             open.completedAtNanos = System.nanoTime();
             complete.add(open);
+            completeTxnRows += open.rows;
             open = null;
         } else if (open.rows >= settings.maxBatchRows() && snapshot == null) {
             stageOpen();
@@ -409,7 +411,9 @@ final class TableApplier {
         faults.at(ApplyFaults.COMMITTED_BEFORE_ACK);
         for (Txn t : txns) {
             t.acks.ackAll();
-            complete.remove(t);
+            if (complete.remove(t)) {
+                completeTxnRows -= t.rows;
+            }
         }
         ackAfterCommit.ackAll();
     }
@@ -641,6 +645,7 @@ final class TableApplier {
             abandon(t);
         }
         complete.clear();
+        completeTxnRows = 0;
         if (open != null) {
             open.acks.ackAll();
             abandon(open);
