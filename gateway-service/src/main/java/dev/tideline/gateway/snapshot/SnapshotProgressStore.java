@@ -38,8 +38,9 @@ import org.jboss.logging.Logger;
  *       {@link KvKeys#snapshotPlanPage {@code <progress key>.plan.<snapshot-id>.<page>}}, written once by the
  *       run's first write, before its progress record, and never again.</li>
  * </ul>
- * A progress record therefore only ever names pages that exist; pages of other runs (an earlier run
- * replaced by a full refresh) are deleted after the new run's record is written. A record written in the
+ * A progress record therefore only ever names pages that exist; the pages of the run a new run replaces (a
+ * full refresh) are deleted, by name, after the new run's record is written. Pages of a run that stopped before
+ * its first record was written are left until the table's progress is deleted ({@link #delete}). A record written in the
  * single-record format of earlier versions (the whole plan and a flag per chunk) is still read, and the
  * run's next write converts it: a gateway upgraded mid-snapshot resumes the run.
  *
@@ -137,21 +138,27 @@ public final class SnapshotProgressStore {
 
     /**
      * Stores the progress. The first write of a run (in this store) writes its plan first, then the
-     * record, then deletes plan pages of other runs; later ones write the record only.
+     * record, then deletes the plan pages of the run it replaces (by name); later ones write the record only.
      */
     public void write(SnapshotProgress progress) {
         TableId table = progress.tableId();
         try {
             KeyValue kv = bucket();
-            StoredRun run = stored.get(table);
+            StoredRun previous = stored.get(table);
+            StoredRun run = previous;
             boolean first = run == null || !run.snapshotId().equals(progress.snapshotId());
             if (first) {
+                if (previous == null) {
+                    previous = recordedRun(kv, table); // a run this store never read: a full refresh replaces it
+                }
                 run = new StoredRun(progress.snapshotId(), writePlan(kv, table, progress));
             }
             kv.put(key(gatewayId, table), JSON.writeValueAsBytes(head(progress, run.plan())));
             if (first) {
                 stored.put(table, run);
-                deletePages(kv, table, progress.snapshotId());
+                if (previous != null) {
+                    deleteRunPages(kv, table, previous);
+                }
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             throw JetStreamPublisher.wrap("write snapshot progress of " + table, e);
@@ -164,7 +171,7 @@ public final class SnapshotProgressStore {
             KeyValue kv = bucket();
             stored.remove(table);
             kv.delete(key(gatewayId, table));
-            deletePages(kv, table, null);
+            deleteAllPages(kv, table);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             throw JetStreamPublisher.wrap("delete snapshot progress of " + table, e);
         }
@@ -254,9 +261,33 @@ public final class SnapshotProgressStore {
         return bounds;
     }
 
-    /** Deletes the table's plan pages except those of {@code keep} (all when null). */
-    private void deletePages(KeyValue kv, TableId table, String keep) throws IOException, JetStreamApiException {
-        String kept = keep == null ? null : KvKeys.snapshotProgress(gatewayId, table) + ".plan." + keep + '.';
+    /** The run the table's progress record names now, or null (none, or a record of the single-record format). */
+    private StoredRun recordedRun(KeyValue kv, TableId table) throws IOException, JetStreamApiException {
+        KeyValueEntry entry = kv.get(key(gatewayId, table));
+        if (entry == null || entry.getValue() == null || entry.getValue().length == 0) {
+            return null;
+        }
+        JsonNode node = JSON.readTree(entry.getValue());
+        if (!node.has("format")) {
+            return null;
+        }
+        Head h = JSON.treeToValue(node, Head.class);
+        return h.plan() == null ? null : new StoredRun(h.snapshotId(), h.plan());
+    }
+
+    /**
+     * Deletes the plan pages of a run this store read or wrote, by name. Named rather than listed: listing keys
+     * creates a consumer on the bucket's stream, and every table of a thousand-table snapshot starts a run.
+     */
+    private void deleteRunPages(KeyValue kv, TableId table, StoredRun run) throws IOException, JetStreamApiException {
+        Integer pages = run.plan().pages();
+        for (int i = 0; pages != null && i < pages; i++) {
+            kv.delete(KvKeys.snapshotPlanPage(gatewayId, table, run.snapshotId(), i));
+        }
+    }
+
+    /** Deletes every plan page of the table, whatever its run (listed: this also finds pages no record names). */
+    private void deleteAllPages(KeyValue kv, TableId table) throws IOException, JetStreamApiException {
         List<String> keys;
         try {
             keys = kv.keys(KvKeys.snapshotPlanPages(gatewayId, table));
@@ -265,9 +296,7 @@ public final class SnapshotProgressStore {
             throw new IOException("interrupted while listing plan pages", e);
         }
         for (String key : keys) {
-            if (kept == null || !key.startsWith(kept)) {
-                kv.delete(key);
-            }
+            kv.delete(key);
         }
     }
 
