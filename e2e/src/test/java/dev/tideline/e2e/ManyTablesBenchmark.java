@@ -133,6 +133,8 @@ class ManyTablesBenchmark {
                 jcmd(stack.pid(part), "JFR.start name=load settings=profile");
             }
         }
+        Map<String, Double> cpuBefore = cpuSeconds(stack, sourceUrl);
+        long cpuStart = System.nanoTime();
         List<Committed> committed = load(sourceUrl, report);
         Map<Integer, Long> lastLsn = new HashMap<>();
         for (Committed c : committed) {
@@ -148,6 +150,7 @@ class ManyTablesBenchmark {
             report.append("profiles of the load phase: ").append(jfr).append('\n');
         }
         report.append(String.format("every table applied the load %.1f s after its last commit%n", seconds(caughtUpStart)));
+        report.append(cpu(cpuBefore, cpuSeconds(stack, sourceUrl), seconds(cpuStart)));
         report.append(latencies(stack, committed, versionsBefore));
         report.append(processes(stack, "after the load")).append('\n');
 
@@ -452,6 +455,84 @@ class ManyTablesBenchmark {
         sorted.sort(null);
         int rank = (int) Math.ceil(p * sorted.size()) - 1; // nearest rank
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank)));
+    }
+
+    /**
+     * CPU seconds used so far (user + system) by each service, the source Postgres, this JVM (the load generator and
+     * the checks) and the whole machine (busy time of all cores, from {@code /proc/stat}). Postgres counts its
+     * postmaster, its live processes and the backends that exited (reaped by the postmaster: its children's time).
+     */
+    private static Map<String, Double> cpuSeconds(LocalStack stack, String sourceUrl) throws Exception {
+        Map<String, Double> cpu = new TreeMap<>();
+        for (String part : SERVICES) {
+            cpu.put(part, processCpu(stack.pid(part), false));
+        }
+        String dataDirectory;
+        try (java.sql.Connection c = DriverManager.getConnection(sourceUrl); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SHOW data_directory")) {
+            r.next();
+            dataDirectory = r.getString(1);
+        }
+        String postmaster = Files.readAllLines(Path.of(dataDirectory, "postmaster.pid")).get(0).trim();
+        double postgres = processCpu(postmaster, true);
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                String[] stat = statFields(proc.getFileName().toString());
+                if (stat != null && stat[1].equals(postmaster)) {
+                    postgres += processCpu(proc.getFileName().toString(), false);
+                }
+            }
+        }
+        cpu.put("postgres", postgres);
+        cpu.put("benchmark (load, checks)", processCpu(Long.toString(ProcessHandle.current().pid()), false));
+        String[] machine = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i < machine.length && i <= 8; i++) {
+            busy += i == 4 || i == 5 ? 0 : Long.parseLong(machine[i]); // all but idle and iowait
+        }
+        cpu.put("machine", busy / (double) CLOCK_TICKS);
+        return cpu;
+    }
+
+    /** Kernel clock ticks per second ({@code getconf CLK_TCK}): 100 on Linux. */
+    private static final int CLOCK_TICKS = 100;
+
+    /** A process's user + system CPU seconds (with {@code children}: also those of the children it reaped); 0 once gone. */
+    private static double processCpu(String pid, boolean children) {
+        String[] f = statFields(pid);
+        if (f == null) {
+            return 0;
+        }
+        // utime, stime, cutime, cstime: fields 14–17 of proc(5).
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + (children ? Long.parseLong(f[13]) + Long.parseLong(f[14]) : 0);
+        return ticks / (double) CLOCK_TICKS;
+    }
+
+    /** {@code /proc/<pid>/stat} from field 3 (state) on — field n at index n − 3, the ppid at 1; null when the process is gone. */
+    private static String[] statFields(String pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String cpu(Map<String, Double> before, Map<String, Double> after, double wallSeconds) {
+        StringBuilder line = new StringBuilder(String.format("CPU during the load and until caught up (%.1f s, %d cores):", wallSeconds,
+                Runtime.getRuntime().availableProcessors()));
+        double machine = after.get("machine") - before.get("machine");
+        line.append(String.format(" machine %.1f s (%.0f %% busy);", machine, 100 * machine / (wallSeconds * Runtime.getRuntime().availableProcessors())));
+        double named = 0;
+        for (String part : after.keySet()) {
+            if (!part.equals("machine")) {
+                double used = after.get(part) - before.getOrDefault(part, 0.0);
+                named += used;
+                line.append(String.format(" %s %.1f s (%.2f cores);", part, used, used / wallSeconds));
+            }
+        }
+        line.append(String.format(" everything else %.1f s%n", machine - named));
+        return line.toString();
     }
 
     private String processes(LocalStack stack, String when) throws Exception {

@@ -22,6 +22,7 @@ import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.expressions.Column;
 import io.delta.kernel.hook.PostCommitHook;
 import io.delta.kernel.transaction.UpdateTableTransactionBuilder;
+import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.delta.kernel.utils.CloseableIterator;
@@ -34,6 +35,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
@@ -87,6 +89,8 @@ public final class DeltaTableWriter {
     public static final String FAILED_PROPERTY = "tideline.failed";
     /** Delta table property that makes the table support deletion vectors (table feature {@code deletionVectors}). */
     static final String ENABLE_DELETION_VECTORS = "delta.enableDeletionVectors";
+    /** A column's name in data files under column mapping (Delta's field metadata key). */
+    private static final String PHYSICAL_NAME = "delta.columnMapping.physicalName";
 
     private static final Logger LOG = Logger.getLogger(DeltaTableWriter.class);
 
@@ -303,6 +307,9 @@ public final class DeltaTableWriter {
         long start = System.nanoTime();
         if (!commitLsn.isAfter(appliedLsn())) {
             return Optional.empty();
+        }
+        if (!target.schema().equals(layout.schema())) {
+            requireEvolvedFromCurrent(target);
         }
         if (!target.keyColumns().equals(layout.keyColumns())) {
             // A keyless table gained columns, which join its key: commit the new shape first, so that the
@@ -809,6 +816,27 @@ public final class DeltaTableWriter {
             // A checkpoint or checksum that fails leaves the table correct, only slower to load.
             LOG.warnf("table %s: post-commit hook %s after version %d failed: %s", source, hook.getType(), version, e.toString());
             LOG.debugf(e, "post-commit hook failure");
+        }
+    }
+
+    /**
+     * Refuses a layout that gives an existing column another physical name: one built afresh instead of
+     * {@link TableLayout#evolve evolved} from {@link #layout()} has no column-mapping names, Kernel would give the
+     * columns new ones, and the values stored under the old names would read as null from then on.
+     */
+    private void requireEvolvedFromCurrent(TableLayout target) {
+        for (StructField column : layout.schema().fields()) {
+            int i = target.schema().indexOf(column.getName());
+            if (i < 0) {
+                continue;
+            }
+            String stored = column.getMetadata().getString(PHYSICAL_NAME);
+            String given = target.schema().at(i).getMetadata().getString(PHYSICAL_NAME);
+            if (!Objects.equals(stored, given)) {
+                throw new IllegalArgumentException("table " + source + ": column " + column.getName() + " is stored as " + stored
+                        + " but the layout to write names it " + given + "; pass the writer's layout or one evolved from it "
+                        + "(TableLayout.evolve), never a layout built afresh");
+            }
         }
     }
 

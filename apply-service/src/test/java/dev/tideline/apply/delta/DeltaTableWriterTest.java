@@ -262,6 +262,19 @@ class DeltaTableWriterTest {
     }
 
     @Test
+    void aLayoutBuiltAfreshIsRefusedBeforeItCouldRenameStoredColumns() {
+        commit(rows(V1, RowChange.insert(0, row(1, "a", "1.00", "x"))));
+        long version = writer.version();
+        TableLayout fresh = TableLayout.create(V1, List.of(), ScdType.SCD_TYPE_1); // not evolved from writer.layout()
+        List<RowOp> ops = new ArrayList<>();
+        RowOps.add(rows(V1, RowChange.insert(0, row(2, "b", "2.00", "y"))), fresh.converter(V1), ops);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> writer.apply(fresh, ops, Lsn.of(lsn + 0x100)));
+        assertTrue(e.getMessage().contains("column id") && e.getMessage().contains("TableLayout.evolve"), e.getMessage());
+        assertEquals(version, writer.version(), "nothing committed");
+        assertEquals(Map.of(1L, values("a", "1.00", "x")), table());
+    }
+
+    @Test
     void aReplayedCommitIsSkippedAndLeavesNoTrace() {
         ChangeBatch.Rows batch = rows(V1, RowChange.insert(0, row(1, "a", "1", "x")));
         commit(batch);
