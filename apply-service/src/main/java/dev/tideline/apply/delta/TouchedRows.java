@@ -148,8 +148,10 @@ final class TouchedRows {
         // Stored values are needed for SCD2 (closed versions keep theirs) and for rows an update
         // left TOASTed values out of; every other replaced row is only deleted.
         Set<RowKey> needValues = scd2 ? null : RowMerge.keysNeedingStoredValues(ops);
+        KeyColumns keyColumns = null; // once per batch, when a file is searched
         for (FileEntry file : view.files(truncates ? null : KeyRangeFilter.of(version.logicalSchema(), layout, touched))) {
-            FileKeys keys = keysOf(version, file, target);
+            keyColumns = keyColumns != null ? keyColumns : KeyColumns.of(version, target);
+            FileKeys keys = keysOf(keyColumns, file);
             changes.searched++;
             DeletionVectorBitmap deleted = view.deleted(file);
             List<Integer> hits = new ArrayList<>();
@@ -205,11 +207,13 @@ final class TouchedRows {
         Map<RowKey, Integer> remaining = new HashMap<>(multiset.removals());
         List<RowKey> touched = new ArrayList<>(remaining.keySet());
         touched.sort(null);
+        KeyColumns keyColumns = null; // once per batch, when a file is searched
         for (FileEntry file : view.files(KeyRangeFilter.of(version.logicalSchema(), layout, touched))) {
             if (remaining.isEmpty()) {
                 break;
             }
-            FileKeys keys = keysOf(version, file, target);
+            keyColumns = keyColumns != null ? keyColumns : KeyColumns.of(version, target);
+            FileKeys keys = keysOf(keyColumns, file);
             changes.searched++;
             DeletionVectorBitmap deleted = view.deleted(file);
             DeletionVectorBitmap vector = null;
@@ -266,8 +270,7 @@ final class TouchedRows {
     }
 
     /** The key columns of a data file, from the shared cache or read now. */
-    private FileKeys keysOf(SnapshotFiles version, FileEntry file, TableLayout target) throws IOException {
-        KeyColumns columns = KeyColumns.of(version, target);
+    private FileKeys keysOf(KeyColumns columns, FileEntry file) throws IOException {
         String cacheKey = columns.cacheKey(file.status().getPath());
         FileKeys keys = FileKeyCache.SHARED.get(cacheKey);
         if (keys == null) {
