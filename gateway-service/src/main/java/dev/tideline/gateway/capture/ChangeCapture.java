@@ -339,7 +339,7 @@ public final class ChangeCapture implements AutoCloseable {
             } else if (event instanceof ChangeEvent.Commit commit) {
                 batcher.commit();
                 if (snapshots != null) {
-                    snapshots.commit(commit.commitLsn());
+                    snapshots.commit(commit.commitLsn(), this::holdCurrent);
                 }
                 tracker.seal(currentTxn, commit.endLsn());
                 currentTxn = null;
@@ -365,6 +365,15 @@ public final class ChangeCapture implements AutoCloseable {
                 }
                 batcher.accept(event);
             }
+        }
+
+        /** Holds the slot's confirmation at the current transaction until the returned future completes. */
+        private CompletableFuture<Void> holdCurrent() {
+            CommitTracker.Txn txn = currentTxn;
+            txn.published();
+            CompletableFuture<Void> hold = new CompletableFuture<>();
+            hold.whenComplete((ok, error) -> txn.acknowledged());
+            return hold;
         }
 
         private void publish(EncodedMessage message) {

@@ -217,6 +217,7 @@ public final class GatewayPipeline implements AutoCloseable {
                     .createSlotAndLoad(replication, spec.slot(), resolved);
         }
         SnapshotWindows windows = new SnapshotWindows(spec.gatewayId(), limits);
+        windows.watch(resolved); // before streaming: a resumed snapshot must learn of the rows moved in what the slot replays
         ChangeCapture.Settings defaults = ChangeCapture.Settings.defaults(spec.gatewayId(), spec.slot(), spec.publication());
         PostgresReplicationSource.Settings source = defaults.source();
         source = new PostgresReplicationSource.Settings(source.slotName(), source.publicationName(), source.protocolVersion(),

@@ -42,6 +42,15 @@ final class RowKey {
         return key;
     }
 
+    /** The key of the given key values, in key column order. */
+    static List<Object> ofValues(Object[] values) {
+        List<Object> key = new ArrayList<>(values.length);
+        for (Object value : values) {
+            key.add(comparable(value));
+        }
+        return key;
+    }
+
     private static Object comparable(Object value) {
         if (value instanceof byte[] bytes) {
             return ByteBuffer.wrap(bytes);

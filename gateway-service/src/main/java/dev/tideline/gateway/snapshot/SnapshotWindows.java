@@ -63,7 +63,10 @@ public final class SnapshotWindows {
      * The rows of one chunk read (encoded, in the table's shape at the read) and the visibility of
      * the snapshot they were read in.
      */
-    public record ChunkRead(String snapshotId, int read, XidSnapshot visibility, EncodedRows rows) {
+    public record ChunkRead(String snapshotId, int read, XidSnapshot visibility, EncodedRows rows, List<MovedKeys.Move> moved) {
+        public ChunkRead(String snapshotId, int read, XidSnapshot visibility, EncodedRows rows) {
+            this(snapshotId, read, visibility, rows, List.of());
+        }
     }
 
     /**
@@ -89,6 +92,13 @@ public final class SnapshotWindows {
         public final CompletableFuture<Lsn> begun = new CompletableFuture<>();
         /** Completes with the DONE marker's LSN once SNAPSHOT_DONE is acknowledged. */
         public final CompletableFuture<Lsn> done = new CompletableFuture<>();
+        /** The answer to the latest DONE marker: its LSN once SNAPSHOT_DONE is acknowledged, or invalid when refused. */
+        volatile CompletableFuture<Lsn> doneAnswer = new CompletableFuture<>();
+        /**
+         * Set by the coordinator once every chunk is published: from then on, a consumer holds every row
+         * as the source has it except the {@link MovedKeys#unsure} ones, so only moves from those need a read.
+         */
+        volatile boolean chunksPublished;
         volatile long doneRows;
         volatile int doneChunks;
         // Capture thread only:
@@ -105,6 +115,13 @@ public final class SnapshotWindows {
             this.snapshotId = snapshotId;
             this.schema = schema;
             this.publishBegin = publishBegin;
+        }
+
+        /** A fresh answer for the next DONE marker (see {@link #doneAnswer}). */
+        CompletableFuture<Lsn> expectDone() {
+            CompletableFuture<Lsn> answer = new CompletableFuture<>();
+            doneAnswer = answer;
+            return answer;
         }
 
         /** Totals SNAPSHOT_DONE reports; set before the DONE marker is written. */
@@ -127,6 +144,10 @@ public final class SnapshotWindows {
     private record TxnChanges(long xid, Lsn commitLsn, List<ChangeEvent> changes) {
     }
 
+    /** A row the open transaction moved to a new key without sending its unchanged TOASTed values. */
+    private record TxnMove(TableId table, List<String> columns, List<Object> values, List<Object> newKey, List<Object> oldKey) {
+    }
+
     private static final class Window {
         final Lsn low;
         final List<TxnChanges> txns = new ArrayList<>();
@@ -142,9 +163,12 @@ public final class SnapshotWindows {
     private final Map<String, Registration> bySnapshot = new ConcurrentHashMap<>();
     private final Map<String, ChunkRead> reads = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
+    /** Tables whose moved rows are watched (see {@link MovedKeys}): from {@link #watch} or a BEGIN marker until settled. */
+    private final Map<TableId, MovedKeys> moved = new ConcurrentHashMap<>();
 
     // Capture thread only:
     private final Map<TableId, List<ChangeEvent>> txnChanges = new LinkedHashMap<>();
+    private final List<TxnMove> txnMoves = new ArrayList<>();
     private long txnXid;
 
     public SnapshotWindows(String gatewayId, BatchLimits limits) {
@@ -153,6 +177,31 @@ public final class SnapshotWindows {
     }
 
     // ---- coordinator side ----
+
+    /**
+     * Watches the rows moved in {@code tables} from now on, before their snapshots register: a
+     * snapshot that resumes after a restart must learn of the moves the stream replays to it (the
+     * slot was not confirmed past them), which come before its run begins. Call before the capture
+     * starts; {@link #settle} ends it for a table whose snapshot turns out to be done.
+     */
+    public void watch(java.util.Collection<TableId> tables) {
+        for (TableId table : tables) {
+            moved.putIfAbsent(table, new MovedKeys());
+        }
+    }
+
+    /** Stops watching a table's moved rows and releases their holds: its snapshot is done, or will not go on. */
+    public void settle(TableId table) {
+        MovedKeys keys = moved.remove(table);
+        if (keys != null) {
+            keys.releaseAll();
+        }
+    }
+
+    /** The table's moved rows to read again, or {@code null} when none are watched. */
+    MovedKeys movedKeys(TableId table) {
+        return moved.get(table);
+    }
 
     /** Makes a table snapshot known; replaces an earlier registration of the same table. */
     public Registration register(String snapshotId, RelationSchema schema, boolean publishBegin) {
@@ -212,6 +261,7 @@ public final class SnapshotWindows {
     public void begin(long xid) {
         txnXid = xid;
         txnChanges.clear();
+        txnMoves.clear();
     }
 
     /** An insert, update, delete or truncate of the open transaction. */
@@ -220,6 +270,12 @@ public final class SnapshotWindows {
             collect(e.relation().table(), event);
         } else if (event instanceof ChangeEvent.Update e) {
             collect(e.relation().table(), event);
+            if (e.oldRowKind() == ChangeEvent.OldRowKind.KEY && moved.containsKey(e.relation().table())) {
+                TxnMove move = movedWithoutToast(e);
+                if (move != null) {
+                    txnMoves.add(move);
+                }
+            }
         } else if (event instanceof ChangeEvent.Delete e) {
             collect(e.relation().table(), event);
         } else if (event instanceof ChangeEvent.Truncate e) {
@@ -236,7 +292,60 @@ public final class SnapshotWindows {
         }
     }
 
+    /**
+     * An update that changes the key (pgoutput then sends the old key) and leaves a value unsent as
+     * unchanged TOAST, as a move; otherwise {@code null}.
+     */
+    private static TxnMove movedWithoutToast(ChangeEvent.Update u) {
+        int[] keyColumns = RowKey.keyColumns(u.relation());
+        Object[] values = new Object[keyColumns.length];
+        for (int k = 0; k < keyColumns.length; k++) {
+            int column = keyColumns[k];
+            // A long key column the update left alone is unsent too; the old key carries it.
+            values[k] = u.newRow().isUnchangedToast(column) ? u.oldRow().get(column) : u.newRow().get(column);
+        }
+        List<Object> newKey = RowKey.ofValues(values);
+        List<Object> oldKey = RowKey.of(u.oldRow(), keyColumns);
+        if (newKey.equals(oldKey)) {
+            return null;
+        }
+        boolean unsent = false;
+        for (int i = 0; i < u.newRow().size() && !unsent; i++) {
+            unsent = u.newRow().isUnchangedToast(i) && u.oldRow().get(i) == null;
+        }
+        if (!unsent) {
+            return null;
+        }
+        List<String> columns = new ArrayList<>(keyColumns.length);
+        for (int column : keyColumns) {
+            columns.add(u.relation().column(column).name());
+        }
+        return new TxnMove(u.relation().table(), columns, java.util.Arrays.asList(values), newKey, oldKey);
+    }
+
+    /** The open transaction committed (without holding the slot for the rows it moved: for tests). */
     public void commit(Lsn commitLsn) {
+        commit(commitLsn, CompletableFuture::new);
+    }
+
+    /**
+     * The open transaction committed.
+     *
+     * @param hold a hold on the slot's confirmation at this transaction, released by completing it: taken
+     *             for each row it moved that must be read again (see {@link MovedKeys})
+     */
+    public void commit(Lsn commitLsn, java.util.function.Supplier<CompletableFuture<Void>> hold) {
+        for (TxnMove move : txnMoves) {
+            MovedKeys keys = moved.get(move.table());
+            if (keys == null) {
+                continue;
+            }
+            Registration r = byTable.get(move.table());
+            if (r == null || !r.chunksPublished || keys.unsure(move.oldKey())) {
+                keys.add(new MovedKeys.Move(move.columns(), move.values(), move.newKey(), txnXid, hold.get()));
+            }
+        }
+        txnMoves.clear();
         for (Map.Entry<TableId, List<ChangeEvent>> e : txnChanges.entrySet()) {
             Registration r = byTable.get(e.getKey());
             if (r == null || !r.tracking) {
@@ -285,6 +394,15 @@ public final class SnapshotWindows {
     }
 
     private void onBegin(Registration r, Lsn lsn, Sink sink) {
+        if (r.publishBegin) {
+            // A snapshot from scratch reads every chunk after this point: moves before it are read by them.
+            MovedKeys before = moved.put(r.schema.table(), new MovedKeys());
+            if (before != null) {
+                before.releaseAll();
+            }
+        } else {
+            moved.putIfAbsent(r.schema.table(), new MovedKeys());
+        }
         if (!r.tracking) {
             r.tracking = true;
             r.tracked = 0;
@@ -331,6 +449,13 @@ public final class SnapshotWindows {
                 late.add(held);
             }
         }
+        for (MovedKeys.Move move : chunk.moved()) {
+            if (!chunk.visibility().isVisible(move.xid())) {
+                outcome.complete(Outcome.retry("transaction " + move.xid() + ", which moved a row this read looks up, was not yet "
+                        + "visible to the read's snapshot " + chunk.visibility()));
+                return;
+            }
+        }
         late.sort(java.util.Comparator.comparing(TxnChanges::commitLsn));
         ChunkOverlay overlay = new ChunkOverlay(chunk.rows());
         for (TxnChanges txn : late) {
@@ -352,6 +477,10 @@ public final class SnapshotWindows {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the sink does not throw it; keep the flag for the capture loop
         }
+        MovedKeys keys = moved.get(r.schema.table());
+        if (keys != null) {
+            keys.published(chunk.moved()); // a later move from these keys moves a value the consumer holds
+        }
         long count = rows.size();
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).whenComplete((ok, error) -> outcome.complete(
                 error == null ? new Outcome(true, count, high, null) : Outcome.retry("publishing the chunk failed: " + error)));
@@ -368,6 +497,13 @@ public final class SnapshotWindows {
     }
 
     private void onDone(Registration r, Lsn lsn, Sink sink) {
+        MovedKeys keys = moved.get(r.schema.table());
+        if (keys != null && !keys.isEmpty()) {
+            // Rows moved before this marker are not read again yet: the snapshot goes on until they are.
+            r.doneAnswer.complete(Lsn.INVALID);
+            return;
+        }
+        moved.remove(r.schema.table());
         r.tracking = false;
         r.windows.clear();
         r.history.clear();
@@ -375,6 +511,7 @@ public final class SnapshotWindows {
                 r.doneChunks))).whenComplete((ok, error) -> {
                     if (error == null) {
                         r.done.complete(lsn);
+                        r.doneAnswer.complete(lsn);
                     }
                 });
     }

@@ -85,6 +85,7 @@ final class TableSnapshot {
             source = SourceTable.load(c, table, settings.publication());
             Optional<SnapshotProgress> stored = fullRefresh ? Optional.empty() : store.read(table);
             if (stored.isPresent() && SnapshotProgress.DONE.equals(stored.get().state())) {
+                windows.settle(table);
                 return stored.get();
             }
             ChunkPlanner.RowEstimate estimate = ChunkPlanner.estimate(c, table);
@@ -116,9 +117,15 @@ final class TableSnapshot {
             begin(registration);
             long begun = System.nanoTime();
             readChunks();
+            registration.chunksPublished = true;
             long read = System.nanoTime();
-            registration.setTotals(progress.rows(), progress.nextRead());
-            Lsn doneAt = marker(registration.done, new SnapshotMarker(SnapshotMarker.Kind.DONE, progress.snapshotId(), 0));
+            Lsn doneAt;
+            do {
+                readMovedRows();
+                registration.setTotals(progress.rows(), progress.nextRead());
+                // Refused (invalid) while rows moved before the marker are not read again yet.
+                doneAt = marker(registration.expectDone(), new SnapshotMarker(SnapshotMarker.Kind.DONE, progress.snapshotId(), 0));
+            } while (!doneAt.isValid());
             save(progress.withState(SnapshotProgress.DONE, null));
             long finished = System.nanoTime();
             phases = new SnapshotPhases(Duration.ofNanos(planned - started), Duration.ofNanos(begun - planned), Duration.ofNanos(read - begun),
@@ -221,7 +228,18 @@ final class TableSnapshot {
             }
         }
         try {
-            CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).get();
+            CompletableFuture<Void> all = CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new));
+            while (true) {
+                try {
+                    all.get(1, TimeUnit.SECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    readMovedRows(); // meanwhile: rows moved so far are read again, so their holds on the slot stay short
+                }
+            }
+        } catch (TidelineException e) {
+            chunks.forEach(c -> c.cancel(true));
+            throw e;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException && e.getCause().getCause() != null
                     ? e.getCause().getCause() : e.getCause();
@@ -257,7 +275,11 @@ final class TableSnapshot {
                 if (cancelled) { // the run ended while this waited for a reader or a permit
                     throw new java.util.concurrent.CancellationException("snapshot " + snapshotId + " of " + table + " is over");
                 }
-                return readOnce(chunk, snapshotId);
+                return readOnce("chunk " + chunk, snapshotId, (c, source) -> {
+                    EncodedRows rows = ChunkReader.read(c, source, progress.chunks().get(chunk), expectedChunkBytes);
+                    expectedChunkBytes = Math.max(expectedChunkBytes, ChunkReader.bufferHint(rows)); // racy max: only a size hint
+                    return rows;
+                }, List.of());
             } catch (RuntimeException e) {
                 awaiting.release();
                 throw e;
@@ -282,11 +304,94 @@ final class TableSnapshot {
                 }));
     }
 
+    /** Rows moved to a new key read again in one read, at most. */
+    static final int MOVED_KEYS_PER_READ = 1000;
+
+    /**
+     * Reads again, by their new keys, the rows the capture found moved without their unchanged
+     * TOASTed values (see {@link MovedKeys}), until none is queued.
+     *
+     * @throws TidelineException RETRYABLE when a key cannot be looked up (its type has no exact text form
+     *                           here: the snapshot starts over) or the reads keep failing
+     */
+    private void readMovedRows() throws InterruptedException {
+        MovedKeys moved = windows.movedKeys(table);
+        if (moved == null) {
+            return;
+        }
+        List<MovedKeys.Move> batch;
+        while (!(batch = moved.peek(MOVED_KEYS_PER_READ)).isEmpty()) {
+            List<MovedKeys.Move> keys = batch;
+            String lastReason = null;
+            for (int attempt = 1; ; attempt++) {
+                if (attempt > settings.maxReadsPerChunk()) {
+                    throw new TidelineException(TidelineException.Kind.RETRYABLE, keys.size() + " rows of " + table + " moved to a new key "
+                            + "during the snapshot could not be read again in " + settings.maxReadsPerChunk() + " reads; last: " + lastReason,
+                            "check that the capture is streaming; the gateway retries the table");
+                }
+                if (cancelled) {
+                    throw new java.util.concurrent.CancellationException("snapshot " + progress.snapshotId() + " of " + table + " is over");
+                }
+                PendingRead pending = readOnce(keys.size() + " moved rows", progress.snapshotId(),
+                        (c, source) -> ChunkReader.readKeys(c, source, keyTexts(source, keys)), keys);
+                SnapshotWindows.Outcome outcome;
+                try {
+                    outcome = pending.outcome().get(settings.outcomeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    windows.abandon(progress.snapshotId(), pending.read());
+                    outcome = SnapshotWindows.Outcome.retry("the capture did not publish it within " + settings.outcomeTimeout().toSeconds() + " s");
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e);
+                }
+                if (outcome.published()) {
+                    LOG.debugf("snapshot %s of %s: %d moved rows read again as read %d at %s", progress.snapshotId(), table, keys.size(),
+                            pending.read(), outcome.validAt());
+                    moved.served(keys);
+                    break;
+                }
+                lastReason = outcome.reason();
+            }
+        }
+    }
+
+    /** The moved rows' keys as text, in the order of the table's chunking columns. */
+    private List<List<String>> keyTexts(SourceTable source, List<MovedKeys.Move> moves) {
+        List<List<String>> keys = new ArrayList<>(moves.size());
+        for (MovedKeys.Move move : moves) {
+            List<String> texts = new ArrayList<>();
+            for (String column : source.chunkColumns()) {
+                int at = move.columns().indexOf(column);
+                String text = at < 0 ? null : KeyText.of(move.values().get(at));
+                if (text == null) {
+                    planInvalid = true;
+                    throw new TidelineException(TidelineException.Kind.RETRYABLE, "a row of " + table + " moved to a new key during the "
+                            + "snapshot cannot be looked up by its column " + column + (at < 0 ? " (not in the key the stream sent)"
+                            : " (no exact text form for " + move.values().get(at).getClass().getSimpleName() + ")"),
+                            "nothing to do: the table's snapshot starts over, which reads every row after the move");
+                }
+                texts.add(text);
+            }
+            keys.add(texts);
+        }
+        return keys;
+    }
+
     private record PendingRead(int read, CompletableFuture<SnapshotWindows.Outcome> outcome) {
     }
 
-    /** One read of a chunk between its watermarks; the outcome completes when the capture handled its HIGH marker. */
-    private PendingRead readOnce(int chunk, String snapshotId) {
+    /** What one read between watermarks reads, in the read's transaction. */
+    @FunctionalInterface
+    private interface RowsRead {
+        EncodedRows read(Connection c, SourceTable source) throws SQLException;
+    }
+
+    /**
+     * One read between its watermarks — of a chunk, or of moved rows by key; the outcome completes
+     * when the capture handled its HIGH marker.
+     *
+     * @param moved the moved rows the read looks up (empty for a chunk)
+     */
+    private PendingRead readOnce(String what, String snapshotId, RowsRead reader, List<MovedKeys.Move> moved) {
         int read = reserveRead();
         CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect(snapshotId, read);
         if (cancelled) {
@@ -319,9 +424,8 @@ final class TableSnapshot {
                 rs.next();
                 visibility = XidSnapshot.parse(rs.getString(1));
             }
-            EncodedRows rows = ChunkReader.read(c, source, progress.chunks().get(chunk), expectedChunkBytes);
-            expectedChunkBytes = Math.max(expectedChunkBytes, ChunkReader.bufferHint(rows)); // racy max: only a size hint
-            windows.offer(new SnapshotWindows.ChunkRead(snapshotId, read, visibility, rows));
+            EncodedRows rows = reader.read(c, source);
+            windows.offer(new SnapshotWindows.ChunkRead(snapshotId, read, visibility, rows, moved));
             new SnapshotMarker(SnapshotMarker.Kind.HIGH, snapshotId, read).emit(c);
             // A non-transactional message is not flushed by itself (before Postgres 17), and the
             // walsender only sends flushed WAL: an xid makes the commit flush past the HIGH marker
@@ -334,7 +438,7 @@ final class TableSnapshot {
             healthy = true;
         } catch (SQLException e) {
             windows.abandon(snapshotId, read);
-            throw sqlError("read chunk " + chunk, e);
+            throw sqlError("read " + what, e);
         } catch (RuntimeException e) {
             windows.abandon(snapshotId, read);
             throw e;

@@ -174,9 +174,12 @@ public final class TableSnapshots implements AutoCloseable {
                     e.getMessage() + (e.hint() == null ? "" : " — " + e.hint())));
             if (retry) {
                 retryLater(table, snapshot, snapshot.planInvalid()); // resumes the run that failed, unless its plan no longer fits
+            } else {
+                windows.settle(table); // not resumed by itself: rows moved meanwhile must not hold the slot
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "snapshot of %s failed", table);
+            windows.settle(table);
             states.put(table, new TableState(snapshot.progress(), "snapshot failed: " + e));
         }
     }

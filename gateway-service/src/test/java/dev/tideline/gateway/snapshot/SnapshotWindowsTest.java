@@ -151,4 +151,106 @@ class SnapshotWindowsTest {
         assertFalse(epoch.isVisible(11));
         assertFalse(epoch.isVisible(12));
     }
+
+    // ---- rows moved to a new key with their TOASTed values unsent ----
+
+    private final List<CompletableFuture<Void>> holds = new ArrayList<>();
+
+    /** A transaction committed with the capture's holds on the slot recorded. */
+    private void heldTxn(long xid, long commit, ChangeEvent... changes) {
+        windows.begin(xid);
+        for (ChangeEvent c : changes) {
+            windows.change(c);
+        }
+        windows.commit(Lsn.of(commit), () -> {
+            CompletableFuture<Void> hold = new CompletableFuture<>();
+            holds.add(hold);
+            return hold;
+        });
+    }
+
+    /** {@code UPDATE t SET id = to WHERE id = from}, with v unchanged in TOAST: pgoutput sends the old key and no v. */
+    private static ChangeEvent move(long xid, long from, long to) {
+        return new ChangeEvent.Update(xid, T, ChangeEvent.OldRowKind.KEY, Row.of(from, null), Row.of(to, UnchangedToast.VALUE));
+    }
+
+    private boolean doneRefused(SnapshotWindows.Registration r, long lsn) {
+        CompletableFuture<Lsn> answer = r.expectDone();
+        marker(SnapshotMarker.Kind.DONE, 0, lsn);
+        return !answer.join().isValid();
+    }
+
+    /** Reads the queued moved rows again as {@code read}, the read seeing {@code visibility}, and finding {@code rows}. */
+    private SnapshotWindows.Outcome readMoved(int read, long low, String visibility, Row... rows) {
+        List<MovedKeys.Move> moves = windows.movedKeys(T.table()).peek(TableSnapshot.MOVED_KEYS_PER_READ);
+        CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect("s1", read);
+        marker(SnapshotMarker.Kind.LOW, read, low);
+        windows.offer(new SnapshotWindows.ChunkRead("s1", read, XidSnapshot.parse(visibility), encoded(rows), moves));
+        marker(SnapshotMarker.Kind.HIGH, read, low + 10);
+        SnapshotWindows.Outcome result = outcome.join();
+        if (result.published()) {
+            windows.movedKeys(T.table()).served(moves);
+        }
+        return result;
+    }
+
+    @Test
+    void aRowMovedWithoutItsToastedValueIsReadAgainByItsNewKeyBeforeTheSnapshotIsDone() {
+        SnapshotWindows.Registration r = windows.register("s1", T, true);
+        marker(SnapshotMarker.Kind.BEGIN, 0, 100);
+        heldTxn(70, 150, move(70, 5, -5), update(70, 6, UnchangedToast.VALUE)); // only the key change is a move
+        assertEquals(1, holds.size());
+        assertFalse(holds.get(0).isDone(), "the slot is held at the move until the row is published again");
+        assertTrue(doneRefused(r, 200), "DONE waits for the moved row");
+        assertFalse(published.stream().anyMatch(b -> b instanceof ChangeBatch.SnapshotDone));
+
+        // A read whose snapshot does not see the move cannot serve it.
+        assertFalse(readMoved(1, 300, "70:71:70", Row.of(-5L, "stale?")).published());
+        assertFalse(holds.get(0).isDone());
+        assertTrue(readMoved(2, 400, "71:71:", Row.of(-5L, "big")).published());
+        assertEquals(List.of(Row.of(-5L, "big")), snapshotRows());
+        assertTrue(holds.get(0).isDone(), "released once published again");
+
+        assertFalse(doneRefused(r, 500));
+        assertTrue(published.get(published.size() - 1) instanceof ChangeBatch.SnapshotDone);
+        assertEquals(null, windows.movedKeys(T.table()), "done: no longer watched");
+    }
+
+    @Test
+    void onceEveryChunkIsPublishedOnlyMovesFromRowsNotYetReadAgainAreRead() {
+        SnapshotWindows.Registration r = windows.register("s1", T, true);
+        marker(SnapshotMarker.Kind.BEGIN, 0, 100);
+        heldTxn(70, 150, move(70, 5, -5));
+        r.chunksPublished = true;
+        heldTxn(71, 160, move(71, 8, -8)); // the consumer holds row 8 as the source does: the update suffices
+        heldTxn(72, 170, move(72, -5, -6)); // row -5 is not published again yet: -6 must be read too
+        assertEquals(2, holds.size());
+        List<MovedKeys.Move> queued = windows.movedKeys(T.table()).peek(10);
+        assertEquals(List.of(List.of(-5L), List.of(-6L)), queued.stream().map(MovedKeys.Move::values).toList());
+        assertTrue(readMoved(1, 300, "73:73:", Row.of(-6L, "big")).published());
+        heldTxn(74, 400, move(74, -6, -7)); // -6 was published again: its value is known downstream
+        assertTrue(windows.movedKeys(T.table()).isEmpty());
+        assertFalse(doneRefused(r, 500));
+    }
+
+    @Test
+    void movesAreWatchedBeforeARunRegistersAndReleasedWhenTheTableSettlesOrStartsAfresh() {
+        windows.watch(List.of(T.table()));
+        heldTxn(70, 150, move(70, 5, -5)); // replayed after a restart, before the resumed run registered
+        assertEquals(1, windows.movedKeys(T.table()).peek(10).size());
+        windows.register("s1", T, false); // resumed: the move stays queued
+        marker(SnapshotMarker.Kind.BEGIN, 0, 200);
+        assertEquals(1, windows.movedKeys(T.table()).peek(10).size());
+        windows.register("s2", T, true); // a run from scratch reads every row after its BEGIN
+        windows.marker(new ChangeEvent.LogicalMessage(0, false, Lsn.of(300), SnapshotMarker.PREFIX,
+                new SnapshotMarker(SnapshotMarker.Kind.BEGIN, "s2", 0).content().getBytes(StandardCharsets.UTF_8)), sink);
+        assertTrue(holds.get(0).isDone());
+        assertTrue(windows.movedKeys(T.table()).isEmpty());
+
+        heldTxn(71, 400, move(71, 9, -9));
+        windows.settle(T.table()); // e.g. found done, or failed for good
+        assertTrue(holds.get(1).isDone());
+        heldTxn(72, 500, move(72, 10, -10));
+        assertEquals(2, holds.size(), "a settled table is not watched");
+    }
 }
