@@ -27,12 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * is what many small tables with a little traffic each need (issue 17, docs/benchmarks.md).
  *
  * <pre>./mvnw -B -o -pl delta -am test -Dtest=KernelCommitFloorBenchmark -Dtideline.benchmark=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
- * ({@code -Dtideline.benchmark.tables=1} or {@code =100} runs one of the two shapes.)
+ * ({@code -Dtideline.benchmark.tables=N} runs N tables in turn only; {@code .commits} and {@code .warmup} set the counts.)
  */
 class KernelCommitFloorBenchmark {
 
-    private static final int WARMUP = 300;
-    private static final int COMMITS = 600;
+    private static final int WARMUP = Integer.getInteger("tideline.benchmark.warmup", 300);
+    private static final int COMMITS = Integer.getInteger("tideline.benchmark.commits", 600);
 
     @TempDir
     Path dir;
@@ -41,10 +41,8 @@ class KernelCommitFloorBenchmark {
     void oneRowCommits() throws Exception {
         assumeTrue(Boolean.getBoolean("tideline.benchmark"), "opt-in: -Dtideline.benchmark=true");
         Engine engine = DeltaEngines.forWarehouse(dir.toString(), EngineSettings.defaults());
-        for (int tables : new int[] {1, 100}) {
-            if (Integer.getInteger("tideline.benchmark.tables", tables) != tables) {
-                continue;
-            }
+        String only = System.getProperty("tideline.benchmark.tables");
+        for (int tables : only == null ? new int[] {1, 100} : new int[] {Integer.parseInt(only)}) {
             for (int every : new int[] {10, 100}) {
                 for (boolean txnId : new boolean[] {true, false}) {
                     commits(engine, tables, every, txnId, WARMUP, "warm-" + tables + "-" + every + txnId);
