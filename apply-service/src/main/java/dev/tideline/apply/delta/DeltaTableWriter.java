@@ -115,6 +115,10 @@ public final class DeltaTableWriter {
     /** The version of the last checkpoint this writer asked for, -1 for none since it opened the table; and when. */
     private long checkpointVersion = -1;
     private long checkpointNanos;
+    /** The latest version this writer's checkpoints are written at (off this thread), -1 for none. */
+    private volatile long checkpointWritten = -1;
+    /** The checkpoint the snapshot this writer works on starts its log at, as far as this writer knows. */
+    private long rebasedOn = -1;
 
     private DeltaTableWriter(Engine engine, String tablePath, String appId, TableId source, WriterSettings settings) {
         this.engine = engine;
@@ -141,6 +145,7 @@ public final class DeltaTableWriter {
     /** Re-reads the latest version of the table. */
     public void reload() {
         try {
+            rebasedOn = checkpointWritten; // a snapshot read from storage starts at the latest checkpoint, ours or later
             moveTo(TableManager.loadSnapshot(tablePath).build(engine));
         } catch (TableNotFoundException e) {
             snapshot = null;
@@ -780,7 +785,12 @@ public final class DeltaTableWriter {
                 // either way): written off the apply thread, one at a time per process. Its files
                 // are written atomically, so a crash meanwhile leaves the previous checkpoint.
                 try {
-                    settings.checkpoints().execute(() -> runHook(hook, result.getVersion()));
+                    long version = result.getVersion();
+                    settings.checkpoints().execute(() -> {
+                        if (runHook(hook, version)) {
+                            checkpointWritten = Math.max(checkpointWritten, version); // one checkpoint at a time per process
+                        }
+                    });
                 } catch (RejectedExecutionException e) {
                     // The service is stopping: the next checkpoint interval writes one.
                     LOG.debugf("table %s: no checkpoint after version %d: its executor is shut down", source, result.getVersion());
@@ -792,9 +802,32 @@ public final class DeltaTableWriter {
         }
         Optional<Snapshot> post = result.getPostCommitSnapshot();
         if (post.isPresent()) {
-            moveTo(post.get());
+            moveTo(startingAtLatestCheckpoint(post.get()));
         } else {
             reload();
+        }
+    }
+
+    /**
+     * {@code post}, or the same version read again when a checkpoint was written since the log {@code post} carries
+     * starts. Kernel's post-commit snapshot extends its predecessor's log by one commit, so a writer that only ever
+     * moved to it would carry every commit since it opened the table: each commit re-sorts that list and replays it
+     * for the transaction identifier (the commit cost grew ~5× over a hot table's first thousand commits in
+     * {@code ManyTablesCommitBenchmark}). Read again, the log starts at the newest checkpoint, which {@link CheckpointSpacing}
+     * keeps at most ~{@code maxCommits} commits back. The carried file list does not depend on it (same version).
+     */
+    private Snapshot startingAtLatestCheckpoint(Snapshot post) {
+        long written = checkpointWritten;
+        if (written <= rebasedOn || written > post.getVersion()) {
+            return post;
+        }
+        rebasedOn = written;
+        try {
+            return TableManager.loadSnapshot(tablePath).atVersion(post.getVersion()).build(engine);
+        } catch (RuntimeException e) {
+            // Only slower: the next checkpoint tries again.
+            LOG.debugf("table %s: version %d not read again after checkpoint %d: %s", source, post.getVersion(), written, e.toString());
+            return post;
         }
     }
 
@@ -809,13 +842,16 @@ public final class DeltaTableWriter {
         }
     }
 
-    private void runHook(PostCommitHook hook, long version) {
+    /** Runs a post-commit hook; returns whether it succeeded. */
+    private boolean runHook(PostCommitHook hook, long version) {
         try {
             hook.threadSafeInvoke(engine);
+            return true;
         } catch (IOException | RuntimeException e) {
             // A checkpoint or checksum that fails leaves the table correct, only slower to load.
             LOG.warnf("table %s: post-commit hook %s after version %d failed: %s", source, hook.getType(), version, e.toString());
             LOG.debugf(e, "post-commit hook failure");
+            return false;
         }
     }
 

@@ -249,6 +249,25 @@ class DeltaTableWriterTest {
     }
 
     @Test
+    void theLogAWriterCarriesStartsAtItsLatestCheckpoint() throws Exception {
+        // Kernel's post-commit snapshot extends the previous one's log by one commit; carried from commit to
+        // commit it would hold all 75, and every commit would sort and replay them.
+        writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS,
+                WriterSettings.DEFAULT.withCheckpoints(Runnable::run).withCheckpointSpacing(new CheckpointSpacing(Duration.ofHours(1), 30)));
+        for (int i = 1; i <= 75; i++) {
+            commit(rows(V1, RowChange.insert(0, row(i, "n" + i, "1", "d"))));
+        }
+        var segment = ((io.delta.kernel.internal.SnapshotImpl) writer.snapshot()).getLogSegment();
+        assertEquals(75, writer.version());
+        assertEquals(List.of(70L), segment.getCheckpoints().stream().map(f -> Long.parseLong(
+                java.nio.file.Path.of(java.net.URI.create(f.getPath())).getFileName().toString().substring(0, 20))).toList());
+        assertEquals(5, segment.getDeltas().size(), "commits 71 to 75 after the checkpoint at 70");
+        assertEquals(75, writer.readAll().size());
+        commit(rows(V1, RowChange.insert(0, row(76, "n76", "1", "d")))); // and the writer goes on from there
+        assertEquals(76, writer.readAll().size());
+    }
+
+    @Test
     void aCheckpointIsDueFirstAfterOpeningThenByAgeOrCommits() {
         CheckpointSpacing spacing = new CheckpointSpacing(Duration.ofSeconds(60), 100);
         assertTrue(spacing.due(10, -1, 0), "the first request since the writer opened the table");
