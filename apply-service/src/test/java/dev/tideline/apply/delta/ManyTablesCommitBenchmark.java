@@ -87,6 +87,10 @@ class ManyTablesCommitBenchmark {
                         ms[0], ms[1], ms[2]);
             }
         }
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf("BENCHMARK many-tables heap after a full GC with %d writers open: %.1f MiB%n", tables,
+                (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
     }
 
     private DeltaTableWriter loaded(Engine engine, int t, int count) throws Exception {
