@@ -226,15 +226,20 @@ class DeltaTableWriterTest {
         assertEquals(20, table().size());
     }
 
-    @Test
-    void checkpointsAreSpacedByAgeOrCommitsAndReadersStillReadEveryRow() throws Exception {
-        // An hour between checkpoints unless 30 commits pile up: Kernel asks at 10, 20, ...; 10 is the first since
-        // the writer opened the table, then 40 (30 commits on), then 70.
+    /** Reopens the writer with checkpoints written in line, an hour apart unless 30 commits pile up, and commits rows 1 to 75. */
+    private void commit75WithCheckpointsEvery30Commits() {
         writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS,
                 WriterSettings.DEFAULT.withCheckpoints(Runnable::run).withCheckpointSpacing(new CheckpointSpacing(Duration.ofHours(1), 30)));
         for (int i = 1; i <= 75; i++) {
             commit(rows(V1, RowChange.insert(0, row(i, "n" + i, "1", "d"))));
         }
+    }
+
+    @Test
+    void checkpointsAreSpacedByAgeOrCommitsAndReadersStillReadEveryRow() throws Exception {
+        // An hour between checkpoints unless 30 commits pile up: Kernel asks at 10, 20, ...; 10 is the first since
+        // the writer opened the table, then 40 (30 commits on), then 70.
+        commit75WithCheckpointsEvery30Commits();
         Path log = DeltaLogFiles.log(writer.tablePath());
         List<Long> checkpoints = new ArrayList<>();
         try (var files = java.nio.file.Files.list(log)) {
@@ -252,11 +257,7 @@ class DeltaTableWriterTest {
     void theLogAWriterCarriesStartsAtItsLatestCheckpoint() throws Exception {
         // Kernel's post-commit snapshot extends the previous one's log by one commit; carried from commit to
         // commit it would hold all 75, and every commit would sort and replay them.
-        writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS,
-                WriterSettings.DEFAULT.withCheckpoints(Runnable::run).withCheckpointSpacing(new CheckpointSpacing(Duration.ofHours(1), 30)));
-        for (int i = 1; i <= 75; i++) {
-            commit(rows(V1, RowChange.insert(0, row(i, "n" + i, "1", "d"))));
-        }
+        commit75WithCheckpointsEvery30Commits();
         var segment = ((io.delta.kernel.internal.SnapshotImpl) writer.snapshot()).getLogSegment();
         assertEquals(75, writer.version());
         assertEquals(List.of(70L), segment.getCheckpoints().stream().map(f -> Long.parseLong(
