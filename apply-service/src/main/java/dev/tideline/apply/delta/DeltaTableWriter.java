@@ -618,7 +618,10 @@ public final class DeltaTableWriter {
         /** Writes rows (Delta rows of {@link #layout()}) into uncommitted files and returns them. */
         public List<DataFileStatus> write(List<Object[]> batch) {
             try {
-                return parquet.write(ctx, physical, statsColumns, target, batch);
+                // The keys go to the shared cache as the files are written (bounded there; a refresh that never
+                // commits leaves entries no commit refers to, evicted in their turn).
+                return parquet.write(ctx, physical, statsColumns, target, batch,
+                        (file, keys) -> touchedRows.rememberKeys(physical, target, file.getPath(), keys));
             } catch (IOException | RuntimeException e) {
                 throw wrap("write snapshot files", e);
             }
@@ -695,13 +698,17 @@ public final class DeltaTableWriter {
                 rows.addAll(current.readRows(f, layout));
                 actions.add(KernelInternals.removeAction(f.add, false));
             }
-            List<DataFileStatus> written = rows.isEmpty() ? List.of() : parquet.write(ctx, physical, stats, layout, rows);
+            Map<String, FileKeys> writtenKeys = new HashMap<>();
+            List<DataFileStatus> written = rows.isEmpty() ? List.of()
+                    : parquet.write(ctx, physical, stats, layout, rows, (file, keys) -> writtenKeys.put(file.getPath(), keys));
             for (DataFileStatus file : written) {
                 actions.add(KernelInternals.addAction(physical, tablePath, file, false));
             }
             TransactionCommitResult result = txn.commit(engine, inMemory(actions));
             chosen.forEach(f -> touchedRows.forget(f.add.getPath()));
+            TableLayout compacted = layout;
             finish(result);
+            writtenKeys.forEach((path, keys) -> touchedRows.rememberKeys(current, compacted, path, keys));
             LOG.infof("table %s: compacted %d files into %d (version %d)", source, chosen.size(), written.size(), result.getVersion());
             return Optional.of(new CommitOutcome(result.getVersion(), rows.size(), written.size(), chosen.size(), 0, millisSince(start)));
         } catch (RuntimeException | IOException e) {

@@ -289,6 +289,14 @@ final class TouchedRows {
         FileKeyCache.SHARED.put(KeyColumns.of(version, target).cacheKey(absolutePath), keys);
     }
 
+    /**
+     * As {@link #rememberKeys(SnapshotFiles, TableLayout, String, FileKeys)} for a file of a version not committed
+     * yet (a full refresh's), whose physical schema is {@code physical} (the columns of {@code target}, in order).
+     */
+    void rememberKeys(StructType physical, TableLayout target, String absolutePath, FileKeys keys) {
+        FileKeyCache.SHARED.put(KeyColumns.of(physical, target.schema(), target).cacheKey(absolutePath), keys);
+    }
+
     /** The keys of the data file at {@code absolutePath} the shared cache holds for {@code target}'s key, or null (tests). */
     FileKeys cachedKeys(SnapshotFiles version, TableLayout target, String absolutePath) {
         return FileKeyCache.SHARED.get(KeyColumns.of(version, target).cacheKey(absolutePath));
@@ -300,8 +308,11 @@ final class TouchedRows {
      */
     private record KeyColumns(StructType keySchema, StructType endAt, String names) {
         static KeyColumns of(SnapshotFiles version, TableLayout target) {
-            StructType physical = version.physicalReadSchema();
-            StructType logical = version.logicalSchema();
+            return of(version.physicalReadSchema(), version.logicalSchema(), target);
+        }
+
+        /** From a physical schema whose columns are those of {@code logical}, in the same order. */
+        static KeyColumns of(StructType physical, StructType logical, TableLayout target) {
             StructType keySchema = new StructType();
             StringBuilder names = new StringBuilder();
             for (int k : target.keyIndexes()) {

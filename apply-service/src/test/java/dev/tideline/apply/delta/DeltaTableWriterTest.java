@@ -165,6 +165,15 @@ class DeltaTableWriterTest {
             }
             commit(rows(V1, changes.toArray(RowChange[]::new)));
         }
+        int checked = assertCachedKeysAreTheFilesKeys();
+        assertTrue(checked >= 400, "rows checked: " + checked); // random ids may repeat: upserts
+    }
+
+    /**
+     * Every data file's keys are in the shared cache and equal, position by position, the key column read back from
+     * the file; returns the keys compared.
+     */
+    private int assertCachedKeysAreTheFilesKeys() throws Exception {
         // The file's own (column-mapped) name of the key column.
         io.delta.kernel.data.Row scanState = io.delta.kernel.Table.forPath(engine, writer.tablePath()).getLatestSnapshot(engine)
                 .getScanBuilder().build().getScanState(engine);
@@ -181,7 +190,28 @@ class DeltaTableWriterTest {
                 checked++;
             }
         }
-        assertTrue(checked >= 400, "rows checked: " + checked); // random ids may repeat: upserts
+        return checked;
+    }
+
+    @Test
+    void theKeysOfFilesAFullRefreshOrACompactionWroteAreCachedToo() throws Exception {
+        writer = DeltaTableWriter.open(engine, writer.tablePath(), "p1/public.orders", ORDERS, WriterSettings.DEFAULT.withCompactAfterFiles(5));
+        commit(rows(V1, RowChange.insert(0, row(1, "a", "1", "d"))));
+        TableLayout layout = writer.layout();
+        DeltaTableWriter.Replacement replacement = writer.replace(layout, "snap1", Lsn.of(lsn + 0x50));
+        RowConverter converter = layout.converter(V1);
+        List<Object[]> batch = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            batch.add(converter.toDelta(row(random.nextInt(1_000_000), "s" + i, "1", "d"), null));
+        }
+        replacement.commit(replacement.write(batch), batch.size());
+        assertTrue(assertCachedKeysAreTheFilesKeys() >= 290, "the refresh's files");
+        for (int i = 0; i < 6; i++) {
+            commit(rows(V1, RowChange.insert(0, row(2_000_000 + i, "n", "1", "d"))));
+        }
+        assertTrue(writer.compactIfNeeded().isPresent());
+        assertEquals(1, writer.fileCount());
+        assertTrue(assertCachedKeysAreTheFilesKeys() >= 296, "the compaction's file");
     }
 
     /** What a search depends on of each file: path, size, row count, statistics, deletion vector. */
