@@ -159,6 +159,7 @@ class ManyTablesBenchmark {
         report.append(jetStream(stack));
         Map<String, Long> heapsAfter = liveHeaps(stack);
         report.append(heaps("after the load", heapsAfter));
+        report.append(largestClasses(stack, "apply", 12));
         report.append(perTable(heapsAtStart, heapsAfter));
     }
 
@@ -557,6 +558,19 @@ class ManyTablesBenchmark {
             heaps.put(part, used.find() ? Long.parseLong(used.group(1)) : -1);
         }
         return heaps;
+    }
+
+    /** The classes holding most of a service's heap ({@code jcmd GC.class_histogram}: live objects only), for where its memory is. */
+    private static String largestClasses(LocalStack stack, String part, int top) throws Exception {
+        String[] lines = jcmd(stack.pid(part), "GC.class_histogram").split("\n");
+        StringBuilder out = new StringBuilder("largest classes in " + part + "'s live heap:\n");
+        int shown = 0;
+        for (String line : lines) {
+            if (line.trim().matches("\\d+:\\s+\\d+\\s+\\d+\\s+.*") && shown++ < top) {
+                out.append("  ").append(line.trim()).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     private static String jcmd(String pid, String command) throws Exception {
