@@ -82,6 +82,18 @@ final class MovedKeys {
         }
     }
 
+    /**
+     * Capture thread, at the start of a replication session: every key still queued is unsure again. A re-read's rows
+     * leave the unsure set when the capture hands them to the stream, but they are only published once JetStream
+     * acknowledged them — and a failed publish ends the session, so it is queued (and unsure) again.
+     */
+    void sessionStarted() {
+        unsure.clear();
+        for (Move move : queued) {
+            unsure.merge(move.key(), 1, Integer::sum);
+        }
+    }
+
     boolean isEmpty() {
         return queued.isEmpty();
     }

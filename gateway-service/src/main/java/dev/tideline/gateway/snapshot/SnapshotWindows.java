@@ -255,7 +255,9 @@ public final class SnapshotWindows {
         for (Registration r : bySnapshot.values()) {
             r.windows.clear();
         }
+        moved.values().forEach(MovedKeys::sessionStarted);
         txnChanges.clear();
+        txnMoves.clear();
     }
 
     public void begin(long xid) {

@@ -234,6 +234,23 @@ class SnapshotWindowsTest {
     }
 
     @Test
+    void aRowReadAgainButNotYetAcknowledgedIsUnsureAgainInTheNextSession() {
+        SnapshotWindows.Registration r = windows.register("s1", T, true);
+        marker(SnapshotMarker.Kind.BEGIN, 0, 100);
+        heldTxn(70, 150, move(70, 5, -5));
+        r.chunksPublished = true;
+        List<MovedKeys.Move> moves = windows.movedKeys(T.table()).peek(10);
+        CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect("s1", 1);
+        marker(SnapshotMarker.Kind.LOW, 1, 200);
+        windows.offer(new SnapshotWindows.ChunkRead("s1", 1, XidSnapshot.parse("71:71:"), encoded(Row.of(-5L, "big")), moves));
+        marker(SnapshotMarker.Kind.HIGH, 1, 210); // handed to the stream; its publish then fails and the session restarts
+        windows.sessionStarted();
+        heldTxn(72, 300, move(72, -5, -6)); // moved on from a row the consumer may still not hold
+        assertEquals(2, windows.movedKeys(T.table()).peek(10).size());
+        assertTrue(outcome.isDone());
+    }
+
+    @Test
     void movesAreWatchedBeforeARunRegistersAndReleasedWhenTheTableSettlesOrStartsAfresh() {
         windows.watch(List.of(T.table()));
         heldTxn(70, 150, move(70, 5, -5)); // replayed after a restart, before the resumed run registered
