@@ -2,7 +2,6 @@ package dev.tideline.gateway.snapshot;
 
 import dev.tideline.core.value.PgSpecial;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -47,11 +46,6 @@ final class KeyText {
         }
         if (value instanceof byte[] bytes) {
             return "\\x" + HexFormat.of().formatHex(bytes);
-        }
-        if (value instanceof ByteBuffer buffer) {
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.duplicate().get(bytes);
-            return of(bytes);
         }
         if (value instanceof LocalDate d) {
             return inCommonEra(d.getYear()) ? d.toString() : null;

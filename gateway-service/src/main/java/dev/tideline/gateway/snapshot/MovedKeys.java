@@ -49,8 +49,12 @@ final class MovedKeys {
 
     /** Capture thread: queues a moved row. */
     void add(Move move) {
-        unsure.merge(move.key(), 1, Integer::sum);
+        countUnsure(move);
         queued.add(move);
+    }
+
+    private void countUnsure(Move move) {
+        unsure.merge(move.key(), 1, Integer::sum);
     }
 
     /** Capture thread: whether a consumer may not hold the row under {@code key} as the source has it. */
@@ -89,9 +93,7 @@ final class MovedKeys {
      */
     void sessionStarted() {
         unsure.clear();
-        for (Move move : queued) {
-            unsure.merge(move.key(), 1, Integer::sum);
-        }
+        queued.forEach(this::countUnsure);
     }
 
     boolean isEmpty() {

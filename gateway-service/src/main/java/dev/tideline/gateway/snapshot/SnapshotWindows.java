@@ -90,9 +90,10 @@ public final class SnapshotWindows {
         final boolean publishBegin;
         /** Completes with the BEGIN marker's LSN once SNAPSHOT_BEGIN (if any) is acknowledged. */
         public final CompletableFuture<Lsn> begun = new CompletableFuture<>();
-        /** Completes with the DONE marker's LSN once SNAPSHOT_DONE is acknowledged. */
-        public final CompletableFuture<Lsn> done = new CompletableFuture<>();
-        /** The answer to the latest DONE marker: its LSN once SNAPSHOT_DONE is acknowledged, or invalid when refused. */
+        /**
+         * The answer to the latest DONE marker: its LSN once SNAPSHOT_DONE is acknowledged, or invalid when refused
+         * (see {@link #expectDone}).
+         */
         volatile CompletableFuture<Lsn> doneAnswer = new CompletableFuture<>();
         /**
          * Set by the coordinator once every chunk is published: from then on, a consumer holds every row
@@ -512,7 +513,6 @@ public final class SnapshotWindows {
         sink.publish(WireCodec.encode(gatewayId, new ChangeBatch.SnapshotDone(r.snapshotId, lsn, r.schema.table(), r.doneRows,
                 r.doneChunks))).whenComplete((ok, error) -> {
                     if (error == null) {
-                        r.done.complete(lsn);
                         r.doneAnswer.complete(lsn);
                     }
                 });

@@ -288,8 +288,7 @@ final class TableSnapshot {
                 .handle((result, error) -> {
                     awaiting.release();
                     if (error != null) {
-                        windows.abandon(snapshotId, pending.read());
-                        return SnapshotWindows.Outcome.retry("the capture did not publish it within " + settings.outcomeTimeout().toSeconds() + " s");
+                        return timedOut(snapshotId, pending);
                     }
                     return result;
                 }).thenComposeAsync(result -> { // off the NATS thread that completed the outcome: this writes to KV
@@ -338,8 +337,7 @@ final class TableSnapshot {
                 try {
                     outcome = pending.outcome().get(settings.outcomeTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
-                    windows.abandon(progress.snapshotId(), pending.read());
-                    outcome = SnapshotWindows.Outcome.retry("the capture did not publish it within " + settings.outcomeTimeout().toSeconds() + " s");
+                    outcome = timedOut(progress.snapshotId(), pending);
                 } catch (ExecutionException e) {
                     throw new IllegalStateException(e);
                 }
@@ -377,6 +375,12 @@ final class TableSnapshot {
     }
 
     private record PendingRead(int read, CompletableFuture<SnapshotWindows.Outcome> outcome) {
+    }
+
+    /** Gives up on a read whose outcome did not come within {@link SnapshotSettings#outcomeTimeout()}: it is read again. */
+    private SnapshotWindows.Outcome timedOut(String snapshotId, PendingRead pending) {
+        windows.abandon(snapshotId, pending.read());
+        return SnapshotWindows.Outcome.retry("the capture did not publish it within " + settings.outcomeTimeout().toSeconds() + " s");
     }
 
     /** What one read between watermarks reads, in the read's transaction. */

@@ -132,7 +132,7 @@ class SnapshotWindowsTest {
         ChangeBatch.SnapshotDone done = (ChangeBatch.SnapshotDone) published.get(published.size() - 1);
         assertEquals(42, done.rowCount());
         assertEquals(3, done.chunkCount());
-        assertEquals(Lsn.of(400), r.done.join());
+        assertEquals(Lsn.of(400), r.doneAnswer.join());
         assertFalse(windows.marker(new ChangeEvent.LogicalMessage(0, false, Lsn.of(1), "app", new byte[0]), sink));
     }
 
@@ -183,15 +183,21 @@ class SnapshotWindowsTest {
     /** Reads the queued moved rows again as {@code read}, the read seeing {@code visibility}, and finding {@code rows}. */
     private SnapshotWindows.Outcome readMoved(int read, long low, String visibility, Row... rows) {
         List<MovedKeys.Move> moves = windows.movedKeys(T.table()).peek(TableSnapshot.MOVED_KEYS_PER_READ);
-        CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect("s1", read);
-        marker(SnapshotMarker.Kind.LOW, read, low);
-        windows.offer(new SnapshotWindows.ChunkRead("s1", read, XidSnapshot.parse(visibility), encoded(rows), moves));
-        marker(SnapshotMarker.Kind.HIGH, read, low + 10);
-        SnapshotWindows.Outcome result = outcome.join();
+        SnapshotWindows.Outcome result = handOverMoved(moves, read, low, visibility, rows).join();
         if (result.published()) {
             windows.movedKeys(T.table()).served(moves);
         }
         return result;
+    }
+
+    /** A read of {@code moves} between its LOW and HIGH markers, handed to the capture; the outcome as the capture gives it. */
+    private CompletableFuture<SnapshotWindows.Outcome> handOverMoved(List<MovedKeys.Move> moves, int read, long low, String visibility,
+                                                                    Row... rows) {
+        CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect("s1", read);
+        marker(SnapshotMarker.Kind.LOW, read, low);
+        windows.offer(new SnapshotWindows.ChunkRead("s1", read, XidSnapshot.parse(visibility), encoded(rows), moves));
+        marker(SnapshotMarker.Kind.HIGH, read, low + 10);
+        return outcome;
     }
 
     @Test
@@ -239,11 +245,9 @@ class SnapshotWindowsTest {
         marker(SnapshotMarker.Kind.BEGIN, 0, 100);
         heldTxn(70, 150, move(70, 5, -5));
         r.chunksPublished = true;
-        List<MovedKeys.Move> moves = windows.movedKeys(T.table()).peek(10);
-        CompletableFuture<SnapshotWindows.Outcome> outcome = windows.expect("s1", 1);
-        marker(SnapshotMarker.Kind.LOW, 1, 200);
-        windows.offer(new SnapshotWindows.ChunkRead("s1", 1, XidSnapshot.parse("71:71:"), encoded(Row.of(-5L, "big")), moves));
-        marker(SnapshotMarker.Kind.HIGH, 1, 210); // handed to the stream; its publish then fails and the session restarts
+        // Handed to the stream (not marked served); its publish then fails and the session restarts.
+        CompletableFuture<SnapshotWindows.Outcome> outcome = handOverMoved(windows.movedKeys(T.table()).peek(10), 1, 200, "71:71:",
+                Row.of(-5L, "big"));
         windows.sessionStarted();
         heldTxn(72, 300, move(72, -5, -6)); // moved on from a row the consumer may still not hold
         assertEquals(2, windows.movedKeys(T.table()).peek(10).size());
