@@ -141,6 +141,14 @@ public interface ApplyConfig {
         int compactAfterFiles();
 
         /**
+         * A commit's new rows, when at most this many and of flat columns only, are written as one uncompressed
+         * Parquet file by Tideline's own writer instead of parquet-mr (whose per-file cost dominates small files);
+         * compaction rewrites such files with {@link #parquetCompression()}. 0 writes every file with parquet-mr.
+         */
+        @WithDefault("2048")
+        int plainFileMaxRows();
+
+        /**
          * Of the checkpoints Kernel asks for (every {@code delta.checkpointInterval} versions), one is written only
          * when the table's previous checkpoint is at least this old, or {@link #checkpointMaxCommits()} commits back
          * (see {@code CheckpointSpacing}). 0 writes every one.

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -422,6 +423,7 @@ class ManyTablesBenchmark {
         String worstTable = null;
         long worstP95 = -1;
         long commitCount = 0;
+        Map<Committed, Long> latencyOf = new IdentityHashMap<>(); // two transactions may be equal records
         for (Map.Entry<Integer, List<Committed>> e : byTable.entrySet()) {
             TreeMap<Long, long[]> commits = commits(stack, e.getKey(), versionsBefore.get(e.getKey()));
             commitCount += commits.size();
@@ -429,7 +431,9 @@ class ManyTablesBenchmark {
             for (Committed c : e.getValue()) {
                 long visible = commits.values().stream().filter(x -> x[1] >= c.lsnBefore()).mapToLong(x -> x[0]).min()
                         .orElseThrow(() -> new AssertionError(table(c.table()) + ": no Delta commit holds a transaction at " + Lsn.of(c.lsnBefore())));
-                mine.add(Math.max(0, visible - c.committedAtMillis()));
+                long latency = Math.max(0, visible - c.committedAtMillis());
+                mine.add(latency);
+                latencyOf.put(c, latency);
             }
             (e.getKey() < hot ? hotLatencies : quietLatencies).addAll(mine);
             long p95 = percentile(mine, 0.95);
@@ -439,8 +443,24 @@ class ManyTablesBenchmark {
             }
         }
         return String.format("commit → visible in Delta, hot tables: %s%ncommit → visible in Delta, quiet tables: %s%n"
-                        + "worst table p95: %d ms, %s; %d tables written, %,d Delta commits for %,d transactions%n",
-                describe(hotLatencies), describe(quietLatencies), worstP95, worstTable, byTable.size(), commitCount, committed.size());
+                        + "worst table p95: %d ms, %s; %d tables written, %,d Delta commits for %,d transactions%n%s",
+                describe(hotLatencies), describe(quietLatencies), worstP95, worstTable, byTable.size(), commitCount, committed.size(),
+                byWindow(committed, latencyOf));
+    }
+
+    /**
+     * p95 of every table's transactions committed in each 10-second window of the load: whether the latency is the
+     * steady state's or a backlog built early (right after the snapshot) and worked off later.
+     */
+    private static String byWindow(List<Committed> committed, Map<Committed, Long> latencyOf) {
+        long start = committed.stream().mapToLong(Committed::committedAtMillis).min().orElse(0);
+        TreeMap<Long, List<Long>> windows = new TreeMap<>();
+        for (Committed c : committed) {
+            windows.computeIfAbsent((c.committedAtMillis() - start) / 10_000, k -> new ArrayList<>()).add(latencyOf.get(c));
+        }
+        StringBuilder out = new StringBuilder("commit → visible p95 by 10 s window of the load (all tables):");
+        windows.forEach((w, millis) -> out.append(String.format(" %d–%d s %d ms;", w * 10, w * 10 + 10, percentile(millis, 0.95))));
+        return out.append(System.lineSeparator()).toString();
     }
 
     private static String describe(List<Long> millis) {

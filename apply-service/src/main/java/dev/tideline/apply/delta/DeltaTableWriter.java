@@ -126,7 +126,7 @@ public final class DeltaTableWriter {
         this.appId = appId;
         this.source = source;
         this.settings = settings;
-        this.parquet = new ParquetFiles(engine, source, settings.rowsPerBatch());
+        this.parquet = new ParquetFiles(engine, source, settings.rowsPerBatch(), settings.plainFileMaxRows());
         this.touchedRows = new TouchedRows(engine, tablePath, source);
         this.compaction = CompactionPolicy.of(settings);
     }
@@ -358,7 +358,7 @@ public final class DeltaTableWriter {
             int added = 0;
             Map<String, FileKeys> writtenKeys = new HashMap<>();
             if (!merged.isEmpty()) {
-                List<DataFileStatus> written = parquet.write(ctx, physical, statsColumns, target, merged,
+                List<DataFileStatus> written = parquet.writeChanges(ctx, physical, statsColumns, target, merged,
                         (file, keys) -> writtenKeys.put(file.getPath(), keys));
                 rowsWritten = merged.size();
                 added = written.size();
@@ -505,7 +505,7 @@ public final class DeltaTableWriter {
                 }
                 if (!merged.isEmpty()) {
                     List<Column> stats = ParquetFiles.statsColumns(ctx, physical, target);
-                    for (DataFileStatus f : parquet.write(ctx, physical, stats, target, merged)) {
+                    for (DataFileStatus f : parquet.writeChanges(ctx, physical, stats, target, merged, null)) {
                         files.add(FileEntry.staged(KernelInternals.addFileOf(physical, tablePath, f, true), f));
                     }
                 }

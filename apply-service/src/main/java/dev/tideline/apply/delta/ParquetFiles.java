@@ -37,7 +37,9 @@ import org.jboss.logging.Logger;
  *       Kernel's {@code transformPhysicalData}), or the rows at given physical positions — the only way a
  *       file a staged commit wrote, and not committed, is read.</li>
  *   <li><b>Writing</b> sorts rows by key (SCD type 2: then by start time) so that files keep narrow key
- *       ranges, and splits them at the engine's target file size; each written file carries exact
+ *       ranges. A change commit's small batch of flat rows becomes one {@link PlainParquetFile}; other batches
+ *       (and every full refresh and compaction) go through Kernel's writer, split at the engine's target file size.
+ *       Each written file carries exact
  *       statistics ({@link FileStatistics#exactOnly}) for Kernel's default columns plus every key column.
  *       Written files are referenced by nothing until a commit adds them.</li>
  * </ul>
@@ -50,15 +52,18 @@ final class ParquetFiles {
     private final Engine engine;
     private final TableId source;
     private final int rowsPerBatch;
+    private final int plainFileMaxRows;
 
     /**
-     * @param source       the source table, for log lines
-     * @param rowsPerBatch rows per in-memory columnar batch handed to the Parquet writer
+     * @param source           the source table, for log lines
+     * @param rowsPerBatch     rows per in-memory columnar batch handed to the Parquet writer
+     * @param plainFileMaxRows batches of at most this many flat rows are written as one {@link PlainParquetFile}
      */
-    ParquetFiles(Engine engine, TableId source, int rowsPerBatch) {
+    ParquetFiles(Engine engine, TableId source, int rowsPerBatch, int plainFileMaxRows) {
         this.engine = engine;
         this.source = source;
         this.rowsPerBatch = rowsPerBatch;
+        this.plainFileMaxRows = plainFileMaxRows;
     }
 
     /**
@@ -153,10 +158,13 @@ final class ParquetFiles {
         void accept(DataFileStatus file, FileKeys keys);
     }
 
-    /** Writes rows sorted by key into one or more files (split at the engine's target file size). */
+    /**
+     * Writes rows sorted by key into long-lived files — a full refresh's, a compaction's — through Kernel's writer
+     * (parquet-mr, the configured codec), split at the engine's target file size.
+     */
     List<DataFileStatus> write(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
                                List<Object[]> rows) throws IOException {
-        return write(ctx, physical, statsColumns, target, rows, null);
+        return write(ctx, physical, statsColumns, target, rows, false, null);
     }
 
     /**
@@ -167,6 +175,21 @@ final class ParquetFiles {
      */
     List<DataFileStatus> write(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
                                List<Object[]> rows, WrittenKeys keysOut) throws IOException {
+        return write(ctx, physical, statsColumns, target, rows, false, keysOut);
+    }
+
+    /**
+     * As {@link #write(DataWriteContext, StructType, List, TableLayout, List, WrittenKeys)}, for the new rows of a
+     * change commit: usually few, and short-lived (compaction rewrites small files), so a batch of at most
+     * {@code plainFileMaxRows} flat rows becomes one {@link PlainParquetFile}.
+     */
+    List<DataFileStatus> writeChanges(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
+                                      List<Object[]> rows, WrittenKeys keysOut) throws IOException {
+        return write(ctx, physical, statsColumns, target, rows, true, keysOut);
+    }
+
+    private List<DataFileStatus> write(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
+                                       List<Object[]> rows, boolean plainAllowed, WrittenKeys keysOut) throws IOException {
         // Keys computed once per row, not once per comparison.
         List<Map.Entry<RowKey, Object[]>> keyed = new ArrayList<>(rows.size());
         for (Object[] row : rows) {
@@ -181,21 +204,32 @@ final class ParquetFiles {
         });
         List<Object[]> sorted = new ArrayList<>(keyed.size());
         keyed.forEach(e -> sorted.add(e.getValue()));
+        List<DataFileStatus> out = new ArrayList<>();
+        if (plainAllowed && PlainParquetFile.writes(physical, sorted.size(), plainFileMaxRows, engine)) {
+            out.add(FileStatistics.exactOnly(PlainParquetFile.write(engine, ctx.getTargetDirectory(), physical, statsColumns, sorted),
+                    physical));
+        } else {
+            writeThroughKernel(ctx, physical, statsColumns, sorted, out);
+        }
+        if (keysOut != null) {
+            handOutKeys(out, sorted, physical, target, keysOut);
+        }
+        return out;
+    }
+
+    /** Kernel's writer (parquet-mr): for large batches and nested types. */
+    private void writeThroughKernel(DataWriteContext ctx, StructType physical, List<Column> statsColumns, List<Object[]> sorted,
+                                    List<DataFileStatus> out) throws IOException {
         int per = rowsPerBatch;
         List<FilteredColumnarBatch> batches = new ArrayList<>();
         for (int i = 0; i < sorted.size(); i += per) {
             batches.add(new FilteredColumnarBatch(new RowBatch(physical, sorted.subList(i, Math.min(sorted.size(), i + per))),
                     Optional.empty()));
         }
-        List<DataFileStatus> out = new ArrayList<>();
         try (CloseableIterator<DataFileStatus> files = engine.getParquetHandler().writeParquetFiles(ctx.getTargetDirectory(),
                 CloseableIterators.of(batches.iterator()), statsColumns)) {
             files.forEachRemaining(f -> out.add(FileStatistics.exactOnly(f, physical)));
         }
-        if (keysOut != null) {
-            handOutKeys(out, sorted, physical, target, keysOut);
-        }
-        return out;
     }
 
     private static void handOutKeys(List<DataFileStatus> files, List<Object[]> sorted, StructType physical, TableLayout target,

@@ -145,7 +145,8 @@ public class ApplyService {
                 .withAckWait(config.apply().ackWait());
         WriterSettings writer = new WriterSettings("Tideline-apply", WriterSettings.DEFAULT.rowsPerBatch(),
                 config.apply().smallFileBytes(), config.apply().compactAfterFiles()).withCheckpoints(checkpoints)
-                .withCheckpointSpacing(new CheckpointSpacing(config.apply().checkpointMinAge(), config.apply().checkpointMaxCommits()));
+                .withCheckpointSpacing(new CheckpointSpacing(config.apply().checkpointMinAge(), config.apply().checkpointMaxCommits()))
+                .withPlainFileMaxRows(config.apply().plainFileMaxRows());
         ApplyRunner runner = new ApplyRunner(spec, control, () -> NatsConnect.connect(config.nats().url(), "tideline-apply-" + id,
                 NatsConnect.Reconnect.FOREVER, new PullStatusListener()),
                 engine, warehouse, settings, writer, metrics, () -> leases.holds(id));

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * them), then one-row commits through {@link DeltaTableWriter#apply}, the tables in turn — updates of an existing key
  * (a deletion vector for the file holding it, the file re-added with it, a new data file) and, for comparison,
  * inserts of new keys (a new data file only). CPU per commit of the committing thread and of the whole JVM (checkpoints
- * run on their own executor), after warm-up commits; the reference is {@code KernelCommitFloorBenchmark} (a bare
- * Kernel append: ~2.3 ms of JVM CPU in the same shape).
+ * run on their own executor), after warm-up commits. Each measurement runs twice, on two sets of the same tables:
+ * change files written by parquet-mr through Kernel (the reference) and as {@link PlainParquetFile}s. The floor under
+ * both is {@code KernelCommitFloorBenchmark} (a bare Kernel append: ~2.3 ms of JVM CPU in the same shape).
  *
  * <pre>./mvnw -B -o -pl apply-service -am test -Dtest=ManyTablesCommitBenchmark -Dtideline.benchmark=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
  * Options: {@code -Dtideline.benchmark.tables} (1,000), {@code .commits} (3,000), {@code .warmup} (2,000), {@code .hot} (0: with
@@ -59,11 +60,17 @@ class ManyTablesCommitBenchmark {
         int warmup = Integer.getInteger("tideline.benchmark.warmup", 2000);
         Engine engine = DeltaEngines.forWarehouse(dir.toString(), EngineSettings.defaults());
         int hot = Integer.getInteger("tideline.benchmark.hot", 0);
-        List<DeltaTableWriter> writers = new ArrayList<>();
+        // Two sets of the same tables: change files through parquet-mr (the reference) and as PlainParquetFiles.
+        int[] plainMaxRows = {0, PlainParquetFile.DEFAULT_MAX_ROWS};
+        List<List<DeltaTableWriter>> variants = new ArrayList<>();
         int[] rows = new int[tables];
-        for (int t = 0; t < tables; t++) {
-            rows[t] = t < hot ? HOT_ROWS : ROWS;
-            writers.add(loaded(engine, t, rows[t]));
+        for (int plain : plainMaxRows) {
+            List<DeltaTableWriter> writers = new ArrayList<>();
+            for (int t = 0; t < tables; t++) {
+                rows[t] = t < hot ? HOT_ROWS : ROWS;
+                writers.add(loaded(engine, t, rows[t], plain));
+            }
+            variants.add(writers);
         }
         // Tables drawn in turn, or (with hot tables) from Zipf(1), hot ones first, as ManyTablesBenchmark draws them.
         double[] cumulative = new double[tables];
@@ -77,26 +84,30 @@ class ManyTablesCommitBenchmark {
         };
         for (int round = 0; round < 2; round++) {
             for (boolean update : new boolean[] {true, false}) {
-                run(writers, rows, pick, warmup, update);
-                double[] ms = run(writers, rows, pick, commits, update);
-                // (counted per commit: compaction as the applier runs it, every compactEvery commits of a table)
-                System.out.printf("BENCHMARK many-tables %d tables (%d hot of %,d rows), %s, %d one-row %s: %.2f ms CPU per commit on "
-                                + "the committing thread, %.2f ms CPU of the whole JVM, %.2f ms wall%n", tables, hot, HOT_ROWS,
-                        hot == 0 ? "in turn" : "Zipf(1)", commits,
-                        update ? "updates (deletion vector + re-added file + new file)" : "inserts of new keys (new file only)",
-                        ms[0], ms[1], ms[2]);
+                for (int v = 0; v < variants.size(); v++) {
+                    List<DeltaTableWriter> writers = variants.get(v);
+                    run(writers, rows, pick, warmup, update);
+                    double[] ms = run(writers, rows, pick, commits, update);
+                    // (counted per commit: compaction as the applier runs it, every compactEvery commits of a table)
+                    System.out.printf("BENCHMARK many-tables %d tables (%d hot of %,d rows), %s, %d one-row %s, change files %s: "
+                                    + "%.2f ms CPU per commit on the committing thread, %.2f ms CPU of the whole JVM, %.2f ms wall%n",
+                            tables, hot, HOT_ROWS, hot == 0 ? "in turn" : "Zipf(1)", commits,
+                            update ? "updates (deletion vector + re-added file + new file)" : "inserts of new keys (new file only)",
+                            plainMaxRows[v] == 0 ? "by parquet-mr (reference)" : "plain", ms[0], ms[1], ms[2]);
+                }
             }
         }
         System.gc();
         Runtime rt = Runtime.getRuntime();
-        System.out.printf("BENCHMARK many-tables heap after a full GC with %d writers open: %.1f MiB%n", tables,
+        System.out.printf("BENCHMARK many-tables heap after a full GC with %d writers open: %.1f MiB%n", tables * variants.size(),
                 (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
     }
 
-    private DeltaTableWriter loaded(Engine engine, int t, int count) throws Exception {
+    private DeltaTableWriter loaded(Engine engine, int t, int count, int plainMaxRows) throws Exception {
         TableId id = TableId.of("public", "accounts_" + t);
-        DeltaTableWriter writer = DeltaTableWriter.open(engine, TableLocations.of(dir.toString(), "main", "bench", "accounts_" + t),
-                "bench/accounts_" + t, id, WriterSettings.DEFAULT.withCheckpointSpacing(spacing));
+        String schema = "bench_" + plainMaxRows;
+        DeltaTableWriter writer = DeltaTableWriter.open(engine, TableLocations.of(dir.toString(), "main", schema, "accounts_" + t),
+                schema + "/accounts_" + t, id, WriterSettings.DEFAULT.withCheckpointSpacing(spacing).withPlainFileMaxRows(plainMaxRows));
         TableLayout layout = TableLayout.create(DeletionVectorScaleBenchmark.S, List.of(), ScdType.SCD_TYPE_1);
         DeltaTableWriter.Replacement replacement = writer.replace(layout, "bench", Lsn.of(lsn += 16));
         List<Object[]> rows = new ArrayList<>();

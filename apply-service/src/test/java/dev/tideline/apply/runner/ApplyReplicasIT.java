@@ -313,6 +313,11 @@ class ApplyReplicasIT {
                 }
 
                 @Override
+                public int plainFileMaxRows() {
+                    return 2048;
+                }
+
+                @Override
                 public Duration checkpointMinAge() {
                     return Duration.ofSeconds(60);
                 }
