@@ -136,6 +136,16 @@ class ManyTablesBenchmark {
         }
         Map<String, Double> cpuBefore = cpuSeconds(stack, sourceUrl);
         long cpuStart = System.nanoTime();
+        // CPU per process every 10 s as well: who has the cores when latency builds up.
+        List<Map<String, Double>> cpuWindows = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(cpuBefore));
+        java.util.concurrent.ScheduledExecutorService cpuSampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        cpuSampler.scheduleAtFixedRate(() -> {
+            try {
+                cpuWindows.add(cpuSeconds(stack, sourceUrl));
+            } catch (Exception e) {
+                // a missed sample merges two windows
+            }
+        }, 10, 10, TimeUnit.SECONDS);
         List<Committed> committed = load(sourceUrl, report);
         Map<Integer, Long> lastLsn = new HashMap<>();
         for (Committed c : committed) {
@@ -151,7 +161,9 @@ class ManyTablesBenchmark {
             report.append("profiles of the load phase: ").append(jfr).append('\n');
         }
         report.append(String.format("every table applied the load %.1f s after its last commit%n", seconds(caughtUpStart)));
+        cpuSampler.shutdownNow();
         report.append(cpu(cpuBefore, cpuSeconds(stack, sourceUrl), seconds(cpuStart)));
+        report.append(cpuByWindow(cpuWindows));
         report.append(latencies(stack, committed, versionsBefore));
         report.append(processes(stack, "after the load")).append('\n');
 
@@ -554,6 +566,18 @@ class ManyTablesBenchmark {
         }
         line.append(String.format(" everything else %.1f s%n", machine - named));
         return line.toString();
+    }
+
+    /** Cores used by each process in each 10 s window of the load (from samples taken every 10 s). */
+    private static String cpuByWindow(List<Map<String, Double>> samples) {
+        StringBuilder out = new StringBuilder("CPU by 10 s window of the load (cores):");
+        for (int w = 1; w < samples.size(); w++) {
+            out.append(String.format("%n  %d–%d s:", (w - 1) * 10, w * 10));
+            for (String part : samples.get(w).keySet()) {
+                out.append(String.format(" %s %.2f;", part, (samples.get(w).get(part) - samples.get(w - 1).getOrDefault(part, 0.0)) / 10));
+            }
+        }
+        return out.append(System.lineSeparator()).toString();
     }
 
     private String processes(LocalStack stack, String when) throws Exception {

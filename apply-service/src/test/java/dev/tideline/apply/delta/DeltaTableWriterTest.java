@@ -434,7 +434,9 @@ class DeltaTableWriterTest {
         assertTrue(writer.deletionVectorsEnabled());
         assertTrue(DeltaLogFiles.protocolFeatures(path).contains("deletionVectors"), "the protocol lists the feature");
         commit(rows(V1, RowChange.update(0, OldRowKind.NONE, null, row(1, "a2", "1", "d"))));
-        commit(rows(V1, RowChange.update(0, OldRowKind.NONE, null, row(2, "b2", "1", "d"))));
+        // Unchanged TOAST: row 2 is read from its file, which has a deletion vector now: read with the row index
+        // column the upgraded protocol adds to the read schema (not with the schema of the version before the upgrade).
+        commit(rows(V1, RowChange.update(0, OldRowKind.NONE, null, Row.of(2L, "b2", new BigDecimal("1"), UnchangedToast.VALUE))));
         commit(rows(V1, RowChange.update(0, OldRowKind.NONE, null, row(2, "b", "1", "d"))));
         assertEquals(Map.of(1L, values("a2", "1.00", "d"), 2L, values("b", "1.00", "d")), table());
     }

@@ -82,6 +82,28 @@ public final class KernelInternals {
         return ScanStateRow.getPhysicalDataReadSchema(scanState);
     }
 
+    /**
+     * The JSON text {@link #physicalReadSchema} parses (Kernel parses it on every call): equal text, equal schema, so a
+     * caller may keep the parsed schema while the text stays the same. Relies on {@code ScanStateRow}'s
+     * {@code physicalSchemaJson} field.
+     */
+    public static String physicalReadSchemaJson(Row scanState) {
+        return scanState.getString(scanState.getSchema().indexOf("physicalSchemaJson"));
+    }
+
+    /**
+     * What a transaction's {@link #physicalSchema} and Kernel's write context ({@code Transaction.getWriteContext}:
+     * target directory, statistics columns) are derived from — its state's schema texts, table configuration and
+     * path — as a value: two transaction states with equal keys give equal schemas and write contexts, so a caller
+     * may keep those (Kernel parses the schema JSON on every call). Relies on {@code TransactionStateRow}'s fields.
+     */
+    public static java.util.List<Object> writeShapeKey(Row transactionState) {
+        StructType fields = transactionState.getSchema();
+        return java.util.List.of(transactionState.getString(fields.indexOf("logicalSchemaString")),
+                transactionState.getString(fields.indexOf("physicalSchemaString")),
+                TransactionStateRow.getConfiguration(transactionState), TransactionStateRow.getTablePath(transactionState));
+    }
+
     /** The table root recorded in a scan state, as a URI string. Relies on {@code ScanStateRow}. */
     public static String tableRoot(Row scanState) {
         return ScanStateRow.getTableRoot(scanState).toString();
