@@ -153,7 +153,7 @@ public interface ApplyConfig {
          * when the table's previous checkpoint is at least this old, or {@link #checkpointMaxCommits()} commits back
          * (see {@code CheckpointSpacing}). 0 writes every one.
          */
-        @WithDefault("60s")
+        @WithDefault("10m")
         Duration checkpointMinAge();
 
         /** Commits after a checkpoint at which the next one Kernel asks for is written whatever its age. */

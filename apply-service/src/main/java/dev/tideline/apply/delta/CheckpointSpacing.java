@@ -21,8 +21,14 @@ import java.time.Duration;
  */
 public record CheckpointSpacing(Duration minAge, int maxCommits) {
 
-    /** Once a minute, or every 100 commits, whichever comes first (never more often than Kernel asks). */
-    public static final CheckpointSpacing DEFAULT = new CheckpointSpacing(Duration.ofSeconds(60), 100);
+    /**
+     * Every 100 commits, or once every ten minutes, whichever comes first (never more often than Kernel asks). The
+     * commit count is what bounds a cold reader's replay; the age only keeps a slow table's log from going unchecked
+     * for long. It was a minute: then every quiet table of a 1,000-table pipeline wrote a checkpoint every tenth
+     * commit (each a request at least a minute after the last), ~0.15 of a core in steady state for readers that
+     * replay a few dozen small commits either way.
+     */
+    public static final CheckpointSpacing DEFAULT = new CheckpointSpacing(Duration.ofMinutes(10), 100);
 
     /** Every checkpoint Kernel asks for (Kernel's own behaviour). */
     public static final CheckpointSpacing EVERY_REQUEST = new CheckpointSpacing(Duration.ZERO, 1);

@@ -74,6 +74,10 @@ import org.apache.parquet.format.Util;
  * parquet-mr), dictionary encoding, page/column indexes and footer min/max (readers take an absent
  * bound as unknown; the footer keeps null counts). Nested types ({@code array}, {@code map},
  * {@code struct}) are not taken: those files go through Kernel's writer.
+ *
+ * <p><b>Memory.</b> The file is built in memory and written at once: about the encoded size of the rows (which the
+ * caller already holds, bounded by its batch) plus one column's page at a time — as parquet-mr, which buffers a
+ * whole row group before writing it.
  */
 final class PlainParquetFile {
 

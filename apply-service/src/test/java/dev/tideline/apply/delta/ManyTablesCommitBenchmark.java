@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <pre>./mvnw -B -o -pl apply-service -am test -Dtest=ManyTablesCommitBenchmark -Dtideline.benchmark=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
  * Options: {@code -Dtideline.benchmark.tables} (1,000), {@code .commits} (3,000), {@code .warmup} (2,000), {@code .hot} (0: with
  * N &gt; 0, the first N tables hold 100,000 rows and tables are drawn from Zipf(1), hot ones first, as
- * {@code ManyTablesBenchmark} draws them), {@code .checkpoint-min-age} (60 s) and {@code .checkpoint-max-commits} (100): the
+ * {@code ManyTablesBenchmark} draws them), {@code .checkpoint-min-age} (the default, 600 s) and {@code .checkpoint-max-commits} (100): the
  * writers' {@link CheckpointSpacing}. Compaction is checked every {@code compactEvery} commits of a table, as the applier does.
  */
 class ManyTablesCommitBenchmark {
@@ -48,7 +48,7 @@ class ManyTablesCommitBenchmark {
     private final Random random = new Random(17);
     private long lsn = 0x1000;
     private final CheckpointSpacing spacing = new CheckpointSpacing(
-            java.time.Duration.ofSeconds(Integer.getInteger("tideline.benchmark.checkpoint-min-age", 60)),
+            java.time.Duration.ofSeconds(Integer.getInteger("tideline.benchmark.checkpoint-min-age", (int) CheckpointSpacing.DEFAULT.minAge().toSeconds())),
             Integer.getInteger("tideline.benchmark.checkpoint-max-commits", 100));
     private final java.util.Map<DeltaTableWriter, Integer> commitsOf = new java.util.HashMap<>();
 
