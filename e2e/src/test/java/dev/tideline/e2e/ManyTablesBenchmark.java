@@ -60,7 +60,8 @@ import org.junit.jupiter.api.Test;
  *       that commit's file in {@code _delta_log}, minus the moment {@code COMMIT} returned.</li>
  *   <li>Afterwards every table must still equal its source (nothing lost, nothing doubled).</li>
  * </ol>
- * Prints p50/p95/p99/max of commit → visible for the hot tables, the quiet ones and the worst single table,
+ * Prints p50/p95/p99/max of commit → visible for the hot tables, the quiet ones and the worst single table, the
+ * p95 of the transactions committed in each 10 s window of the load, each process's cores per 10 s window,
  * each service's resident memory and threads (after start, after the snapshot, after the load: the growth
  * divided by the table count is the per-table constant), and the JetStream consumers and KV keys per table.
  * {@code -Dtideline.benchmark.jfr=<dir>} records a JFR profile of gateway and apply during the load phase;
@@ -138,12 +139,13 @@ class ManyTablesBenchmark {
         long cpuStart = System.nanoTime();
         // CPU per process every 10 s as well: who has the cores when latency builds up.
         List<Map<String, Double>> cpuWindows = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(cpuBefore));
+        java.util.concurrent.atomic.AtomicReference<String> samplerFailure = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.ScheduledExecutorService cpuSampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         cpuSampler.scheduleAtFixedRate(() -> {
             try {
                 cpuWindows.add(cpuSeconds(stack, sourceUrl));
-            } catch (Exception e) {
-                // a missed sample merges two windows
+            } catch (Throwable t) { // anything, so that the report says why windows are missing (an Error would end the task silently)
+                samplerFailure.compareAndSet(null, t.toString());
             }
         }, 10, 10, TimeUnit.SECONDS);
         List<Committed> committed = load(sourceUrl, report);
@@ -164,6 +166,9 @@ class ManyTablesBenchmark {
         cpuSampler.shutdownNow();
         report.append(cpu(cpuBefore, cpuSeconds(stack, sourceUrl), seconds(cpuStart)));
         report.append(cpuByWindow(cpuWindows));
+        if (samplerFailure.get() != null) {
+            report.append("(a CPU sample failed, windows merged: ").append(samplerFailure.get()).append(")\n");
+        }
         report.append(latencies(stack, committed, versionsBefore));
         report.append(processes(stack, "after the load")).append('\n');
 
