@@ -39,8 +39,8 @@ import org.jboss.logging.Logger;
  *   <li><b>Writing</b> sorts rows by key (SCD type 2: then by start time) so that files keep narrow key
  *       ranges. A change commit's small batch of flat rows becomes one {@link PlainParquetFile}; other batches
  *       (and every full refresh and compaction) go through Kernel's writer, split at the engine's target file size.
- *       Each written file carries exact
- *       statistics ({@link FileStatistics#exactOnly}) for Kernel's default columns plus every key column.
+ *       Each written file carries exact statistics ({@link FileStatistics#exactOnly}) for Kernel's default columns
+ *       plus every key column.
  *       Written files are referenced by nothing until a commit adds them.</li>
  * </ul>
  * Stateless apart from the engine; not a cache.
@@ -217,7 +217,7 @@ final class ParquetFiles {
         return out;
     }
 
-    /** Kernel's writer (parquet-mr): for large batches and nested types. */
+    /** Through Kernel's writer (parquet-mr, the configured codec), in batches of {@code rowsPerBatch} rows. */
     private void writeThroughKernel(DataWriteContext ctx, StructType physical, List<Column> statsColumns, List<Object[]> sorted,
                                     List<DataFileStatus> out) throws IOException {
         int per = rowsPerBatch;

@@ -31,7 +31,9 @@ import io.delta.kernel.utils.DataFileStatus;
 import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -97,9 +99,9 @@ public final class KernelInternals {
      * path — as a value: two transaction states with equal keys give equal schemas and write contexts, so a caller
      * may keep those (Kernel parses the schema JSON on every call). Relies on {@code TransactionStateRow}'s fields.
      */
-    public static java.util.List<Object> writeShapeKey(Row transactionState) {
+    public static List<Object> writeShapeKey(Row transactionState) {
         StructType fields = transactionState.getSchema();
-        return java.util.List.of(transactionState.getString(fields.indexOf("logicalSchemaString")),
+        return Arrays.asList(transactionState.getString(fields.indexOf("logicalSchemaString")), // null-tolerant, unlike List.of
                 transactionState.getString(fields.indexOf("physicalSchemaString")),
                 TransactionStateRow.getConfiguration(transactionState), TransactionStateRow.getTablePath(transactionState));
     }
