@@ -205,9 +205,10 @@ final class ParquetFiles {
         List<Object[]> sorted = new ArrayList<>(keyed.size());
         keyed.forEach(e -> sorted.add(e.getValue()));
         List<DataFileStatus> out = new ArrayList<>();
-        if (plainAllowed && PlainParquetFile.writes(physical, sorted.size(), plainFileMaxRows, engine)) {
-            out.add(FileStatistics.exactOnly(PlainParquetFile.write(engine, ctx.getTargetDirectory(), physical, statsColumns, sorted),
-                    physical));
+        DataFileStatus plain = plainAllowed && PlainParquetFile.writes(physical, sorted.size(), plainFileMaxRows, engine)
+                ? PlainParquetFile.write(engine, ctx.getTargetDirectory(), physical, statsColumns, sorted) : null;
+        if (plain != null) {
+            out.add(FileStatistics.exactOnly(plain, physical));
         } else {
             writeThroughKernel(ctx, physical, statsColumns, sorted, out);
         }

@@ -75,9 +75,10 @@ import org.apache.parquet.format.Util;
  * bound as unknown; the footer keeps null counts). Nested types ({@code array}, {@code map},
  * {@code struct}) are not taken: those files go through Kernel's writer.
  *
- * <p><b>Memory.</b> The file is built in memory and written at once: about the encoded size of the rows (which the
- * caller already holds, bounded by its batch) plus one column's page at a time — as parquet-mr, which buffers a
- * whole row group before writing it.
+ * <p><b>Memory.</b> The file is built in memory and written at once, so a file is at most {@link #MAX_BYTES} (8 MiB):
+ * besides the rows the caller holds, this writer holds the file so far and one column's page (its values and one
+ * copy), a few times {@code MAX_BYTES} at worst. Rows that encode to more are left to parquet-mr (which compresses
+ * and buffers one row group) before anything is written.
  */
 final class PlainParquetFile {
 
@@ -86,6 +87,12 @@ final class PlainParquetFile {
      * per-file costs no longer dominate and parquet-mr's encodings and compression make the better file.
      */
     static final int DEFAULT_MAX_ROWS = 2_048;
+
+    /**
+     * Most bytes one file is encoded into: a batch whose values encode to more (a few rows of large text, say) is left to
+     * parquet-mr, which compresses, so that this writer never holds more than this beside the rows it is given.
+     */
+    static final int MAX_BYTES = 8 << 20;
 
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
     private static final String CREATED_BY = "tideline version 0.1.0 (build plain)";
@@ -108,7 +115,8 @@ final class PlainParquetFile {
 
     /**
      * Writes {@code rows} (in order; values in Tideline's in-memory form, see {@link DeltaColumn}) into a
-     * new file in {@code directory} and returns it with the statistics of {@code statsColumns}.
+     * new file in {@code directory} and returns it with the statistics of {@code statsColumns}; or, when the rows
+     * encode to more than {@link #MAX_BYTES}, writes nothing and returns null (the caller uses parquet-mr).
      *
      * @param engine an engine from {@code DeltaEngines.forWarehouse} (its file layer writes the file)
      */
@@ -131,7 +139,10 @@ final class PlainParquetFile {
         for (int c = 0; c < physical.length(); c++) {
             StructField field = physical.at(c);
             schema.add(schemaElement(field));
-            ColumnPage page = ColumnPage.of(field, rows, c);
+            ColumnPage page = ColumnPage.of(field, rows, c, MAX_BYTES - file.size());
+            if (page == null) {
+                return null; // too large for a small file: nothing was written yet
+            }
             byte[] body = page.body();
             PageHeader header = new PageHeader(PageType.DATA_PAGE, body.length, body.length);
             header.setData_page_header(new DataPageHeader(rows.size(), Encoding.PLAIN, Encoding.RLE, Encoding.RLE));
@@ -269,7 +280,8 @@ final class PlainParquetFile {
             this.rows = rows;
         }
 
-        static ColumnPage of(StructField field, List<Object[]> rows, int column) {
+        /** The column's page, or null once its values encode to more than {@code budget} bytes. */
+        static ColumnPage of(StructField field, List<Object[]> rows, int column, long budget) {
             int n = rows.size();
             ColumnPage page = new ColumnPage(field.getDataType(), field.isNullable(), n);
             page.definedBits = new byte[(n + 7) / 8];
@@ -293,6 +305,9 @@ final class PlainParquetFile {
                     page.bound(v);
                 } else {
                     page.encode(v, field.getName());
+                    if (page.values.size() > budget) {
+                        return null;
+                    }
                 }
             }
             if (booleans != null) {

@@ -420,6 +420,28 @@ class DeltaTableWriterTest {
     }
 
     @Test
+    void aCommitOfFewRowsIsAPlainFileUnlessTheyEncodeToMoreThanASmallFile() throws Exception {
+        commit(rows(V1, RowChange.insert(0, row(1, "a", "1", "small"))));
+        String large = "x".repeat(1 << 20);
+        List<RowChange> inserts = new ArrayList<>();
+        for (int i = 0; i < 9; i++) { // 9 rows, 9 MiB of text: more than PlainParquetFile.MAX_BYTES
+            inserts.add(RowChange.insert(i, row(10 + i, "b", "1", large)));
+        }
+        commit(rows(V1, inserts.toArray(RowChange[]::new)));
+        Map<String, Long> writtenBy = new TreeMap<>();
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(Path.of(java.net.URI.create(writer.tablePath())))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_delta_log")).toList()) {
+                try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(new org.apache.parquet.io.LocalInputFile(f))) {
+                    writtenBy.merge(reader.getFooter().getFileMetaData().getCreatedBy().split(" ")[0], 1L, Long::sum);
+                }
+            }
+        }
+        assertEquals(Map.of("tideline", 1L, "parquet-mr", 1L), writtenBy, "the one-row commit plain, the 9 MiB one by parquet-mr");
+        assertEquals(10, table().size());
+        assertEquals(values("b", "1.00", large), table().get(18L));
+    }
+
+    @Test
     void aTableWithoutDeletionVectorsIsUpgradedByItsNextCommit() throws Exception {
         // As tables were created before apply wrote deletion vectors: column mapping only.
         String path = TableLocations.of(warehouse.toString(), "main", "public", "old");

@@ -141,6 +141,24 @@ class PlainParquetFileTest {
     }
 
     @Test
+    void rowsThatEncodeToMoreThanASmallFileAreLeftToParquetMrWithNothingWritten() throws IOException {
+        StructType schema = new StructType().add("id", LongType.LONG, false).add("doc", StringType.STRING);
+        String large = "x".repeat(1 << 20);
+        List<Object[]> rows = new ArrayList<>();
+        for (long id = 0; id < 9; id++) { // 9 MiB of text in 9 rows
+            rows.add(new Object[] {id, large});
+        }
+        assertNull(PlainParquetFile.write(engine, dir.toString(), schema, columns(schema), rows));
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            assertEquals(0, files.filter(f -> f.toString().endsWith(".parquet")).count(), "no file, not even a partial one");
+        }
+        rows.remove(8);
+        rows.remove(7);
+        assertTrue(PlainParquetFile.write(engine, dir.toString(), schema, columns(schema), rows).getSize() > 7 << 20, "7 MiB fit");
+        // (DeltaTableWriterTest#aCommitOfFewRowsIsAPlainFileUnlessTheyEncodeToMoreThanASmallFile: parquet-mr takes them.)
+    }
+
+    @Test
     void refusesANullInARequiredColumnNamingIt() {
         Object[] row = randomRow(1);
         row[SCHEMA.indexOf("required_text")] = null;
