@@ -145,7 +145,9 @@ final class LocalStack implements AutoCloseable {
                 Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        run(Duration.DOWN, "deploy/local/down.sh", "--purge");
+        if (!Boolean.getBoolean("tideline.e2e.keep-state")) { // -Dtideline.e2e.keep-state=true: keep warehouse and databases to inspect
+            run(Duration.DOWN, "deploy/local/down.sh", "--purge");
+        }
     }
 
     private enum Duration {
