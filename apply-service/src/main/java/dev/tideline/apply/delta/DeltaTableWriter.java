@@ -359,10 +359,9 @@ public final class DeltaTableWriter {
             List<DeletionVectorRef> descriptors = addWithVectors(rewritten, vectors, physical, actions);
             long rowsWritten = 0;
             int added = 0;
-            Map<String, FileKeys> writtenKeys = new HashMap<>();
             if (!merged.isEmpty()) {
                 List<DataFileStatus> written = parquet.writeChanges(ctx, physical, statsColumns, target, merged,
-                        (file, keys) -> writtenKeys.put(file.getPath(), keys));
+                        (file, keys) -> touchedRows.rememberKeys(physical, target, file.getPath(), keys));
                 rowsWritten = merged.size();
                 added = written.size();
                 appendActions(state, ctx, written, actions);
@@ -379,7 +378,6 @@ public final class DeltaTableWriter {
                 changes.deletes.keySet().forEach(f -> removedPaths.add(f.add.getPath()));
                 current = before.carried(snapshot, removedPaths, actions);
             }
-            writtenKeys.forEach((path, keys) -> touchedRows.rememberKeys(current, target, path, keys));
             return Optional.of(new CommitOutcome(result.getVersion(), rowsWritten, added, removed, changes.searched, millisSince(start)));
         } catch (ConcurrentTransactionException e) {
             // Another writer (or an earlier run of ours) recorded this LSN meanwhile: already applied.
@@ -624,8 +622,6 @@ public final class DeltaTableWriter {
         /** Writes rows (Delta rows of {@link #layout()}) into uncommitted files and returns them. */
         public List<DataFileStatus> write(List<Object[]> batch) {
             try {
-                // The keys go to the shared cache as the files are written (bounded there; a refresh that never
-                // commits leaves entries no commit refers to, evicted in their turn).
                 return parquet.write(ctx, physical, statsColumns, target, batch,
                         (file, keys) -> touchedRows.rememberKeys(physical, target, file.getPath(), keys));
             } catch (IOException | RuntimeException e) {
@@ -705,17 +701,14 @@ public final class DeltaTableWriter {
                 rows.addAll(current.readRows(f, layout));
                 actions.add(KernelInternals.removeAction(f.add, false));
             }
-            Map<String, FileKeys> writtenKeys = new HashMap<>();
-            List<DataFileStatus> written = rows.isEmpty() ? List.of()
-                    : parquet.write(ctx, physical, stats, layout, rows, (file, keys) -> writtenKeys.put(file.getPath(), keys));
+            List<DataFileStatus> written = rows.isEmpty() ? List.of() : parquet.write(ctx, physical, stats, layout, rows,
+                    (file, keys) -> touchedRows.rememberKeys(physical, layout, file.getPath(), keys));
             for (DataFileStatus file : written) {
                 actions.add(KernelInternals.addAction(physical, tablePath, file, false));
             }
             TransactionCommitResult result = txn.commit(engine, inMemory(actions));
             chosen.forEach(f -> touchedRows.forget(f.add.getPath()));
-            TableLayout compacted = layout;
             finish(result);
-            writtenKeys.forEach((path, keys) -> touchedRows.rememberKeys(current, compacted, path, keys));
             LOG.infof("table %s: compacted %d files into %d (version %d)", source, chosen.size(), written.size(), result.getVersion());
             return Optional.of(new CommitOutcome(result.getVersion(), rows.size(), written.size(), chosen.size(), 0, millisSince(start)));
         } catch (RuntimeException | IOException e) {

@@ -281,17 +281,11 @@ final class TouchedRows {
     }
 
     /**
-     * Keeps the keys of a data file this writer just committed to {@code version}, taken from the rows it wrote
-     * ({@link ParquetFiles.WrittenKeys}), so that the next batch searching it need not read them back. The
-     * cache key is the one {@link #keysOf} looks up: the file's absolute path and the key's physical columns.
-     */
-    void rememberKeys(SnapshotFiles version, TableLayout target, String absolutePath, FileKeys keys) {
-        FileKeyCache.SHARED.put(KeyColumns.of(version, target).cacheKey(absolutePath), keys);
-    }
-
-    /**
-     * As {@link #rememberKeys(SnapshotFiles, TableLayout, String, FileKeys)} for a file of a version not committed
-     * yet (a full refresh's), whose physical schema is {@code physical} (the columns of {@code target}, in order).
+     * Keeps the keys of a data file this writer just wrote, taken from the rows it wrote ({@link ParquetFiles.WrittenKeys}),
+     * so that the next batch searching it need not read them back; {@code physical} is the schema it was written with
+     * (the columns of {@code target}, in order). The cache key is the one {@link #keysOf} looks up: the file's absolute
+     * path and the key's physical columns. Kept as the file is written, before its commit: a commit that fails leaves
+     * entries no version refers to (file names are never reused), evicted in their turn.
      */
     void rememberKeys(StructType physical, TableLayout target, String absolutePath, FileKeys keys) {
         FileKeyCache.SHARED.put(KeyColumns.of(physical, target.schema(), target).cacheKey(absolutePath), keys);
