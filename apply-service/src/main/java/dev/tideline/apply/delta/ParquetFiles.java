@@ -160,15 +160,7 @@ final class ParquetFiles {
 
     /**
      * Writes rows sorted by key into long-lived files — a full refresh's, a compaction's — through Kernel's writer
-     * (parquet-mr, the configured codec), split at the engine's target file size.
-     */
-    List<DataFileStatus> write(DataWriteContext ctx, StructType physical, List<Column> statsColumns, TableLayout target,
-                               List<Object[]> rows) throws IOException {
-        return write(ctx, physical, statsColumns, target, rows, false, null);
-    }
-
-    /**
-     * As {@link #write(DataWriteContext, StructType, List, TableLayout, List)}, handing {@code keysOut} each written
+     * (parquet-mr, the configured codec), split at the engine's target file size, handing {@code keysOut} each written
      * file's keys when the table's key is one {@code bigint}/{@code int} column (SCD type 1), so that the next commit
      * need not read them back. Files are cut in row order, so a file's rows are the next {@code numRecords} of the
      * sorted rows; when the files' counts do not add up to the rows written, no keys are handed out.
